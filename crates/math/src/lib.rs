@@ -1,0 +1,25 @@
+//! Ballast's fixed-point margin math: the single home of every formula in the
+//! specification (§2 units, §5 margin and transfer rules, §6 oracle policy).
+//!
+//! Pure functions over integers: no accounts, no Anchor, no floats. Every operation is
+//! checked and returns a [`MathError`] naming the operation; every division states its
+//! rounding direction (see [`checked::Rounding`] and docs/MATH.md for the list of sites).
+#![cfg_attr(
+    test,
+    allow(clippy::arithmetic_side_effects, clippy::integer_division, clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)
+)]
+
+pub mod checked;
+pub mod constants;
+pub mod error;
+pub mod funding;
+pub mod margin;
+pub mod oracle;
+pub mod position;
+pub mod tiers;
+
+pub use checked::Rounding;
+pub use error::{MathError, MathErrorKind, MathResult};
+pub use margin::{liquidation_price, DomainHealth, PositionHealth, PositionRisk};
+pub use oracle::{OracleAction, OracleValidity};
+pub use tiers::Tier;

@@ -1,0 +1,369 @@
+//! Health of a margin domain (the cross part of an account, or one isolated position).
+//!
+//! Two valuations of the same positions:
+//!
+//! * **maintenance view** — plain oracle price, PnL unweighted. Decides liquidation.
+//! * **initial view** — conservative oracle side (price ∓ confidence against the trader),
+//!   positive PnL scaled by the market's weight. Decides whether new risk or a transfer
+//!   out is allowed.
+//!
+//! ```text
+//! equity        = collateral + Σ pnl − Σ pending_funding
+//! transferable  = max(0, initial_equity − max(Σ initial_margin, Σ transfer_floor))
+//! ```
+
+use crate::checked::{self, Rounding};
+use crate::constants::{EFFECTIVE_LEVERAGE_SCALE, NOTIONAL_DIVISOR, PPM};
+use crate::error::MathResult;
+use crate::oracle::conservative_price;
+use crate::position::{notional, unrealized_pnl, weighted_pnl};
+use crate::tiers::{self, Tier};
+
+/// Everything needed to value one position.
+#[derive(Debug, Clone, Copy)]
+pub struct PositionRisk<'a> {
+    /// Base lots (1e9 = one unit), negative for a short.
+    pub base: i64,
+    /// Quote native, signed like `base`.
+    pub cost_basis: i64,
+    /// Funding the position owes and has not settled, quote native (negative: is owed).
+    pub pending_funding: i64,
+    /// Leverage setting, 1..=tier max.
+    pub leverage: u16,
+    /// Oracle price (price scale).
+    pub price: u64,
+    /// Oracle confidence (price scale).
+    pub conf: u64,
+    /// The market's leverage tiers.
+    pub tiers: &'a [Tier],
+    /// Weight of positive PnL in the initial view, ppm.
+    pub pnl_weight_ppm: u32,
+    /// Part of notional that never leaves the domain, ppm.
+    pub transfer_floor_ppm: u32,
+}
+
+/// One position's contribution to its domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PositionHealth {
+    /// Notional at the oracle price, rounded up (quote native).
+    pub notional: u64,
+    /// Unrealized PnL at the oracle price.
+    pub pnl: i128,
+    /// Maintenance margin at the oracle-price notional (rounded up).
+    pub maintenance: u64,
+    /// Weighted PnL at the conservative price.
+    pub initial_pnl: i128,
+    /// Initial margin: conservative notional / leverage (rounded up).
+    pub initial: u64,
+    /// Transfer floor on the conservative notional (rounded up).
+    pub transfer_floor: u64,
+    /// Funding owed (+) or owed to (−) the position.
+    pub pending_funding: i64,
+}
+
+impl PositionRisk<'_> {
+    pub fn health(&self) -> MathResult<PositionHealth> {
+        let is_long = self.base > 0;
+        let notional_plain = notional(self.base, self.price, Rounding::Ceil)?;
+        let pnl = unrealized_pnl(self.base, self.cost_basis, self.price)?;
+        let maintenance = tiers::maintenance_margin(self.tiers, notional_plain)?;
+        let cons_price = conservative_price(self.price, self.conf, is_long)?;
+        let notional_cons = notional(self.base, cons_price, Rounding::Ceil)?;
+        let initial_pnl = weighted_pnl(unrealized_pnl(self.base, self.cost_basis, cons_price)?, self.pnl_weight_ppm)?;
+        Ok(PositionHealth {
+            notional: notional_plain,
+            pnl,
+            maintenance,
+            initial_pnl,
+            initial: tiers::initial_margin(notional_cons, self.leverage)?,
+            transfer_floor: tiers::transfer_floor(notional_cons, self.transfer_floor_ppm)?,
+            pending_funding: self.pending_funding,
+        })
+    }
+}
+
+/// A domain's totals. Built from its collateral and then each position's health.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DomainHealth {
+    /// Collateral held by the domain, quote native (may be negative after realised losses).
+    pub collateral: i128,
+    /// Σ notional at the oracle price.
+    pub notional: i128,
+    /// collateral + Σ pnl − Σ funding (maintenance view).
+    pub maintenance_equity: i128,
+    /// Σ maintenance margin.
+    pub maintenance: i128,
+    /// collateral + Σ weighted conservative pnl − Σ funding (initial view).
+    pub initial_equity: i128,
+    /// Σ initial margin.
+    pub initial: i128,
+    /// Σ transfer floor.
+    pub transfer_floor: i128,
+    /// Σ positive weighted conservative pnl (what a transfer may realise).
+    pub realisable_pnl: i128,
+}
+
+impl DomainHealth {
+    pub fn new(collateral: i64) -> Self {
+        let c = i128::from(collateral);
+        Self { collateral: c, maintenance_equity: c, initial_equity: c, ..Self::default() }
+    }
+
+    pub fn add(&mut self, p: &PositionHealth) -> MathResult<()> {
+        const OP: &str = "domain health";
+        let funding = i128::from(p.pending_funding);
+        self.notional = checked::add(self.notional, i128::from(p.notional), OP)?;
+        self.maintenance_equity = checked::sub(checked::add(self.maintenance_equity, p.pnl, OP)?, funding, OP)?;
+        self.maintenance = checked::add(self.maintenance, i128::from(p.maintenance), OP)?;
+        self.initial_equity = checked::sub(checked::add(self.initial_equity, p.initial_pnl, OP)?, funding, OP)?;
+        self.initial = checked::add(self.initial, i128::from(p.initial), OP)?;
+        self.transfer_floor = checked::add(self.transfer_floor, i128::from(p.transfer_floor), OP)?;
+        if p.initial_pnl > 0 {
+            self.realisable_pnl = checked::add(self.realisable_pnl, p.initial_pnl, OP)?;
+        }
+        Ok(())
+    }
+
+    /// Equity strictly below maintenance margin: a keeper may liquidate.
+    pub fn is_liquidatable(&self) -> bool {
+        self.maintenance_equity < self.maintenance
+    }
+
+    pub fn meets_maintenance(&self) -> bool {
+        !self.is_liquidatable()
+    }
+
+    pub fn meets_initial(&self) -> bool {
+        self.initial_equity >= self.initial
+    }
+
+    /// What may leave the domain: `max(0, initial_equity − max(initial, floor))`,
+    /// capped at `u64::MAX`. May exceed collateral when positive PnL is realisable.
+    pub fn transferable(&self) -> u64 {
+        let locked = self.initial.max(self.transfer_floor);
+        let free = self.initial_equity.saturating_sub(locked).max(0);
+        u64::try_from(free).unwrap_or(u64::MAX)
+    }
+
+    /// `notional / equity` scaled by 1e6, rounded up; `None` when equity ≤ 0.
+    pub fn effective_leverage(&self) -> MathResult<Option<u64>> {
+        const OP: &str = "effective leverage";
+        if self.maintenance_equity <= 0 {
+            return Ok(None);
+        }
+        let l = checked::mul_div(self.notional, EFFECTIVE_LEVERAGE_SCALE, self.maintenance_equity, Rounding::Ceil, OP)?;
+        Ok(Some(u64::try_from(l).unwrap_or(u64::MAX)))
+    }
+
+    /// `equity / maintenance` in ppm (1e6 = exactly at maintenance), rounded down;
+    /// `None` when the domain has no maintenance requirement.
+    pub fn maintenance_ratio_ppm(&self) -> MathResult<Option<i64>> {
+        const OP: &str = "maintenance ratio";
+        if self.maintenance <= 0 {
+            return Ok(None);
+        }
+        let r = checked::mul_div(self.maintenance_equity, PPM, self.maintenance, Rounding::Floor, OP)?;
+        Ok(Some(i64::try_from(r).unwrap_or(if r < 0 { i64::MIN } else { i64::MAX })))
+    }
+}
+
+/// The oracle price at which the domain's maintenance equity equals its maintenance
+/// margin, moving only this position's price.
+///
+/// `rest_equity` is the domain's maintenance equity without this position's PnL, minus
+/// the other positions' maintenance margin. Within tier `i` the condition is linear:
+///
+/// ```text
+/// rest + base·p/1e12 − cost_basis = |base|·p·r_i/1e18 − D_i/1e6
+/// p · (base·1e6 − |base|·r_i) = (cost_basis − rest)·1e18 − D_i·1e12
+/// ```
+///
+/// Each tier's root is kept if its notional lies inside that tier. A long's price is
+/// rounded up and a short's down (the warning comes early, never late). `None` when no
+/// positive price liquidates the position (a long whose collateral covers a fall to 0).
+pub fn liquidation_price(base: i64, cost_basis: i64, tiers: &[Tier], rest_equity: i128) -> MathResult<Option<u64>> {
+    const OP: &str = "liquidation price";
+    if base == 0 {
+        return Ok(None);
+    }
+    let b = i128::from(base);
+    let abs_b = i128::from(base.unsigned_abs());
+    let scale = checked::mul(NOTIONAL_DIVISOR, PPM, OP)?; // 1e18
+    let rounding = if base > 0 { Rounding::Ceil } else { Rounding::Floor };
+    for i in 0..tiers.len() {
+        let (rate, deduction) = tiers::rate_and_deduction(tiers, i)?;
+        let numerator = checked::sub(
+            checked::mul(checked::sub(i128::from(cost_basis), rest_equity, OP)?, scale, OP)?,
+            checked::mul(deduction, NOTIONAL_DIVISOR, OP)?,
+            OP,
+        )?;
+        let denominator = checked::sub(checked::mul(b, PPM, OP)?, checked::mul(abs_b, rate, OP)?, OP)?;
+        let p = checked::div(numerator, denominator, rounding, OP)?;
+        if p <= 0 {
+            // For a long, f(p) = equity − maintenance rises with p: no positive root.
+            // For a short a non-positive root means it is liquidatable at any price.
+            return Ok(if base > 0 { None } else { Some(0) });
+        }
+        let Ok(price) = u64::try_from(p) else { continue };
+        let Ok(n) = notional(base, price, Rounding::Floor) else { continue };
+        let upper_ok = tiers.get(i.saturating_add(1)).is_none_or(|next| n < next.notional_threshold);
+        if n >= tiers[i].notional_threshold && upper_ok {
+            return Ok(Some(price));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constants::{BASE_PRECISION, DEFAULT_TRANSFER_FLOOR_PPM};
+    use crate::position::cost_basis_at;
+
+    const ONE: i64 = BASE_PRECISION as i64;
+    const USD: u64 = 1_000_000_000; // $1 in the price scale
+    const Q: i64 = 1_000_000; // $1 in quote native
+
+    fn flat_tiers() -> [Tier; 1] {
+        [Tier { notional_threshold: 0, max_leverage: 50 }]
+    }
+
+    /// 1 unit at $10,000 = $10,000 notional.
+    fn ten_k_position<'a>(tiers: &'a [Tier], leverage: u16, floor_ppm: u32) -> PositionRisk<'a> {
+        PositionRisk {
+            base: ONE,
+            cost_basis: cost_basis_at(ONE, 10_000 * USD).unwrap(),
+            pending_funding: 0,
+            leverage,
+            price: 10_000 * USD,
+            conf: 0,
+            tiers,
+            pnl_weight_ppm: 1_000_000,
+            transfer_floor_ppm: floor_ppm,
+        }
+    }
+
+    fn domain(collateral: i64, ps: &[PositionRisk]) -> DomainHealth {
+        let mut d = DomainHealth::new(collateral);
+        for p in ps {
+            d.add(&p.health().unwrap()).unwrap();
+        }
+        d
+    }
+
+    #[test]
+    fn seed_ten_x_becomes_twenty_x_and_releases_five_hundred_at_a_five_percent_floor() {
+        let t = flat_tiers();
+        let at10 = domain(1_000 * Q, &[ten_k_position(&t, 10, 50_000)]);
+        assert_eq!(at10.effective_leverage().unwrap(), Some(10_000_000));
+        assert_eq!(at10.transferable(), 0);
+        let at20 = domain(1_000 * Q, &[ten_k_position(&t, 20, 50_000)]);
+        assert_eq!(at20.initial, 500 * i128::from(Q));
+        assert_eq!(at20.transferable(), 500 * 1_000_000);
+    }
+
+    #[test]
+    fn at_the_default_floor_raising_above_ten_x_releases_nothing() {
+        let t = flat_tiers();
+        let at20 = domain(1_000 * Q, &[ten_k_position(&t, 20, DEFAULT_TRANSFER_FLOOR_PPM)]);
+        assert_eq!(at20.transferable(), 0);
+    }
+
+    #[test]
+    fn transferable_exactly_at_the_floor_and_one_unit_above() {
+        let t = flat_tiers();
+        // Floor 10% of $10,000 = $1,000. With $1,000 + 1 unit of collateral, exactly 1 is free.
+        let d = domain(1_000 * Q + 1, &[ten_k_position(&t, 20, DEFAULT_TRANSFER_FLOOR_PPM)]);
+        assert_eq!(d.transferable(), 1);
+        let d = domain(1_000 * Q, &[ten_k_position(&t, 20, DEFAULT_TRANSFER_FLOOR_PPM)]);
+        assert_eq!(d.transferable(), 0);
+    }
+
+    #[test]
+    fn seed_hundred_k_at_ten_x_becomes_seven_point_six_nine_after_adding_three_thousand() {
+        let t = flat_tiers();
+        let mut p = ten_k_position(&t, 10, DEFAULT_TRANSFER_FLOOR_PPM);
+        p.base = 10 * ONE;
+        p.cost_basis = cost_basis_at(10 * ONE, 10_000 * USD).unwrap();
+        let before = domain(10_000 * Q, &[p]);
+        assert_eq!(before.effective_leverage().unwrap(), Some(10_000_000));
+        let after = domain(13_000 * Q, &[p]);
+        // 100,000 / 13,000 = 7.692307… → 7_692_308 at 1e6, rounded up.
+        assert_eq!(after.effective_leverage().unwrap(), Some(7_692_308));
+    }
+
+    #[test]
+    fn unrealised_profit_counts_at_its_weight_and_the_conservative_price() {
+        let t = flat_tiers();
+        let mut p = ten_k_position(&t, 10, 0);
+        p.price = 11_000 * USD; // +$1,000
+        p.conf = 100 * USD; // conservative long price $10,900 → +$900
+        p.pnl_weight_ppm = 500_000; // counts $450
+        let d = domain(1_000 * Q, &[p]);
+        assert_eq!(d.maintenance_equity, 2_000 * i128::from(Q));
+        assert_eq!(d.initial_equity, 1_450 * i128::from(Q));
+        assert_eq!(d.realisable_pnl, 450 * i128::from(Q));
+        p.pnl_weight_ppm = 0;
+        let d = domain(1_000 * Q, &[p]);
+        assert_eq!(d.initial_equity, 1_000 * i128::from(Q));
+        assert_eq!(d.transferable(), 0);
+    }
+
+    #[test]
+    fn losses_count_in_full_and_funding_is_deducted() {
+        let t = flat_tiers();
+        let mut p = ten_k_position(&t, 10, 0);
+        p.price = 9_500 * USD;
+        p.pnl_weight_ppm = 0;
+        p.pending_funding = 7 * Q;
+        let d = domain(1_000 * Q, &[p]);
+        assert_eq!(d.maintenance_equity, 493 * i128::from(Q));
+        assert_eq!(d.initial_equity, 493 * i128::from(Q));
+    }
+
+    #[test]
+    fn liquidation_price_of_an_isolated_long_and_short() {
+        let t = flat_tiers(); // 1% maintenance
+        // Long 1 @ $10,000 with $1,000: 1000 + (p − 10000) = 0.01 p → p = 9000 / 0.99 = 9090.909…
+        let cb = cost_basis_at(ONE, 10_000 * USD).unwrap();
+        let p = liquidation_price(ONE, cb, &t, 1_000 * i128::from(Q)).unwrap().unwrap();
+        assert_eq!(p, 9_090_909_090_910); // rounded up
+        // Check against the health functions on both sides of it.
+        let at = |price: u64| {
+            let mut r = ten_k_position(&t, 10, 0);
+            r.price = price;
+            domain(1_000 * Q, &[r])
+        };
+        assert!(at(p - 1_000_000).is_liquidatable());
+        assert!(!at(p + 1_000_000).is_liquidatable());
+        // Short 1 @ $10,000 with $1,000: 1000 − (p − 10000) = 0.01 p → p = 11000 / 1.01.
+        let cbs = cost_basis_at(-ONE, 10_000 * USD).unwrap();
+        let ps = liquidation_price(-ONE, cbs, &t, 1_000 * i128::from(Q)).unwrap().unwrap();
+        assert_eq!(ps, 10_891_089_108_910); // 10,891.089108910… rounded down
+    }
+
+    #[test]
+    fn fully_collateralised_long_has_no_liquidation_price() {
+        let t = flat_tiers();
+        let cb = cost_basis_at(ONE, 10_000 * USD).unwrap();
+        assert_eq!(liquidation_price(ONE, cb, &t, 10_000 * i128::from(Q)).unwrap(), None);
+        assert_eq!(liquidation_price(0, 0, &t, 0).unwrap(), None);
+    }
+
+    #[test]
+    fn liquidation_price_crosses_tiers_consistently() {
+        let t = [
+            Tier { notional_threshold: 0, max_leverage: 50 },
+            Tier { notional_threshold: 150_000_000_000, max_leverage: 40 },
+        ];
+        // Long 20 units @ $10,000 ($200k) with $6,000: root lies in tier 1 (notional ≥ $150k).
+        let cb = cost_basis_at(20 * ONE, 10_000 * USD).unwrap();
+        let p = liquidation_price(20 * ONE, cb, &t, 6_000 * i128::from(Q)).unwrap().unwrap();
+        let mk = |price: u64| {
+            let r = PositionRisk { base: 20 * ONE, cost_basis: cb, pending_funding: 0, leverage: 40, price, conf: 0, tiers: &t, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0 };
+            domain(6_000 * Q, &[r])
+        };
+        assert!(mk(p - 1_000_000).is_liquidatable());
+        assert!(!mk(p + 1_000_000).is_liquidatable());
+    }
+}

@@ -1,0 +1,206 @@
+//! Leverage tiers and the margin requirements they imply.
+//!
+//! A market has 1..=4 tiers `(notional_threshold, max_leverage)`. Tier `i` applies when a
+//! position's notional is at least `threshold_i` (tier 0's threshold is 0). The tier
+//! bounds the leverage setting and fixes the maintenance rate
+//! `r_i = 1 / (2 × max_leverage_i)`.
+//!
+//! Maintenance margin is continuous in notional through a deduction term (the form
+//! Hyperliquid and Binance publish):
+//!
+//! ```text
+//! MM(N) = N × r_i − D_i            for threshold_i ≤ N < threshold_{i+1}
+//! D_0   = 0
+//! D_i   = D_{i−1} + threshold_i × (r_i − r_{i−1})
+//! ```
+//!
+//! Both `N × r_i` and `D_i` are kept exactly in quote × ppm units and divided once, so
+//! the margin is identical from both sides of every boundary.
+
+use crate::checked::{self, Rounding};
+use crate::constants::{DEFAULT_TRANSFER_FLOOR_PPM, MAX_LEVERAGE, MAX_TIERS, PPM};
+use crate::error::MathResult;
+
+/// One leverage tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tier {
+    /// Lowest notional (quote native) at which this tier applies; 0 for the first tier.
+    pub notional_threshold: u64,
+    /// Highest leverage a position in this tier may use (integer, ≥ 1).
+    pub max_leverage: u16,
+}
+
+/// Why a tier table is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierTableError {
+    /// No tiers, or more than [`MAX_TIERS`].
+    Count,
+    /// The first tier does not start at notional 0.
+    FirstThresholdNotZero,
+    /// Thresholds are not strictly increasing.
+    ThresholdsNotIncreasing,
+    /// A max leverage is 0, above [`MAX_LEVERAGE`], or larger than the tier before it.
+    LeverageNotDecreasing,
+}
+
+/// Checks a tier table: starts at 0, thresholds strictly increase, max leverage is
+/// within 1..=MAX_LEVERAGE and never grows with size. Then maintenance rates never fall
+/// with size, so maintenance margin is monotone and below initial margin in every tier.
+pub fn validate_tiers(tiers: &[Tier]) -> Result<(), TierTableError> {
+    if tiers.is_empty() || tiers.len() > MAX_TIERS {
+        return Err(TierTableError::Count);
+    }
+    if tiers[0].notional_threshold != 0 {
+        return Err(TierTableError::FirstThresholdNotZero);
+    }
+    let mut prev: Option<&Tier> = None;
+    for t in tiers {
+        if t.max_leverage == 0 || t.max_leverage > MAX_LEVERAGE {
+            return Err(TierTableError::LeverageNotDecreasing);
+        }
+        if let Some(p) = prev {
+            if t.notional_threshold <= p.notional_threshold {
+                return Err(TierTableError::ThresholdsNotIncreasing);
+            }
+            if t.max_leverage > p.max_leverage {
+                return Err(TierTableError::LeverageNotDecreasing);
+            }
+        }
+        prev = Some(t);
+    }
+    Ok(())
+}
+
+/// `r = 1 / (2 × max_leverage)` in ppm, rounded up (a requirement).
+pub fn maintenance_rate_ppm(max_leverage: u16) -> MathResult<i128> {
+    checked::div(PPM, checked::mul(2, i128::from(max_leverage), "maintenance rate")?, Rounding::Ceil, "maintenance rate")
+}
+
+/// Index of the tier that applies to `notional`.
+pub fn tier_index(tiers: &[Tier], notional: u64) -> usize {
+    tiers.iter().rposition(|t| t.notional_threshold <= notional).unwrap_or(0)
+}
+
+/// Highest leverage allowed at `notional`.
+pub fn max_leverage_at(tiers: &[Tier], notional: u64) -> u16 {
+    tiers.get(tier_index(tiers, notional)).map_or(1, |t| t.max_leverage)
+}
+
+/// Maintenance margin of one position of `notional`, rounded up.
+pub fn maintenance_margin(tiers: &[Tier], notional: u64) -> MathResult<u64> {
+    const OP: &str = "maintenance margin";
+    let i = tier_index(tiers, notional);
+    let (rate, deduction) = rate_and_deduction(tiers, i)?;
+    let scaled = checked::sub(checked::mul(i128::from(notional), rate, OP)?, deduction, OP)?;
+    checked::to_u64(checked::div(scaled, PPM, Rounding::Ceil, OP)?, OP)
+}
+
+/// `(r_i, D_i)` for tier `i`, both in ppm units (`D_i` in quote native × ppm).
+pub fn rate_and_deduction(tiers: &[Tier], i: usize) -> MathResult<(i128, i128)> {
+    const OP: &str = "maintenance deduction";
+    let mut prev_rate = 0i128;
+    let mut deduction = 0i128;
+    for t in tiers.iter().take(i.saturating_add(1)) {
+        let rate = maintenance_rate_ppm(t.max_leverage)?;
+        let step = checked::mul(i128::from(t.notional_threshold), checked::sub(rate, prev_rate, OP)?, OP)?;
+        deduction = checked::add(deduction, step, OP)?;
+        prev_rate = rate;
+    }
+    Ok((prev_rate, deduction))
+}
+
+/// Initial margin `notional / leverage`, rounded up. Leverage 0 is an invalid input.
+pub fn initial_margin(notional: u64, leverage: u16) -> MathResult<u64> {
+    const OP: &str = "initial margin";
+    if leverage == 0 {
+        return Err(crate::MathError::invalid(OP));
+    }
+    checked::to_u64(checked::div(i128::from(notional), i128::from(leverage), Rounding::Ceil, OP)?, OP)
+}
+
+/// The part of a position's notional that may never leave its domain:
+/// `notional × floor_ppm / 1e6`, rounded up.
+pub fn transfer_floor(notional: u64, floor_ppm: u32) -> MathResult<u64> {
+    const OP: &str = "transfer floor";
+    checked::to_u64(checked::mul_div(i128::from(notional), i128::from(floor_ppm), PPM, Rounding::Ceil, OP)?, OP)
+}
+
+/// Default floor, re-exported for callers that build market parameters.
+pub const DEFAULT_FLOOR_PPM: u32 = DEFAULT_TRANSFER_FLOOR_PPM;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn btc_like() -> [Tier; 3] {
+        [
+            Tier { notional_threshold: 0, max_leverage: 50 },
+            Tier { notional_threshold: 150_000_000_000, max_leverage: 40 }, // $150k
+            Tier { notional_threshold: 1_000_000_000_000, max_leverage: 10 }, // $1M
+        ]
+    }
+
+    #[test]
+    fn rates_are_half_the_initial_fraction() {
+        assert_eq!(maintenance_rate_ppm(50), Ok(10_000)); // 1%
+        assert_eq!(maintenance_rate_ppm(20), Ok(25_000)); // 2.5%
+        assert_eq!(maintenance_rate_ppm(3), Ok(166_667)); // 16.666..% rounded up
+        assert_eq!(maintenance_rate_ppm(1), Ok(500_000));
+    }
+
+    #[test]
+    fn maintenance_is_continuous_at_every_boundary() {
+        let t = btc_like();
+        for tier in &t[1..] {
+            let b = tier.notional_threshold;
+            let below = maintenance_margin(&t, b - 1).unwrap();
+            let at = maintenance_margin(&t, b).unwrap();
+            let above = maintenance_margin(&t, b + 1).unwrap();
+            assert!(below <= at && at <= above, "monotone at {b}");
+            assert!(at - below <= 1 && above - at <= 1, "no jump at {b}: {below} {at} {above}");
+        }
+        // $150k in tier 0 at 1% = $1,500 exactly; the deduction makes tier 1 agree.
+        assert_eq!(maintenance_margin(&t, 150_000_000_000), Ok(1_500_000_000));
+        // $1M: 1,500 + 850k × 1.25% = 12,125.
+        assert_eq!(maintenance_margin(&t, 1_000_000_000_000), Ok(12_125_000_000));
+        // $2M: 12,125 + 1M × 5% = 62,125.
+        assert_eq!(maintenance_margin(&t, 2_000_000_000_000), Ok(62_125_000_000));
+    }
+
+    #[test]
+    fn seed_example_initial_margins() {
+        // $10,000 at 10x needs $1,000; at 20x $500.
+        assert_eq!(initial_margin(10_000_000_000, 10), Ok(1_000_000_000));
+        assert_eq!(initial_margin(10_000_000_000, 20), Ok(500_000_000));
+        assert_eq!(initial_margin(10, 3), Ok(4)); // rounds up
+        assert!(initial_margin(10, 0).is_err());
+    }
+
+    #[test]
+    fn tier_lookup_and_leverage_caps() {
+        let t = btc_like();
+        assert_eq!(max_leverage_at(&t, 0), 50);
+        assert_eq!(max_leverage_at(&t, 149_999_999_999), 50);
+        assert_eq!(max_leverage_at(&t, 150_000_000_000), 40);
+        assert_eq!(max_leverage_at(&t, u64::MAX), 10);
+    }
+
+    #[test]
+    fn tier_tables_are_validated() {
+        assert_eq!(validate_tiers(&btc_like()), Ok(()));
+        assert_eq!(validate_tiers(&[]), Err(TierTableError::Count));
+        assert_eq!(validate_tiers(&[Tier { notional_threshold: 1, max_leverage: 5 }]), Err(TierTableError::FirstThresholdNotZero));
+        let up = [Tier { notional_threshold: 0, max_leverage: 5 }, Tier { notional_threshold: 10, max_leverage: 6 }];
+        assert_eq!(validate_tiers(&up), Err(TierTableError::LeverageNotDecreasing));
+        let same = [Tier { notional_threshold: 0, max_leverage: 5 }, Tier { notional_threshold: 0, max_leverage: 4 }];
+        assert_eq!(validate_tiers(&same), Err(TierTableError::ThresholdsNotIncreasing));
+        assert_eq!(validate_tiers(&[Tier { notional_threshold: 0, max_leverage: 0 }]), Err(TierTableError::LeverageNotDecreasing));
+        assert_eq!(validate_tiers(&[Tier { notional_threshold: 0, max_leverage: MAX_LEVERAGE + 1 }]), Err(TierTableError::LeverageNotDecreasing));
+    }
+
+    #[test]
+    fn transfer_floor_default_is_ten_percent_rounded_up() {
+        assert_eq!(transfer_floor(10_000_000_000, DEFAULT_FLOOR_PPM), Ok(1_000_000_000));
+        assert_eq!(transfer_floor(11, DEFAULT_FLOOR_PPM), Ok(2));
+    }
+}

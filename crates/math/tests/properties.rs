@@ -1,0 +1,170 @@
+//! Properties of the margin math over its documented input bounds (docs/MATH.md):
+//! |base| ≤ 1e18 lots, price ≤ 1e16 (> $10M), position notional ≤ 4e18 quote native
+//! (the i64 cost basis bound, $4 trillion at 6 decimals), collateral ≤ 1e15 ($1bn),
+//! leverage 1..=1000, up to 4 tiers with thresholds ≤ 1e15.
+#![allow(clippy::arithmetic_side_effects, clippy::integer_division, clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)]
+
+use ballast_math::checked::Rounding;
+use ballast_math::constants::NOTIONAL_DIVISOR;
+use ballast_math::margin::{liquidation_price, DomainHealth, PositionRisk};
+use ballast_math::position::{cost_basis_at, notional, signed_value, unrealized_pnl, weighted_pnl};
+use ballast_math::tiers::{initial_margin, maintenance_margin, max_leverage_at, transfer_floor, validate_tiers, Tier};
+use proptest::prelude::*;
+
+const MAX_BASE: i64 = 1_000_000_000_000_000_000; // 1e9 units
+const MAX_PRICE: u64 = 10_000_000_000_000_000; // $10M per unit
+const MAX_NOTIONAL_E12: i128 = 4_000_000_000_000_000_000 * 1_000_000_000_000; // 4e18 quote × 1e12
+const MAX_COLLATERAL: i64 = 1_000_000_000_000_000; // $1bn
+
+/// A valid tier table: thresholds strictly increasing from 0, leverage non-increasing.
+fn tiers_strategy() -> impl Strategy<Value = Vec<Tier>> {
+    (1usize..=4, prop::collection::vec(1u64..=1_000_000_000_000, 3), prop::collection::vec(1u16..=1000, 4)).prop_map(|(n, gaps, levs)| {
+        let mut levs = levs;
+        levs.sort_unstable_by(|a, b| b.cmp(a));
+        let mut t = vec![Tier { notional_threshold: 0, max_leverage: levs[0] }];
+        let mut threshold = 0u64;
+        for i in 1..n {
+            threshold += gaps[i - 1];
+            t.push(Tier { notional_threshold: threshold, max_leverage: levs[i] });
+        }
+        assert_eq!(validate_tiers(&t), Ok(()));
+        t
+    })
+}
+
+/// A size and a price whose notional stays within the documented bound.
+fn base_and_price() -> impl Strategy<Value = (i64, u64)> {
+    (-MAX_BASE..=MAX_BASE).prop_flat_map(|base| {
+        let cap = (MAX_NOTIONAL_E12 / i128::from(base.unsigned_abs()).max(1)).min(i128::from(MAX_PRICE)) as u64;
+        (Just(base), 0u64..=cap)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn initial_margin_is_at_least_maintenance_at_any_allowed_leverage(
+        tiers in tiers_strategy(), n in 0u64..=1_000_000_000_000_000, pick in 0u16..=u16::MAX,
+    ) {
+        let max = max_leverage_at(&tiers, n);
+        let lev = 1 + pick % max;
+        let im = initial_margin(n, lev).unwrap();
+        let mm = maintenance_margin(&tiers, n).unwrap();
+        prop_assert!(im >= mm, "im {im} < mm {mm} at n {n} lev {lev}");
+    }
+
+    #[test]
+    fn maintenance_is_monotone_and_continuous_in_notional(tiers in tiers_strategy(), n in 0u64..=1_000_000_000_000_000, step in 1u64..=1_000_000) {
+        let a = maintenance_margin(&tiers, n).unwrap();
+        let b = maintenance_margin(&tiers, n + step).unwrap();
+        prop_assert!(b >= a);
+        // Rates are at most 50%, so `step` more notional adds at most ceil(step/2) + 1 (rounding).
+        prop_assert!(b - a <= step / 2 + 2, "jump {a} → {b} over {step}");
+    }
+
+    #[test]
+    fn requirements_are_monotone_in_leverage_and_size(n in 0u64..=1_000_000_000_000_000, l1 in 1u16..=1000, l2 in 1u16..=1000, extra in 0u64..=1_000_000_000) {
+        let (lo, hi) = if l1 <= l2 { (l1, l2) } else { (l2, l1) };
+        prop_assert!(initial_margin(n, lo).unwrap() >= initial_margin(n, hi).unwrap());
+        prop_assert!(initial_margin(n + extra, lo).unwrap() >= initial_margin(n, lo).unwrap());
+        prop_assert!(transfer_floor(n + extra, 100_000).unwrap() >= transfer_floor(n, 100_000).unwrap());
+    }
+
+    #[test]
+    fn rounding_never_favours_the_user((base, price) in base_and_price(), n in 0u64..=u64::MAX / 2, lev in 1u16..=1000) {
+        let exact = i128::from(base) * i128::from(price); // × 1e12
+        // Value of what the trader holds is never overstated…
+        prop_assert!(signed_value(base, price).unwrap() * NOTIONAL_DIVISOR <= exact);
+        // …and what the trader pays (cost basis) is never understated.
+        prop_assert!(i128::from(cost_basis_at(base, price).unwrap()) * NOTIONAL_DIVISOR >= exact);
+        // Requirements round up.
+        prop_assert!(u128::from(initial_margin(n, lev).unwrap()) * u128::from(lev) >= u128::from(n));
+        prop_assert!(i128::from(notional(base, price, Rounding::Ceil).unwrap()) * NOTIONAL_DIVISOR >= exact.abs());
+        prop_assert!(i128::from(notional(base, price, Rounding::Floor).unwrap()) * NOTIONAL_DIVISOR <= exact.abs());
+        // A trader who opens and is valued at the same price never shows a profit.
+        let cb = cost_basis_at(base, price).unwrap();
+        prop_assert!(unrealized_pnl(base, cb, price).unwrap() <= 0);
+    }
+
+    #[test]
+    fn transferring_the_transferable_amount_leaves_initial_margin_met(
+        tiers in tiers_strategy(), base in -1_000_000_000_000i64..=1_000_000_000_000, entry in 1u64..=1_000_000_000_000_000,
+        price in 1u64..=1_000_000_000_000_000, conf_ppm in 0u64..=20_000, collateral in 0i64..=MAX_COLLATERAL,
+        weight in 0u32..=1_000_000, floor in 0u32..=1_000_000, pick in 0u16..=u16::MAX, funding in -1_000_000i64..=1_000_000,
+    ) {
+        let cb = cost_basis_at(base, entry).unwrap();
+        let n = notional(base, price, Rounding::Ceil).unwrap();
+        let lev = 1 + pick % max_leverage_at(&tiers, n);
+        let conf = price / 1_000_000 * conf_ppm;
+        let risk = PositionRisk { base, cost_basis: cb, pending_funding: funding, leverage: lev, price, conf, tiers: &tiers, pnl_weight_ppm: weight, transfer_floor_ppm: floor };
+        let h = risk.health().unwrap();
+        let mut d = DomainHealth::new(collateral);
+        d.add(&h).unwrap();
+        let t = i128::from(d.transferable());
+        prop_assert!(t >= 0);
+        // After moving `t` out, the domain still holds max(initial, floor).
+        prop_assert!(d.initial_equity - t >= d.initial.max(d.transfer_floor) || t == 0);
+        if t > 0 {
+            prop_assert!(d.meets_initial());
+        }
+        // Positive PnL in the initial view never exceeds the plain, unweighted PnL.
+        prop_assert!(h.initial_pnl <= h.pnl.max(0));
+    }
+
+    #[test]
+    fn liquidation_price_separates_healthy_from_liquidatable(
+        tiers in tiers_strategy(), units in 1i64..=1_000, long in any::<bool>(), entry_usd in 1u64..=100_000, collateral_bps in 1i64..=5_000,
+    ) {
+        let base = if long { units * 1_000_000_000 } else { -units * 1_000_000_000 };
+        let entry = entry_usd * 1_000_000_000;
+        let cb = cost_basis_at(base, entry).unwrap();
+        // Collateral is a fraction of entry notional.
+        let collateral = (cb.abs() as i128 * i128::from(collateral_bps) / 10_000) as i64;
+        let lp = liquidation_price(base, cb, &tiers, i128::from(collateral)).unwrap();
+        let health_at = |price: u64| {
+            let r = PositionRisk { base, cost_basis: cb, pending_funding: 0, leverage: 1, price, conf: 0, tiers: &tiers, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0 };
+            let mut d = DomainHealth::new(collateral);
+            d.add(&r.health().unwrap()).unwrap();
+            d
+        };
+        if let Some(p) = lp {
+            // A step of 1e-4 of the price on the unsafe side is liquidatable, on the safe side not.
+            let step = (p / 10_000).max(2_000);
+            if long {
+                prop_assert!(health_at(p.saturating_sub(step)).is_liquidatable() || p <= step);
+                prop_assert!(!health_at(p + step).is_liquidatable());
+            } else if p > step {
+                prop_assert!(health_at(p + step).is_liquidatable());
+                prop_assert!(!health_at(p - step).is_liquidatable());
+            }
+        } else {
+            prop_assert!(long, "a short always has a liquidation price");
+            prop_assert!(!health_at(1).is_liquidatable());
+        }
+    }
+
+    #[test]
+    fn no_input_panics(base in any::<i64>(), cb in any::<i64>(), price in any::<u64>(), conf in any::<u64>(), lev in any::<u16>(),
+                       weight in any::<u32>(), floor in any::<u32>(), collateral in any::<i64>(), funding in any::<i64>(), rest in any::<i64>()) {
+        let tiers = [Tier { notional_threshold: 0, max_leverage: 20 }, Tier { notional_threshold: 1 << 40, max_leverage: 5 }];
+        let _ = notional(base, price, Rounding::Ceil);
+        let _ = signed_value(base, price);
+        let _ = cost_basis_at(base, price);
+        let _ = unrealized_pnl(base, cb, price);
+        let _ = weighted_pnl(i128::from(cb), weight);
+        let _ = initial_margin(price, lev);
+        let _ = maintenance_margin(&tiers, price);
+        let _ = transfer_floor(price, floor);
+        let _ = liquidation_price(base, cb, &tiers, i128::from(rest));
+        let r = PositionRisk { base, cost_basis: cb, pending_funding: funding, leverage: lev, price, conf, tiers: &tiers, pnl_weight_ppm: weight, transfer_floor_ppm: floor };
+        if let Ok(h) = r.health() {
+            let mut d = DomainHealth::new(collateral);
+            if d.add(&h).is_ok() {
+                let _ = d.transferable();
+                let _ = d.effective_leverage();
+                let _ = d.maintenance_ratio_ppm();
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! PDA seeds and program-wide constants.
+use anchor_lang::prelude::*;
+
+pub const EXCHANGE_SEED: &[u8] = b"exchange";
+pub const VAULT_SEED: &[u8] = b"vault";
+pub const MARKET_SEED: &[u8] = b"market";
+pub const MARGIN_SEED: &[u8] = b"margin";
+pub const ISOLATED_SEED: &[u8] = b"isolated";
+
+/// The Pyth Solana receiver program, owner of `PriceUpdateV2` accounts.
+pub const PYTH_RECEIVER_ID: Pubkey = pubkey!("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
+
+/// Largest trading fee the admin may set (1%).
+pub const MAX_TAKER_FEE_PPM: u32 = 10_000;
+/// Largest margin-guard tip the admin may set (10 units of a 6-decimal collateral).
+pub const MAX_MARGIN_GUARD_TIP: u64 = 10_000_000;

@@ -1,0 +1,118 @@
+use anchor_lang::prelude::*;
+use ballast_math::{MathError, MathErrorKind};
+
+/// Every failure the program reports. Codes start at 6000 (Anchor's custom range) and
+/// are stable: front-ends and keepers match on them.
+#[error_code]
+pub enum ErrorCode {
+    // --- arithmetic (the failing operation is logged alongside) ---
+    #[msg("Arithmetic overflow")]
+    MathOverflow,
+    #[msg("Division by zero")]
+    MathDivisionByZero,
+    #[msg("Arithmetic input outside its domain")]
+    MathInvalidInput,
+
+    // --- amounts ---
+    #[msg("Amount must be greater than zero")]
+    ZeroAmount,
+    #[msg("Amount exceeds the largest representable balance")]
+    AmountTooLarge,
+    #[msg("Amount exceeds the transferable margin")]
+    InsufficientTransferable,
+    #[msg("Amount exceeds the pool balance")]
+    InsufficientPoolBalance,
+
+    // --- authority ---
+    #[msg("Signer is not the exchange admin")]
+    NotAdmin,
+    #[msg("Signer is neither the admin nor the guardian")]
+    NotAdminOrGuardian,
+    #[msg("The guardian may only pause or set reduce-only, never loosen")]
+    GuardianCannotLoosen,
+    #[msg("Signer is not the account owner")]
+    NotOwner,
+    #[msg("Signer is neither the account owner nor its delegate")]
+    NotOwnerOrDelegate,
+    #[msg("Signer is not the oracle authority")]
+    NotOracleAuthority,
+    #[msg("The delegate cannot be the owner")]
+    DelegateIsOwner,
+
+    // --- accounts ---
+    #[msg("Token account mint is not the exchange's collateral mint")]
+    WrongMint,
+    #[msg("Account is not the exchange vault")]
+    WrongVault,
+    #[msg("The same account was passed twice")]
+    DuplicateAccount,
+    #[msg("Oracle account does not match the market")]
+    WrongOracle,
+    #[msg("Oracle account has the wrong owner or layout")]
+    InvalidOracleAccount,
+    #[msg("Pyth price update is not fully verified")]
+    OracleNotFullyVerified,
+    #[msg("Pyth feed id does not match the market")]
+    WrongOracleFeed,
+    #[msg("Market index does not match the next market slot")]
+    WrongMarketIndex,
+    #[msg("Margin account still holds collateral or positions")]
+    AccountNotEmpty,
+    #[msg("Account layout version is not supported")]
+    InvalidAccountVersion,
+    #[msg("Account state violates its invariant")]
+    InvariantViolated,
+    #[msg("Vault balance does not equal the sum of all claims")]
+    VaultMismatch,
+    #[msg("Fewer health accounts than the account's open positions need")]
+    MissingHealthAccounts,
+    #[msg("More health accounts than the account's open positions need")]
+    ExtraHealthAccounts,
+    #[msg("Health account does not match the account's position list (market or oracle out of order or substituted)")]
+    HealthAccountMismatch,
+
+    // --- market parameters ---
+    #[msg("Leverage tiers are invalid: first threshold 0, thresholds increasing, max leverage 1..=1000 and non-increasing, 1 to 4 tiers")]
+    InvalidLeverageTiers,
+    #[msg("Oracle staleness and confidence limits must be non-zero and within bounds")]
+    InvalidOracleLimits,
+    #[msg("Fees, spread and liquidation rewards must be below the smallest maintenance rate")]
+    FeesNotBelowMaintenance,
+    #[msg("A ratio is above 100%")]
+    InvalidRatio,
+    #[msg("Lot size must be non-zero")]
+    InvalidLotSize,
+    #[msg("Open-interest cap must be non-zero")]
+    InvalidOpenInterestCap,
+    #[msg("Funding parameters are out of bounds")]
+    InvalidFundingParams,
+    #[msg("Exchange parameters are out of bounds")]
+    InvalidExchangeParams,
+    #[msg("Oracle exponent is out of bounds")]
+    InvalidOracleExponent,
+
+    // --- status ---
+    #[msg("Exchange or market is paused")]
+    Paused,
+    #[msg("Exchange or market is reduce-only")]
+    ReduceOnly,
+
+    // --- oracle ---
+    #[msg("Oracle price is stale")]
+    OracleStale,
+    #[msg("Oracle confidence interval is too wide")]
+    OracleTooUncertain,
+    #[msg("Oracle price is not positive")]
+    OracleNonPositive,
+}
+
+impl From<MathError> for ErrorCode {
+    fn from(e: MathError) -> Self {
+        msg!("{}", e);
+        match e.kind {
+            MathErrorKind::Overflow => ErrorCode::MathOverflow,
+            MathErrorKind::DivisionByZero => ErrorCode::MathDivisionByZero,
+            MathErrorKind::InvalidInput => ErrorCode::MathInvalidInput,
+        }
+    }
+}

@@ -1,0 +1,52 @@
+use anchor_lang::prelude::*;
+
+use crate::error::ErrorCode;
+use crate::events::MarketUpdated;
+use crate::state::{AllowedModes, Exchange, Market, MarketParams, TierParams};
+
+#[derive(Accounts)]
+pub struct UpdateMarket<'info> {
+    pub admin: Signer<'info>,
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+}
+
+/// The market's current risk parameters, in the form `update_market` takes.
+pub fn market_params(m: &Market) -> MarketParams {
+    MarketParams {
+        tiers: m.tiers[..usize::from(m.tier_count)]
+            .iter()
+            .map(|t| TierParams { notional_threshold: t.notional_threshold, max_leverage: t.max_leverage })
+            .collect(),
+        allowed_modes: AllowedModes::from_u8(m.allowed_modes).unwrap_or(AllowedModes::Any),
+        max_oracle_age_secs: m.max_oracle_age_secs,
+        max_oracle_conf_ppm: m.max_oracle_conf_ppm,
+        spread_ppm: m.spread_ppm,
+        liquidation_fee_ppm: m.liquidation_fee_ppm,
+        insurance_share_ppm: m.insurance_share_ppm,
+        pnl_weight_ppm: m.pnl_weight_ppm,
+        transfer_floor_ppm: m.transfer_floor_ppm,
+        funding_max_rate_ppm: m.funding_max_rate_ppm,
+        funding_k_ppm: m.funding_k_ppm,
+        lot_size: m.lot_size,
+        dust_notional: m.dust_notional,
+        max_open_interest: m.max_open_interest,
+        funding_oi_floor: m.funding_oi_floor,
+    }
+}
+
+/// Replaces a market's risk parameters (oracle and index stay). Existing positions keep
+/// their leverage settings; a tightened tier table applies to them from the next action
+/// (and their maintenance margin changes at once, which the admin must weigh).
+pub fn update_market(ctx: Context<UpdateMarket>, params: MarketParams) -> Result<()> {
+    let ex = ctx.accounts.exchange.load()?;
+    require_keys_eq!(ctx.accounts.admin.key(), ex.admin, ErrorCode::NotAdmin);
+    params.validate(ex.taker_fee_ppm)?;
+    let mut m = ctx.accounts.market.load_mut()?;
+    let before = market_params(&m);
+    m.apply_params(&params);
+    m.invariant()?;
+    emit!(MarketUpdated { market: ctx.accounts.market.key(), market_index: m.market_index, before, after: params });
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! Ballast: a perpetual-futures margin program with cross, isolated and strict-isolated
+//! margin. This file only forwards; each instruction's accounts, checks and handler live
+//! together in `instructions/`. See docs/ARCHITECTURE.md for the layers.
+#![allow(clippy::result_large_err)]
+
+#[cfg(target_os = "solana")]
+use solana_compiler_builtins as _;
+
+use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod error;
+pub mod events;
+pub mod health;
+pub mod instructions;
+pub mod oracle;
+pub mod state;
+pub mod token;
+
+use instructions::*;
+use state::{MarketParams, MarketStatus, OracleKind};
+
+declare_id!("AQF7dZyFJ36VypUvMs2uXBYoanDhw14CngqrwjgfhDPQ");
+
+#[program]
+pub mod ballast {
+    use super::*;
+
+    // ----- admin -----
+
+    pub fn initialize_exchange(ctx: Context<InitializeExchange>, params: ExchangeParams) -> Result<()> {
+        instructions::initialize_exchange(ctx, params)
+    }
+
+    pub fn create_market(ctx: Context<CreateMarket>, market_index: u16, oracle_kind: OracleKind, feed_id: [u8; 32], params: MarketParams) -> Result<()> {
+        instructions::create_market(ctx, market_index, oracle_kind, feed_id, params)
+    }
+
+    pub fn update_market(ctx: Context<UpdateMarket>, params: MarketParams) -> Result<()> {
+        instructions::update_market(ctx, params)
+    }
+
+    pub fn set_pause(ctx: Context<SetPause>, status: MarketStatus) -> Result<()> {
+        instructions::set_pause(ctx, status)
+    }
+
+    pub fn fund_pool(ctx: Context<PoolTransfer>, amount: u64) -> Result<()> {
+        instructions::fund_pool(ctx, amount)
+    }
+
+    pub fn defund_pool(ctx: Context<PoolTransfer>, amount: u64) -> Result<()> {
+        instructions::defund_pool(ctx, amount)
+    }
+
+    pub fn create_push_oracle(ctx: Context<CreatePushOracle>, exponent: i32, price: i64, conf: u64) -> Result<()> {
+        instructions::create_push_oracle(ctx, exponent, price, conf)
+    }
+
+    pub fn update_push_oracle(ctx: Context<UpdatePushOracle>, price: i64, conf: u64, publish_time: Option<i64>) -> Result<()> {
+        instructions::update_push_oracle(ctx, price, conf, publish_time)
+    }
+
+    // ----- user -----
+
+    pub fn create_margin_account(ctx: Context<CreateMarginAccount>, sub_id: u16) -> Result<()> {
+        instructions::create_margin_account(ctx, sub_id)
+    }
+
+    pub fn close_margin_account(ctx: Context<CloseMarginAccount>) -> Result<()> {
+        instructions::close_margin_account(ctx)
+    }
+
+    pub fn set_delegate(ctx: Context<SetDelegate>, delegate: Pubkey) -> Result<()> {
+        instructions::set_delegate(ctx, delegate)
+    }
+
+    pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+        instructions::deposit(ctx, amount)
+    }
+
+    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+        instructions::withdraw(ctx, amount)
+    }
+}

@@ -1,0 +1,103 @@
+use anchor_lang::prelude::*;
+
+use crate::error::ErrorCode;
+use crate::state::{WrappedI128, ACCOUNT_VERSION};
+
+/// Number of cross position slots in a margin account.
+pub const MAX_CROSS_POSITIONS: usize = 16;
+
+/// One cross position slot. A slot is free when `in_use == 0` (then all fields are 0).
+/// A used slot with `base == 0` keeps the market's leverage setting for a flat position.
+#[zero_copy]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CrossPosition {
+    pub market_index: u16,
+    /// Leverage setting, 1..=tier max.
+    pub leverage: u16,
+    pub in_use: u8,
+    pub _padding: [u8; 3],
+    /// Size in base lots (1e9 = one unit), negative short.
+    pub base: i64,
+    /// Cost basis, quote native, signed like `base`.
+    pub cost_basis: i64,
+    /// The market's cumulative funding index for this side at the last settlement (quote native × 1e6 per unit).
+    pub funding_snapshot: WrappedI128,
+}
+crate::assert_size!(CrossPosition, 40);
+
+/// A trader's margin account (PDA `["margin", owner, sub_id as u16 LE]`): the cross
+/// domain (collateral and up to 16 positions) and the count of its isolated positions.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct MarginAccount {
+    pub version: u8,
+    pub bump: u8,
+    /// 1 while a liquidation of the cross domain is in progress (see docs/KEEPERS.md).
+    pub being_liquidated: u8,
+    /// Number of `IsolatedPosition` accounts that exist for this account.
+    pub isolated_count: u8,
+    pub _padding0: [u8; 2],
+    pub sub_id: u16,
+    pub owner: Pubkey,
+    /// May trade and move margin, never withdraw. `Pubkey::default()` = none.
+    pub delegate: Pubkey,
+    /// Cross collateral, quote native. Negative only when realised losses exceed it
+    /// (the debt is backed by the domain's other positions, or is bad debt).
+    pub cross_collateral: i64,
+    /// Slot of the last instruction that changed this account.
+    pub last_active_slot: u64,
+    pub cross_positions: [CrossPosition; MAX_CROSS_POSITIONS],
+    pub reserved: [u8; 64],
+}
+crate::assert_size!(MarginAccount, 792);
+
+impl MarginAccount {
+    pub const SPACE: usize = 8 + core::mem::size_of::<MarginAccount>();
+
+    pub fn has_delegate(&self) -> bool {
+        self.delegate != Pubkey::default()
+    }
+
+    /// Owner or delegate: may trade and adjust.
+    pub fn is_trader(&self, signer: &Pubkey) -> bool {
+        *signer == self.owner || (self.has_delegate() && *signer == self.delegate)
+    }
+
+    pub fn open_cross_positions(&self) -> impl Iterator<Item = &CrossPosition> {
+        self.cross_positions.iter().filter(|p| p.in_use != 0 && p.base != 0)
+    }
+
+    pub fn has_open_cross_positions(&self) -> bool {
+        self.open_cross_positions().next().is_some()
+    }
+
+    /// No collateral, no positions (open or flat with a setting), no isolated positions.
+    pub fn is_empty(&self) -> bool {
+        self.cross_collateral == 0 && self.isolated_count == 0 && !self.has_open_cross_positions()
+    }
+
+    pub fn add_collateral(&mut self, delta: i64) -> Result<()> {
+        self.cross_collateral = self.cross_collateral.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
+        Ok(())
+    }
+
+    pub fn invariant(&self) -> Result<()> {
+        require!(self.version == ACCOUNT_VERSION, ErrorCode::InvalidAccountVersion);
+        require!(self.being_liquidated <= 1, ErrorCode::InvariantViolated);
+        require!(self.owner != Pubkey::default(), ErrorCode::InvariantViolated);
+        require!(self.delegate != self.owner, ErrorCode::InvariantViolated);
+        for (i, p) in self.cross_positions.iter().enumerate() {
+            match p.in_use {
+                0 => require!(*p == CrossPosition::default(), ErrorCode::InvariantViolated),
+                1 => {
+                    require!(p.leverage >= 1, ErrorCode::InvariantViolated);
+                    require!(p.base != 0 || p.cost_basis == 0, ErrorCode::InvariantViolated);
+                    let dup = self.cross_positions[i + 1..].iter().any(|q| q.in_use != 0 && q.market_index == p.market_index);
+                    require!(!dup, ErrorCode::InvariantViolated);
+                }
+                _ => return err!(ErrorCode::InvariantViolated),
+            }
+        }
+        Ok(())
+    }
+}
