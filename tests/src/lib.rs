@@ -1,1 +1,466 @@
+//! Scenario harness: the Ballast program (native, inside solana-program-test's real
+//! runtime) with the real SPL Token program, a collateral mint, an exchange, markets
+//! with push or Pyth oracles, users, and control over prices and the clock.
+//!
+//! Every transaction sent through [`Harness::send`] is followed by [`Harness::check_invariants`]:
+//! the vault holds exactly the sum of all claims (SPEC §8.1) and every account passes its
+//! own `invariant()`. [`Harness::expect_failure`] asserts a specific error code *and* that no
+//! account the harness knows about changed by a single byte.
+#![allow(deprecated)] // program-test 3.x marks its API "agave-unstable-api"
 
+pub mod ix;
+pub mod pyth;
+
+use std::collections::BTreeMap;
+
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::Discriminator;
+use ballast::instructions::ExchangeParams;
+use ballast::state::{Exchange, IsolatedPosition, MarginAccount, Market, MarketParams, OracleKind, TierParams, AllowedModes};
+use solana_account::{Account, AccountSharedData};
+use solana_clock::Clock;
+use solana_instruction::error::InstructionError;
+use solana_keypair::Keypair;
+use solana_program_pack::Pack;
+use solana_program_test::{processor, ProgramTest, ProgramTestContext};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+/// One dollar in collateral native units (6 decimals).
+pub const USD: u64 = 1_000_000;
+/// One whole unit of an asset in base lots.
+pub const UNIT: i64 = 1_000_000_000;
+/// Push oracles in the harness publish with this exponent.
+pub const ORACLE_EXPONENT: i32 = -8;
+/// Start of the harness clock (unix seconds).
+pub const GENESIS_TIME: i64 = 1_800_000_000;
+
+/// `dollars` as a push-oracle mantissa (exponent -8).
+pub fn oracle_price(dollars: f64) -> i64 {
+    (dollars * 1e8).round() as i64
+}
+
+/// The program's error code for `e`.
+pub fn code(e: ballast::error::ErrorCode) -> u32 {
+    u32::from(e)
+}
+
+/// Anchor's framework error code for `e`.
+pub fn anchor_code(e: anchor_lang::error::ErrorCode) -> u32 {
+    u32::from(e)
+}
+
+fn ballast_processor(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // Anchor's generated entry wants one lifetime for all three borrows; program-test's
+    // processor type has independent ones. The borrows live for the whole call.
+    let accounts = unsafe { core::mem::transmute::<&[AccountInfo], &[AccountInfo]>(accounts) };
+    ballast::entry(program_id, accounts, data)
+}
+
+/// Reads a zero-copy account's fields (copy; alignment-safe).
+pub fn decode<T: bytemuck::Pod + Discriminator>(data: &[u8]) -> T {
+    assert_eq!(&data[..8], T::DISCRIMINATOR, "discriminator of {}", std::any::type_name::<T>());
+    bytemuck::pod_read_unaligned(&data[8..8 + std::mem::size_of::<T>()])
+}
+
+/// The custom error code of a failed transaction, if it is one.
+pub fn custom_code(err: &TransactionError) -> Option<u32> {
+    match err {
+        TransactionError::InstructionError(_, InstructionError::Custom(c)) => Some(*c),
+        _ => None,
+    }
+}
+
+/// A market the harness created.
+#[derive(Debug, Clone)]
+pub struct MarketInfo {
+    pub index: u16,
+    pub address: Pubkey,
+    pub oracle: Pubkey,
+    pub kind: OracleKind,
+}
+
+/// A trader: a keypair, a collateral token account, and margin sub-account 0.
+#[derive(Debug)]
+pub struct User {
+    pub name: &'static str,
+    pub key: Keypair,
+    pub token: Pubkey,
+    pub account: Pubkey,
+}
+
+impl User {
+    pub fn pubkey(&self) -> Pubkey {
+        self.key.pubkey()
+    }
+}
+
+/// What a successful transaction reported.
+#[derive(Debug, Clone, Default)]
+pub struct TxOutcome {
+    pub logs: Vec<String>,
+    pub compute_units: u64,
+}
+
+/// Default exchange parameters: 0.05% taker fee, 20% of it to the protocol, 10%
+/// liquidation buffer, $0.10 margin-guard tip.
+pub fn default_exchange_params(guardian: Pubkey) -> ExchangeParams {
+    ExchangeParams { guardian, taker_fee_ppm: 500, protocol_fee_share_ppm: 200_000, liquidation_buffer_ppm: 100_000, margin_guard_tip: 100_000 }
+}
+
+/// Default market: 20x up to $100k, 10x to $500k, 5x above; 0.01% spread; 0.5% keeper
+/// reward; 0.25% insurance share; full PnL weight; 10% transfer floor; 60 s / 2% oracle limits.
+pub fn default_market_params() -> MarketParams {
+    MarketParams {
+        tiers: vec![
+            TierParams { notional_threshold: 0, max_leverage: 20 },
+            TierParams { notional_threshold: 100_000 * USD, max_leverage: 10 },
+            TierParams { notional_threshold: 500_000 * USD, max_leverage: 5 },
+        ],
+        allowed_modes: AllowedModes::Any,
+        max_oracle_age_secs: 60,
+        max_oracle_conf_ppm: 20_000,
+        spread_ppm: 100,
+        liquidation_fee_ppm: 5_000,
+        insurance_share_ppm: 2_500,
+        pnl_weight_ppm: 1_000_000,
+        transfer_floor_ppm: 100_000,
+        funding_max_rate_ppm: 1_000,
+        funding_k_ppm: 100,
+        lot_size: 1_000_000,
+        dust_notional: 10 * USD,
+        max_open_interest: 1_000_000 * UNIT as u64,
+        funding_oi_floor: UNIT as u64,
+    }
+}
+
+pub struct Harness {
+    pub ctx: ProgramTestContext,
+    pub admin: Keypair,
+    pub guardian: Keypair,
+    pub oracle_authority: Keypair,
+    pub mint_authority: Keypair,
+    pub mint: Pubkey,
+    pub admin_token: Pubkey,
+    pub exchange: Pubkey,
+    pub vault: Pubkey,
+    pub markets: Vec<MarketInfo>,
+    /// Margin accounts and isolated positions the invariant checker sums over.
+    pub margin_accounts: Vec<Pubkey>,
+    pub isolated_positions: Vec<Pubkey>,
+    /// Every account the "changed nothing" check compares.
+    pub watched: Vec<Pubkey>,
+    pub now: i64,
+    pub slot: u64,
+    pub last: TxOutcome,
+    pub invariant_checks: u64,
+}
+
+impl Harness {
+    /// A runtime with the mint and the admin's funded token account, but no exchange yet.
+    pub async fn bare() -> Self {
+        let mut pt = ProgramTest::new("ballast", ballast::ID, processor!(ballast_processor));
+        pt.prefer_bpf(false);
+        let ctx = pt.start_with_context().await;
+        let mut h = Self {
+            ctx,
+            admin: Keypair::new(),
+            guardian: Keypair::new(),
+            oracle_authority: Keypair::new(),
+            mint_authority: Keypair::new(),
+            mint: Pubkey::default(),
+            admin_token: Pubkey::default(),
+            exchange: ix::exchange_pda(),
+            vault: ix::vault_pda(),
+            markets: vec![],
+            margin_accounts: vec![],
+            isolated_positions: vec![],
+            watched: vec![],
+            now: GENESIS_TIME,
+            slot: 1,
+            last: TxOutcome::default(),
+            invariant_checks: 0,
+        };
+        for k in [h.admin.pubkey(), h.guardian.pubkey(), h.oracle_authority.pubkey()] {
+            h.airdrop(k, 100_000_000_000).await;
+        }
+        h.mint = h.create_mint(6).await;
+        h.admin_token = h.create_token_account(h.admin.pubkey(), h.mint).await;
+        h.mint_to(h.admin_token, 100_000_000 * USD).await;
+        h
+    }
+
+    /// An initialised exchange with default parameters, a pool of $10M and one market
+    /// ("BTC" at $50,000) on a push oracle.
+    pub async fn new() -> Self {
+        let mut h = Self::bare().await;
+        h.init_exchange(default_exchange_params(h.guardian.pubkey())).await;
+        h.fund_pool(10_000_000 * USD).await;
+        h.add_push_market(50_000.0, default_market_params()).await;
+        h
+    }
+
+    // ----- runtime plumbing -----
+
+    /// Advances to a new slot (fresh blockhash) and writes the harness clock.
+    async fn next_slot(&mut self) {
+        self.slot += 1;
+        self.ctx.warp_to_slot(self.slot).expect("warp");
+        let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
+        clock.unix_timestamp = self.now;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Moves the clock forward by `secs` (the next transaction sees it).
+    pub fn advance_time(&mut self, secs: i64) {
+        self.now += secs;
+    }
+
+    /// Sends `ixs` signed by the payer and `signers`, then checks every invariant.
+    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<TxOutcome, TransactionError> {
+        self.next_slot().await;
+        let payer = self.ctx.payer.insecure_clone();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        for s in signers {
+            if !all.iter().any(|k| k.pubkey() == s.pubkey()) {
+                all.push(s);
+            }
+        }
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, self.ctx.last_blockhash);
+        let res = self.ctx.banks_client.process_transaction_with_metadata(tx).await.expect("banks transport");
+        let outcome = res
+            .metadata
+            .map(|m| TxOutcome { logs: m.log_messages, compute_units: m.compute_units_consumed })
+            .unwrap_or_default();
+        self.last = outcome.clone();
+        self.check_invariants().await;
+        res.result.map(|_| outcome)
+    }
+
+    /// Sends and panics with the logs on failure.
+    pub async fn ok(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxOutcome {
+        match self.send(ixs, signers).await {
+            Ok(o) => o,
+            Err(e) => panic!("transaction failed: {e:?}\n{}", self.last.logs.join("\n")),
+        }
+    }
+
+    /// Asserts the transaction fails with `expected` and that no watched account, token
+    /// balance, market, margin account or exchange field changed.
+    pub async fn expect_failure(&mut self, ixs: &[Instruction], signers: &[&Keypair], expected: u32) {
+        let before = self.snapshot().await;
+        let err = self.send(ixs, signers).await.expect_err("transaction should fail");
+        let got = custom_code(&err);
+        assert_eq!(got, Some(expected), "expected error {expected}, got {err:?}\n{}", self.last.logs.join("\n"));
+        let after = self.snapshot().await;
+        for (k, v) in &before {
+            assert_eq!(after.get(k), Some(v), "account {k} changed although the transaction failed");
+        }
+    }
+
+    /// Data and lamports of every watched account.
+    pub async fn snapshot(&mut self) -> BTreeMap<Pubkey, Option<(u64, Vec<u8>)>> {
+        let mut keys: Vec<Pubkey> = vec![self.exchange, self.vault, self.admin_token];
+        keys.extend(self.markets.iter().flat_map(|m| [m.address, m.oracle]));
+        keys.extend(self.margin_accounts.iter().copied());
+        keys.extend(self.isolated_positions.iter().copied());
+        keys.extend(self.watched.iter().copied());
+        let mut out = BTreeMap::new();
+        for k in keys {
+            let a = self.ctx.banks_client.get_account(k).await.expect("get_account");
+            out.insert(k, a.map(|a| (a.lamports, a.data)));
+        }
+        out
+    }
+
+    pub async fn account(&mut self, key: Pubkey) -> Option<Account> {
+        self.ctx.banks_client.get_account(key).await.expect("get_account")
+    }
+
+    pub async fn load<T: bytemuck::Pod + Discriminator>(&mut self, key: Pubkey) -> T {
+        let a = self.account(key).await.unwrap_or_else(|| panic!("account {key} missing"));
+        decode::<T>(&a.data)
+    }
+
+    pub async fn exchange_state(&mut self) -> Exchange {
+        self.load(self.exchange).await
+    }
+
+    pub async fn margin(&mut self, key: Pubkey) -> MarginAccount {
+        self.load(key).await
+    }
+
+    pub async fn token_balance(&mut self, token_account: Pubkey) -> u64 {
+        let a = self.account(token_account).await.expect("token account");
+        spl_token_interface::state::Account::unpack(&a.data).expect("token account").amount
+    }
+
+    /// SPEC §8: the vault equals all claims; every account passes its invariant.
+    pub async fn check_invariants(&mut self) {
+        self.invariant_checks += 1;
+        let Some(ex_acct) = self.account(self.exchange).await else { return };
+        let ex: Exchange = decode(&ex_acct.data);
+        ex.invariant().expect("exchange invariant");
+        let mut collateral: i128 = 0;
+        for k in self.margin_accounts.clone() {
+            if let Some(a) = self.account(k).await {
+                let m: MarginAccount = decode(&a.data);
+                m.invariant().unwrap_or_else(|e| panic!("margin account {k} invariant: {e:?}"));
+                collateral += i128::from(m.cross_collateral);
+            }
+        }
+        for k in self.isolated_positions.clone() {
+            if let Some(a) = self.account(k).await {
+                let p: IsolatedPosition = decode(&a.data);
+                p.invariant().unwrap_or_else(|e| panic!("isolated position {k} invariant: {e:?}"));
+                collateral += i128::from(p.collateral);
+            }
+        }
+        for m in self.markets.clone() {
+            let market: Market = self.load(m.address).await;
+            market.invariant().unwrap_or_else(|e| panic!("market {} invariant: {e:?}", m.index));
+        }
+        assert_eq!(i128::from(ex.total_collateral), collateral, "exchange total_collateral != Σ account collateral");
+        let vault = self.token_balance(self.vault).await;
+        let claims = collateral + i128::from(ex.pool_balance) + i128::from(ex.insurance_balance) + i128::from(ex.fee_balance);
+        assert_eq!(i128::from(vault), claims, "vault {vault} != Σ claims {claims}");
+    }
+
+    // ----- SPL Token and lamports -----
+
+    pub async fn airdrop(&mut self, to: Pubkey, lamports: u64) {
+        let payer = self.ctx.payer.insecure_clone();
+        let ixn = solana_system_interface::instruction::transfer(&payer.pubkey(), &to, lamports);
+        self.ok(&[ixn], &[]).await;
+    }
+
+    pub async fn create_mint(&mut self, decimals: u8) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.ctx.payer.pubkey();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let len = spl_token_interface::state::Mint::LEN;
+        let ixs = [
+            solana_system_interface::instruction::create_account(&payer, &mint.pubkey(), rent.minimum_balance(len), len as u64, &ix::TOKEN_PROGRAM),
+            spl_token_interface::instruction::initialize_mint2(&ix::TOKEN_PROGRAM, &mint.pubkey(), &self.mint_authority.pubkey(), None, decimals).unwrap(),
+        ];
+        self.ok(&ixs, &[&mint]).await;
+        mint.pubkey()
+    }
+
+    pub async fn create_token_account(&mut self, owner: Pubkey, mint: Pubkey) -> Pubkey {
+        let acct = Keypair::new();
+        let payer = self.ctx.payer.pubkey();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let len = spl_token_interface::state::Account::LEN;
+        let ixs = [
+            solana_system_interface::instruction::create_account(&payer, &acct.pubkey(), rent.minimum_balance(len), len as u64, &ix::TOKEN_PROGRAM),
+            spl_token_interface::instruction::initialize_account3(&ix::TOKEN_PROGRAM, &acct.pubkey(), &mint, &owner).unwrap(),
+        ];
+        self.ok(&ixs, &[&acct]).await;
+        self.watched.push(acct.pubkey());
+        acct.pubkey()
+    }
+
+    pub async fn mint_to(&mut self, to: Pubkey, amount: u64) {
+        let auth = self.mint_authority.insecure_clone();
+        let ixn = spl_token_interface::instruction::mint_to(&ix::TOKEN_PROGRAM, &self.mint, &to, &auth.pubkey(), &[], amount).unwrap();
+        self.ok(&[ixn], &[&auth]).await;
+    }
+
+    /// Writes raw account data (for foreign-owned accounts such as Pyth price updates).
+    pub fn set_account(&mut self, key: Pubkey, owner: Pubkey, data: Vec<u8>) {
+        let mut a = AccountSharedData::new(1_000_000_000, data.len(), &owner);
+        a.set_data_from_slice(&data);
+        self.ctx.set_account(&key, &a);
+    }
+
+    // ----- exchange set-up -----
+
+    pub async fn init_exchange(&mut self, params: ExchangeParams) {
+        let admin = self.admin.insecure_clone();
+        self.ok(&[ix::initialize_exchange(admin.pubkey(), self.mint, params)], &[&admin]).await;
+    }
+
+    pub async fn fund_pool(&mut self, amount: u64) {
+        let admin = self.admin.insecure_clone();
+        self.ok(&[ix::fund_pool(admin.pubkey(), self.admin_token, amount)], &[&admin]).await;
+    }
+
+    /// Creates a push oracle at `dollars` with 0.01% confidence.
+    pub async fn create_push_oracle(&mut self, dollars: f64) -> Pubkey {
+        let oracle = Keypair::new();
+        let auth = self.oracle_authority.insecure_clone();
+        let price = oracle_price(dollars);
+        let payer = self.ctx.payer.pubkey();
+        self.ok(&[ix::create_push_oracle(payer, auth.pubkey(), oracle.pubkey(), ORACLE_EXPONENT, price, (price / 10_000) as u64)], &[&auth, &oracle])
+            .await;
+        oracle.pubkey()
+    }
+
+    pub async fn add_push_market(&mut self, dollars: f64, params: MarketParams) -> MarketInfo {
+        let oracle = self.create_push_oracle(dollars).await;
+        self.add_market(oracle, OracleKind::Push, [0; 32], params).await
+    }
+
+    pub async fn add_market(&mut self, oracle: Pubkey, kind: OracleKind, feed_id: [u8; 32], params: MarketParams) -> MarketInfo {
+        let index = self.markets.len() as u16;
+        let admin = self.admin.insecure_clone();
+        self.ok(&[ix::create_market(admin.pubkey(), index, oracle, kind, feed_id, params)], &[&admin]).await;
+        let m = MarketInfo { index, address: ix::market_pda(index), oracle, kind };
+        self.markets.push(m.clone());
+        m
+    }
+
+    /// Publishes `dollars` ± `conf_dollars` on market `index`'s push oracle, now.
+    pub async fn set_price(&mut self, index: u16, dollars: f64, conf_dollars: f64) {
+        let oracle = self.markets[usize::from(index)].oracle;
+        let auth = self.oracle_authority.insecure_clone();
+        let ixn = ix::update_push_oracle(auth.pubkey(), oracle, oracle_price(dollars), oracle_price(conf_dollars) as u64, None);
+        self.ok(&[ixn], &[&auth]).await;
+    }
+
+    // ----- users -----
+
+    /// A user with `tokens` collateral in their wallet and an empty margin account.
+    pub async fn user(&mut self, name: &'static str, tokens: u64) -> User {
+        let key = Keypair::new();
+        self.airdrop(key.pubkey(), 10_000_000_000).await;
+        let token = self.create_token_account(key.pubkey(), self.mint).await;
+        if tokens > 0 {
+            self.mint_to(token, tokens).await;
+        }
+        self.ok(&[ix::create_margin_account(key.pubkey(), 0)], &[&key]).await;
+        let account = ix::margin_pda(&key.pubkey(), 0);
+        self.margin_accounts.push(account);
+        User { name, key, token, account }
+    }
+
+    pub async fn deposit(&mut self, user: &User, amount: u64) -> TxOutcome {
+        self.ok(&[ix::deposit(user.pubkey(), user.account, user.token, amount)], &[&user.key]).await
+    }
+
+    /// `[market, oracle]` per open cross position of `account`, in slot order.
+    pub async fn health_accounts(&mut self, account: Pubkey) -> Vec<Pubkey> {
+        let m = self.margin(account).await;
+        let mut out = vec![];
+        for p in m.open_cross_positions() {
+            let info = &self.markets[usize::from(p.market_index)];
+            out.push(info.address);
+            out.push(info.oracle);
+        }
+        out
+    }
+
+    pub async fn withdraw_ix(&mut self, user: &User, amount: u64) -> Instruction {
+        let health = self.health_accounts(user.account).await;
+        ix::withdraw(user.pubkey(), user.account, user.token, amount, &health)
+    }
+
+    pub async fn withdraw(&mut self, user: &User, amount: u64) -> TxOutcome {
+        let ixn = self.withdraw_ix(user, amount).await;
+        self.ok(&[ixn], &[&user.key]).await
+    }
+}

@@ -1,0 +1,141 @@
+//! Instruction builders and PDA helpers, from the program's own Anchor-generated
+//! account and argument types (the same layout the IDL gives front-ends).
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::{InstructionData, ToAccountMetas};
+use ballast::constants::{EXCHANGE_SEED, MARGIN_SEED, MARKET_SEED, VAULT_SEED};
+use ballast::instructions::ExchangeParams;
+use ballast::state::{MarketParams, MarketStatus, OracleKind};
+
+pub const TOKEN_PROGRAM: Pubkey = spl_token_interface::ID;
+pub const SYSTEM_PROGRAM: Pubkey = anchor_lang::system_program::ID;
+
+pub fn exchange_pda() -> Pubkey {
+    Pubkey::find_program_address(&[EXCHANGE_SEED], &ballast::ID).0
+}
+
+pub fn vault_pda() -> Pubkey {
+    Pubkey::find_program_address(&[VAULT_SEED, exchange_pda().as_ref()], &ballast::ID).0
+}
+
+pub fn market_pda(index: u16) -> Pubkey {
+    Pubkey::find_program_address(&[MARKET_SEED, &index.to_le_bytes()], &ballast::ID).0
+}
+
+pub fn margin_pda(owner: &Pubkey, sub_id: u16) -> Pubkey {
+    Pubkey::find_program_address(&[MARGIN_SEED, owner.as_ref(), &sub_id.to_le_bytes()], &ballast::ID).0
+}
+
+fn ix(accounts: Vec<AccountMeta>, data: Vec<u8>) -> Instruction {
+    Instruction { program_id: ballast::ID, accounts, data }
+}
+
+pub fn initialize_exchange(admin: Pubkey, mint: Pubkey, params: ExchangeParams) -> Instruction {
+    ix(
+        ballast::accounts::InitializeExchange {
+            admin,
+            exchange: exchange_pda(),
+            collateral_mint: mint,
+            vault: vault_pda(),
+            token_program: TOKEN_PROGRAM,
+            system_program: SYSTEM_PROGRAM,
+        }
+        .to_account_metas(None),
+        ballast::instruction::InitializeExchange { params }.data(),
+    )
+}
+
+pub fn create_market(admin: Pubkey, market_index: u16, oracle: Pubkey, oracle_kind: OracleKind, feed_id: [u8; 32], params: MarketParams) -> Instruction {
+    ix(
+        ballast::accounts::CreateMarket { admin, exchange: exchange_pda(), market: market_pda(market_index), oracle, system_program: SYSTEM_PROGRAM }
+            .to_account_metas(None),
+        ballast::instruction::CreateMarket { market_index, oracle_kind, feed_id, params }.data(),
+    )
+}
+
+pub fn update_market(admin: Pubkey, market: Pubkey, params: MarketParams) -> Instruction {
+    ix(
+        ballast::accounts::UpdateMarket { admin, exchange: exchange_pda(), market }.to_account_metas(None),
+        ballast::instruction::UpdateMarket { params }.data(),
+    )
+}
+
+pub fn set_pause(signer: Pubkey, market: Option<Pubkey>, status: MarketStatus) -> Instruction {
+    ix(
+        ballast::accounts::SetPause { signer, exchange: exchange_pda(), market }.to_account_metas(None),
+        ballast::instruction::SetPause { status }.data(),
+    )
+}
+
+pub fn fund_pool(admin: Pubkey, admin_token: Pubkey, amount: u64) -> Instruction {
+    ix(pool_accounts(admin, admin_token), ballast::instruction::FundPool { amount }.data())
+}
+
+pub fn defund_pool(admin: Pubkey, admin_token: Pubkey, amount: u64) -> Instruction {
+    ix(pool_accounts(admin, admin_token), ballast::instruction::DefundPool { amount }.data())
+}
+
+fn pool_accounts(admin: Pubkey, admin_token: Pubkey) -> Vec<AccountMeta> {
+    ballast::accounts::PoolTransfer { admin, exchange: exchange_pda(), vault: vault_pda(), admin_token, token_program: TOKEN_PROGRAM }
+        .to_account_metas(None)
+}
+
+pub fn create_push_oracle(payer: Pubkey, authority: Pubkey, oracle: Pubkey, exponent: i32, price: i64, conf: u64) -> Instruction {
+    ix(
+        ballast::accounts::CreatePushOracle { payer, authority, oracle, system_program: SYSTEM_PROGRAM }.to_account_metas(None),
+        ballast::instruction::CreatePushOracle { exponent, price, conf }.data(),
+    )
+}
+
+pub fn update_push_oracle(authority: Pubkey, oracle: Pubkey, price: i64, conf: u64, publish_time: Option<i64>) -> Instruction {
+    ix(
+        ballast::accounts::UpdatePushOracle { authority, oracle }.to_account_metas(None),
+        ballast::instruction::UpdatePushOracle { price, conf, publish_time }.data(),
+    )
+}
+
+pub fn create_margin_account(owner: Pubkey, sub_id: u16) -> Instruction {
+    ix(
+        ballast::accounts::CreateMarginAccount { owner, margin_account: margin_pda(&owner, sub_id), system_program: SYSTEM_PROGRAM }
+            .to_account_metas(None),
+        ballast::instruction::CreateMarginAccount { sub_id }.data(),
+    )
+}
+
+pub fn close_margin_account(owner: Pubkey, margin_account: Pubkey) -> Instruction {
+    ix(
+        ballast::accounts::CloseMarginAccount { owner, margin_account }.to_account_metas(None),
+        ballast::instruction::CloseMarginAccount {}.data(),
+    )
+}
+
+pub fn set_delegate(owner: Pubkey, margin_account: Pubkey, delegate: Pubkey) -> Instruction {
+    ix(
+        ballast::accounts::SetDelegate { owner, margin_account }.to_account_metas(None),
+        ballast::instruction::SetDelegate { delegate }.data(),
+    )
+}
+
+pub fn deposit(authority: Pubkey, margin_account: Pubkey, source: Pubkey, amount: u64) -> Instruction {
+    ix(
+        ballast::accounts::Deposit { authority, exchange: exchange_pda(), margin_account, vault: vault_pda(), source, token_program: TOKEN_PROGRAM }
+            .to_account_metas(None),
+        ballast::instruction::Deposit { amount }.data(),
+    )
+}
+
+/// `health` holds `[market, oracle]` per open cross position, in slot order.
+pub fn withdraw(owner: Pubkey, margin_account: Pubkey, destination: Pubkey, amount: u64, health: &[Pubkey]) -> Instruction {
+    let mut accounts = ballast::accounts::Withdraw {
+        owner,
+        exchange: exchange_pda(),
+        margin_account,
+        vault: vault_pda(),
+        destination,
+        token_program: TOKEN_PROGRAM,
+    }
+    .to_account_metas(None);
+    accounts.extend(health.iter().map(|k| AccountMeta::new_readonly(*k, false)));
+    ix(accounts, ballast::instruction::Withdraw { amount }.data())
+}
