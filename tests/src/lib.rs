@@ -66,6 +66,14 @@ pub fn decode<T: bytemuck::Pod + Discriminator>(data: &[u8]) -> T {
     bytemuck::pod_read_unaligned(&data[8..8 + std::mem::size_of::<T>()])
 }
 
+/// The numeric code of an Anchor error returned by a program function called directly.
+pub fn code_of(e: anchor_lang::error::Error) -> u32 {
+    match anchor_lang::solana_program::program_error::ProgramError::from(e) {
+        anchor_lang::solana_program::program_error::ProgramError::Custom(c) => c,
+        other => panic!("not a custom error: {other:?}"),
+    }
+}
+
 /// The custom error code of a failed transaction, if it is one.
 pub fn custom_code(err: &TransactionError) -> Option<u32> {
     match err {
@@ -259,6 +267,18 @@ impl Harness {
         for (k, v) in &before {
             assert_eq!(after.get(k), Some(v), "account {k} changed although the transaction failed");
         }
+    }
+
+    /// Like [`Self::expect_failure`] for failures whose code comes from the runtime rather
+    /// than a program (any error is accepted; nothing may change).
+    pub async fn expect_rejected(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TransactionError {
+        let before = self.snapshot().await;
+        let err = self.send(ixs, signers).await.expect_err("transaction should fail");
+        let after = self.snapshot().await;
+        for (k, v) in &before {
+            assert_eq!(after.get(k), Some(v), "account {k} changed although the transaction failed");
+        }
+        err
     }
 
     /// Data and lamports of every watched account.

@@ -44,8 +44,6 @@ pub enum ErrorCode {
     WrongMint,
     #[msg("Account is not the exchange vault")]
     WrongVault,
-    #[msg("The same account was passed twice")]
-    DuplicateAccount,
     #[msg("Oracle account does not match the market")]
     WrongOracle,
     #[msg("Oracle account has the wrong owner or layout")]
@@ -90,6 +88,8 @@ pub enum ErrorCode {
     InvalidExchangeParams,
     #[msg("Oracle exponent is out of bounds")]
     InvalidOracleExponent,
+    #[msg("Oracle publish time is in the future")]
+    OraclePublishTimeInFuture,
 
     // --- status ---
     #[msg("Exchange or market is paused")]

@@ -17,7 +17,6 @@ pub struct PoolTransfer<'info> {
     #[account(
         mut,
         constraint = admin_token.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint,
-        constraint = admin_token.key() != vault.key() @ ErrorCode::DuplicateAccount,
     )]
     pub admin_token: Account<'info, TokenAccount>,
     pub token_program: Program<'info, Token>,

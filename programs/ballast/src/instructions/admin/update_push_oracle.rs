@@ -18,7 +18,7 @@ pub fn update_push_oracle(ctx: Context<UpdatePushOracle>, price: i64, conf: u64,
     let mut o = ctx.accounts.oracle.load_mut()?;
     require_keys_eq!(ctx.accounts.authority.key(), o.authority, ErrorCode::NotOracleAuthority);
     let t = publish_time.unwrap_or(now);
-    require!(t <= now, ErrorCode::InvalidOracleLimits);
+    require!(t <= now, ErrorCode::OraclePublishTimeInFuture);
     let before = o.price;
     o.price = price;
     o.conf = conf;

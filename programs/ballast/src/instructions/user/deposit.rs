@@ -19,7 +19,6 @@ pub struct Deposit<'info> {
     #[account(
         mut,
         constraint = source.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint,
-        constraint = source.key() != vault.key() @ ErrorCode::DuplicateAccount,
     )]
     pub source: Account<'info, TokenAccount>,
     pub token_program: Program<'info, Token>,

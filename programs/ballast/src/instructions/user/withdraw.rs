@@ -21,7 +21,6 @@ pub struct Withdraw<'info> {
     #[account(
         mut,
         constraint = destination.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint,
-        constraint = destination.key() != vault.key() @ ErrorCode::DuplicateAccount,
     )]
     pub destination: Account<'info, TokenAccount>,
     pub token_program: Program<'info, Token>,

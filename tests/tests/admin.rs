@@ -1,0 +1,187 @@
+//! Admin and guardian powers: exchange initialisation, markets and their parameter
+//! validation, pause levels, the pool, push oracles. Every refusal changes nothing.
+
+use ballast::error::ErrorCode;
+use ballast::instructions::ExchangeParams;
+use ballast::state::{Exchange, Market, MarketParams, MarketStatus, OracleKind, TierParams};
+use ballast_tests::*;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+#[tokio::test]
+async fn initialisation_records_authorities_mint_vault_and_parameters() {
+    let h = &mut Harness::new().await;
+    let ex: Exchange = h.exchange_state().await;
+    assert_eq!(ex.admin, h.admin.pubkey());
+    assert_eq!(ex.guardian, h.guardian.pubkey());
+    assert_eq!(ex.collateral_mint, h.mint);
+    assert_eq!(ex.vault, h.vault);
+    assert_eq!(ex.collateral_decimals, 6);
+    assert_eq!(ex.taker_fee_ppm, 500);
+    assert_eq!(ex.status, MarketStatus::Active as u8);
+    // The vault is a token account of the collateral mint owned by the exchange PDA.
+    let vault = h.account(h.vault).await.unwrap();
+    let parsed = <spl_token_interface::state::Account as solana_program_pack::Pack>::unpack(&vault.data).unwrap();
+    assert_eq!((parsed.mint, parsed.owner), (h.mint, h.exchange));
+    // A second initialisation is refused (the singleton exists) and changes nothing.
+    let admin = h.admin.insecure_clone();
+    let again = ix::initialize_exchange(admin.pubkey(), h.mint, default_exchange_params(admin.pubkey()));
+    h.expect_rejected(&[again], &[&admin]).await;
+}
+
+#[tokio::test]
+async fn out_of_bounds_exchange_parameters_are_refused() {
+    let h = &mut Harness::bare().await;
+    let admin = h.admin.insecure_clone();
+    let good = default_exchange_params(h.guardian.pubkey());
+    let bad: [ExchangeParams; 4] = [
+        ExchangeParams { guardian: Default::default(), ..good.clone() },
+        ExchangeParams { taker_fee_ppm: 10_001, ..good.clone() },
+        ExchangeParams { protocol_fee_share_ppm: 1_000_001, ..good.clone() },
+        ExchangeParams { margin_guard_tip: 10_000_001, ..good.clone() },
+    ];
+    for p in bad {
+        h.expect_failure(&[ix::initialize_exchange(admin.pubkey(), h.mint, p)], &[&admin], code(ErrorCode::InvalidExchangeParams)).await;
+    }
+    h.init_exchange(good).await;
+}
+
+#[tokio::test]
+async fn markets_are_created_by_the_admin_in_index_order() {
+    let h = &mut Harness::new().await;
+    let oracle = h.create_push_oracle(3_000.0).await;
+    let stranger = Keypair::new();
+    h.airdrop(stranger.pubkey(), 1_000_000_000).await;
+    let by_stranger = ix::create_market(stranger.pubkey(), 1, oracle, OracleKind::Push, [0; 32], default_market_params());
+    h.expect_failure(&[by_stranger], &[&stranger], code(ErrorCode::NotAdmin)).await;
+    let admin = h.admin.insecure_clone();
+    let skipping = ix::create_market(admin.pubkey(), 2, oracle, OracleKind::Push, [0; 32], default_market_params());
+    h.expect_failure(&[skipping], &[&admin], code(ErrorCode::WrongMarketIndex)).await;
+    let eth = h.add_market(oracle, OracleKind::Push, [0; 32], default_market_params()).await;
+    let m: Market = h.load(eth.address).await;
+    assert_eq!((m.market_index, m.oracle, m.tier_count), (1, oracle, 3));
+    assert_eq!(h.exchange_state().await.market_count, 2);
+}
+
+/// Each invalid parameter set and the error it must produce.
+fn invalid_market_params() -> Vec<(&'static str, MarketParams, ErrorCode)> {
+    let p = default_market_params;
+    let tiers = |t: &[(u64, u16)]| t.iter().map(|&(n, l)| TierParams { notional_threshold: n, max_leverage: l }).collect::<Vec<_>>();
+    vec![
+        ("no tiers", MarketParams { tiers: vec![], ..p() }, ErrorCode::InvalidLeverageTiers),
+        ("five tiers", MarketParams { tiers: tiers(&[(0, 20), (1, 10), (2, 5), (3, 4), (4, 3)]), ..p() }, ErrorCode::InvalidLeverageTiers),
+        ("first threshold not 0", MarketParams { tiers: tiers(&[(1, 20)]), ..p() }, ErrorCode::InvalidLeverageTiers),
+        ("leverage rises with size", MarketParams { tiers: tiers(&[(0, 10), (100, 20)]), ..p() }, ErrorCode::InvalidLeverageTiers),
+        ("thresholds not increasing", MarketParams { tiers: tiers(&[(0, 20), (100, 10), (100, 5)]), ..p() }, ErrorCode::InvalidLeverageTiers),
+        ("leverage 0", MarketParams { tiers: tiers(&[(0, 0)]), ..p() }, ErrorCode::InvalidLeverageTiers),
+        ("leverage above 1000", MarketParams { tiers: tiers(&[(0, 1001)]), ..p() }, ErrorCode::InvalidLeverageTiers),
+        ("zero staleness", MarketParams { max_oracle_age_secs: 0, ..p() }, ErrorCode::InvalidOracleLimits),
+        ("zero confidence", MarketParams { max_oracle_conf_ppm: 0, ..p() }, ErrorCode::InvalidOracleLimits),
+        ("confidence above 10%", MarketParams { max_oracle_conf_ppm: 100_001, ..p() }, ErrorCode::InvalidOracleLimits),
+        // 20x → 2.5% maintenance; 0.05% fee + 0.01% spread + rewards must stay below it.
+        ("liquidation fee at maintenance", MarketParams { liquidation_fee_ppm: 25_000 - 500 - 100 - 2_500, ..p() }, ErrorCode::FeesNotBelowMaintenance),
+        ("spread above maintenance", MarketParams { spread_ppm: 30_000, ..p() }, ErrorCode::FeesNotBelowMaintenance),
+        ("pnl weight above 100%", MarketParams { pnl_weight_ppm: 1_000_001, ..p() }, ErrorCode::InvalidRatio),
+        ("transfer floor above 100%", MarketParams { transfer_floor_ppm: 1_000_001, ..p() }, ErrorCode::InvalidRatio),
+        ("zero lot", MarketParams { lot_size: 0, ..p() }, ErrorCode::InvalidLotSize),
+        ("zero open-interest cap", MarketParams { max_open_interest: 0, ..p() }, ErrorCode::InvalidOpenInterestCap),
+        ("funding cap above 4%/h", MarketParams { funding_max_rate_ppm: 40_001, ..p() }, ErrorCode::InvalidFundingParams),
+        ("zero funding floor", MarketParams { funding_oi_floor: 0, ..p() }, ErrorCode::InvalidFundingParams),
+    ]
+}
+
+#[tokio::test]
+async fn invalid_market_parameters_are_refused_at_creation_and_update() {
+    let h = &mut Harness::new().await;
+    let admin = h.admin.insecure_clone();
+    let oracle = h.markets[0].oracle;
+    let market = h.markets[0].address;
+    for (what, params, err) in invalid_market_params() {
+        println!("{what}");
+        let create = ix::create_market(admin.pubkey(), 1, oracle, OracleKind::Push, [0; 32], params.clone());
+        h.expect_failure(&[create], &[&admin], code(err)).await;
+        h.expect_failure(&[ix::update_market(admin.pubkey(), market, params)], &[&admin], code(err)).await;
+    }
+    // One unit below the limit is accepted.
+    let edge = MarketParams { liquidation_fee_ppm: 25_000 - 500 - 100 - 2_500 - 1, ..default_market_params() };
+    h.ok(&[ix::update_market(admin.pubkey(), market, edge)], &[&admin]).await;
+}
+
+#[tokio::test]
+async fn the_admin_updates_risk_parameters_and_nobody_else_can() {
+    let h = &mut Harness::new().await;
+    let market = h.markets[0].address;
+    let new = MarketParams { transfer_floor_ppm: 50_000, pnl_weight_ppm: 0, ..default_market_params() };
+    let guardian = h.guardian.insecure_clone();
+    h.expect_failure(&[ix::update_market(guardian.pubkey(), market, new.clone())], &[&guardian], code(ErrorCode::NotAdmin)).await;
+    let admin = h.admin.insecure_clone();
+    h.ok(&[ix::update_market(admin.pubkey(), market, new)], &[&admin]).await;
+    let m: Market = h.load(market).await;
+    assert_eq!((m.transfer_floor_ppm, m.pnl_weight_ppm), (50_000, 0));
+}
+
+#[tokio::test]
+async fn the_guardian_can_only_tighten_and_only_the_admin_resumes() {
+    let h = &mut Harness::new().await;
+    let (admin, guardian) = (h.admin.insecure_clone(), h.guardian.insecure_clone());
+    let market = Some(h.markets[0].address);
+    let set = |who: &Keypair, m, s| ix::set_pause(who.pubkey(), m, s);
+    // Exchange-wide and per market alike.
+    for target in [None, market] {
+        h.ok(&[set(&guardian, target, MarketStatus::ReduceOnly)], &[&guardian]).await;
+        h.expect_failure(&[set(&guardian, target, MarketStatus::Active)], &[&guardian], code(ErrorCode::GuardianCannotLoosen)).await;
+        h.ok(&[set(&guardian, target, MarketStatus::Paused)], &[&guardian]).await;
+        h.expect_failure(&[set(&guardian, target, MarketStatus::ReduceOnly)], &[&guardian], code(ErrorCode::GuardianCannotLoosen)).await;
+        h.ok(&[set(&admin, target, MarketStatus::Active)], &[&admin]).await;
+    }
+    let ex = h.exchange_state().await;
+    assert_eq!(ex.status, MarketStatus::Active as u8);
+    let stranger = Keypair::new();
+    h.expect_failure(&[set(&stranger, None, MarketStatus::Paused)], &[&stranger], code(ErrorCode::NotAdminOrGuardian)).await;
+    // A market's effective status is the stricter of its own and the exchange's.
+    h.ok(&[set(&guardian, None, MarketStatus::ReduceOnly)], &[&guardian]).await;
+    let m: Market = h.load(h.markets[0].address).await;
+    assert_eq!(m.effective_status(MarketStatus::ReduceOnly), MarketStatus::ReduceOnly);
+    assert_eq!(m.effective_status(MarketStatus::Paused), MarketStatus::Paused);
+}
+
+#[tokio::test]
+async fn the_pool_is_funded_and_defunded_by_the_admin_within_its_balance() {
+    let h = &mut Harness::new().await;
+    let admin = h.admin.insecure_clone();
+    let pool = h.exchange_state().await.pool_balance;
+    h.ok(&[ix::defund_pool(admin.pubkey(), h.admin_token, 1_000 * USD)], &[&admin]).await;
+    assert_eq!(h.exchange_state().await.pool_balance, pool - 1_000 * USD);
+    let too_much = ix::defund_pool(admin.pubkey(), h.admin_token, pool);
+    h.expect_failure(&[too_much], &[&admin], code(ErrorCode::InsufficientPoolBalance)).await;
+    h.expect_failure(&[ix::fund_pool(admin.pubkey(), h.admin_token, 0)], &[&admin], code(ErrorCode::ZeroAmount)).await;
+    h.expect_failure(&[ix::fund_pool(admin.pubkey(), h.admin_token, u64::MAX)], &[&admin], code(ErrorCode::AmountTooLarge)).await;
+    let guardian = h.guardian.insecure_clone();
+    let g_token = h.create_token_account(guardian.pubkey(), h.mint).await;
+    h.mint_to(g_token, 10 * USD).await;
+    h.expect_failure(&[ix::fund_pool(guardian.pubkey(), g_token, USD)], &[&guardian], code(ErrorCode::NotAdmin)).await;
+    h.expect_failure(&[ix::defund_pool(guardian.pubkey(), g_token, USD)], &[&guardian], code(ErrorCode::NotAdmin)).await;
+    let other_mint = h.create_mint(6).await;
+    let foreign = h.create_token_account(admin.pubkey(), other_mint).await;
+    h.expect_failure(&[ix::defund_pool(admin.pubkey(), foreign, USD)], &[&admin], code(ErrorCode::WrongMint)).await;
+}
+
+#[tokio::test]
+async fn only_the_oracle_authority_publishes_and_never_from_the_future() {
+    let h = &mut Harness::new().await;
+    let oracle = h.markets[0].oracle;
+    let stranger = Keypair::new();
+    let forged = ix::update_push_oracle(stranger.pubkey(), oracle, oracle_price(1.0), 0, None);
+    h.expect_failure(&[forged], &[&stranger], code(ErrorCode::NotOracleAuthority)).await;
+    let auth = h.oracle_authority.insecure_clone();
+    let future = ix::update_push_oracle(auth.pubkey(), oracle, oracle_price(1.0), 0, Some(h.now + 1_000));
+    h.expect_failure(&[future], &[&auth], code(ErrorCode::OraclePublishTimeInFuture)).await;
+    h.set_price(0, 51_234.5, 10.0).await;
+    let o: ballast::state::PushOracle = h.load(oracle).await;
+    assert_eq!((o.price, o.conf, o.publish_time), (oracle_price(51_234.5), oracle_price(10.0) as u64, h.now));
+    // A push oracle with an absurd exponent cannot be created.
+    let bad = Keypair::new();
+    let payer = h.ctx.payer.pubkey();
+    let create = ix::create_push_oracle(payer, auth.pubkey(), bad.pubkey(), 40, 1, 0);
+    h.expect_failure(&[create], &[&auth, &bad], code(ErrorCode::InvalidOracleExponent)).await;
+}
