@@ -46,10 +46,23 @@ pub fn initialize_exchange(admin: Pubkey, mint: Pubkey, params: ExchangeParams) 
     )
 }
 
-pub fn create_market(admin: Pubkey, market_index: u16, oracle: Pubkey, oracle_kind: OracleKind, feed_id: [u8; 32], params: MarketParams) -> Instruction {
+pub fn create_market(
+    admin: Pubkey,
+    market_index: u16,
+    oracle: Pubkey,
+    oracle_kind: OracleKind,
+    feed_id: [u8; 32],
+    params: MarketParams,
+) -> Instruction {
     ix(
-        ballast::accounts::CreateMarket { admin, exchange: exchange_pda(), market: market_pda(market_index), oracle, system_program: SYSTEM_PROGRAM }
-            .to_account_metas(None),
+        ballast::accounts::CreateMarket {
+            admin,
+            exchange: exchange_pda(),
+            market: market_pda(market_index),
+            oracle,
+            system_program: SYSTEM_PROGRAM,
+        }
+        .to_account_metas(None),
         ballast::instruction::CreateMarket { market_index, oracle_kind, feed_id, params }.data(),
     )
 }
@@ -119,8 +132,15 @@ pub fn set_delegate(owner: Pubkey, margin_account: Pubkey, delegate: Pubkey) -> 
 
 pub fn deposit(authority: Pubkey, margin_account: Pubkey, source: Pubkey, amount: u64) -> Instruction {
     ix(
-        ballast::accounts::Deposit { authority, exchange: exchange_pda(), margin_account, vault: vault_pda(), source, token_program: TOKEN_PROGRAM }
-            .to_account_metas(None),
+        ballast::accounts::Deposit {
+            authority,
+            exchange: exchange_pda(),
+            margin_account,
+            vault: vault_pda(),
+            source,
+            token_program: TOKEN_PROGRAM,
+        }
+        .to_account_metas(None),
         ballast::instruction::Deposit { amount }.data(),
     )
 }

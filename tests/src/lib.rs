@@ -18,7 +18,7 @@ use anchor_lang::solana_program::entrypoint::ProgramResult;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::Discriminator;
 use ballast::instructions::ExchangeParams;
-use ballast::state::{Exchange, IsolatedPosition, MarginAccount, Market, MarketParams, OracleKind, TierParams, AllowedModes};
+use ballast::state::{AllowedModes, Exchange, IsolatedPosition, MarginAccount, Market, MarketParams, OracleKind, TierParams};
 use solana_account::{Account, AccountSharedData};
 use solana_clock::Clock;
 use solana_instruction::error::InstructionError;
@@ -116,7 +116,13 @@ pub struct TxOutcome {
 /// Default exchange parameters: 0.05% taker fee, 20% of it to the protocol, 10%
 /// liquidation buffer, $0.10 margin-guard tip.
 pub fn default_exchange_params(guardian: Pubkey) -> ExchangeParams {
-    ExchangeParams { guardian, taker_fee_ppm: 500, protocol_fee_share_ppm: 200_000, liquidation_buffer_ppm: 100_000, margin_guard_tip: 100_000 }
+    ExchangeParams {
+        guardian,
+        taker_fee_ppm: 500,
+        protocol_fee_share_ppm: 200_000,
+        liquidation_buffer_ppm: 100_000,
+        margin_guard_tip: 100_000,
+    }
 }
 
 /// Default market: 20x up to $100k, 10x to $500k, 5x above; 0.01% spread; 0.5% keeper
@@ -222,6 +228,11 @@ impl Harness {
         self.ctx.set_sysvar(&clock);
     }
 
+    /// The fee payer of every harness transaction.
+    pub fn payer(&self) -> Pubkey {
+        self.ctx.payer.pubkey()
+    }
+
     /// Moves the clock forward by `secs` (the next transaction sees it).
     pub fn advance_time(&mut self, secs: i64) {
         self.now += secs;
@@ -239,10 +250,7 @@ impl Harness {
         }
         let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, self.ctx.last_blockhash);
         let res = self.ctx.banks_client.process_transaction_with_metadata(tx).await.expect("banks transport");
-        let outcome = res
-            .metadata
-            .map(|m| TxOutcome { logs: m.log_messages, compute_units: m.compute_units_consumed })
-            .unwrap_or_default();
+        let outcome = res.metadata.map(|m| TxOutcome { logs: m.log_messages, compute_units: m.compute_units_consumed }).unwrap_or_default();
         self.last = outcome.clone();
         self.check_invariants().await;
         res.result.map(|_| outcome)
@@ -363,8 +371,21 @@ impl Harness {
         let rent = self.ctx.banks_client.get_rent().await.unwrap();
         let len = spl_token_interface::state::Mint::LEN;
         let ixs = [
-            solana_system_interface::instruction::create_account(&payer, &mint.pubkey(), rent.minimum_balance(len), len as u64, &ix::TOKEN_PROGRAM),
-            spl_token_interface::instruction::initialize_mint2(&ix::TOKEN_PROGRAM, &mint.pubkey(), &self.mint_authority.pubkey(), None, decimals).unwrap(),
+            solana_system_interface::instruction::create_account(
+                &payer,
+                &mint.pubkey(),
+                rent.minimum_balance(len),
+                len as u64,
+                &ix::TOKEN_PROGRAM,
+            ),
+            spl_token_interface::instruction::initialize_mint2(
+                &ix::TOKEN_PROGRAM,
+                &mint.pubkey(),
+                &self.mint_authority.pubkey(),
+                None,
+                decimals,
+            )
+            .unwrap(),
         ];
         self.ok(&ixs, &[&mint]).await;
         mint.pubkey()
@@ -376,7 +397,13 @@ impl Harness {
         let rent = self.ctx.banks_client.get_rent().await.unwrap();
         let len = spl_token_interface::state::Account::LEN;
         let ixs = [
-            solana_system_interface::instruction::create_account(&payer, &acct.pubkey(), rent.minimum_balance(len), len as u64, &ix::TOKEN_PROGRAM),
+            solana_system_interface::instruction::create_account(
+                &payer,
+                &acct.pubkey(),
+                rent.minimum_balance(len),
+                len as u64,
+                &ix::TOKEN_PROGRAM,
+            ),
             spl_token_interface::instruction::initialize_account3(&ix::TOKEN_PROGRAM, &acct.pubkey(), &mint, &owner).unwrap(),
         ];
         self.ok(&ixs, &[&acct]).await;
@@ -415,8 +442,11 @@ impl Harness {
         let auth = self.oracle_authority.insecure_clone();
         let price = oracle_price(dollars);
         let payer = self.ctx.payer.pubkey();
-        self.ok(&[ix::create_push_oracle(payer, auth.pubkey(), oracle.pubkey(), ORACLE_EXPONENT, price, (price / 10_000) as u64)], &[&auth, &oracle])
-            .await;
+        self.ok(
+            &[ix::create_push_oracle(payer, auth.pubkey(), oracle.pubkey(), ORACLE_EXPONENT, price, (price / 10_000) as u64)],
+            &[&auth, &oracle],
+        )
+        .await;
         oracle.pubkey()
     }
 

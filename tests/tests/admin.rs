@@ -72,14 +72,22 @@ fn invalid_market_params() -> Vec<(&'static str, MarketParams, ErrorCode)> {
         ("five tiers", MarketParams { tiers: tiers(&[(0, 20), (1, 10), (2, 5), (3, 4), (4, 3)]), ..p() }, ErrorCode::InvalidLeverageTiers),
         ("first threshold not 0", MarketParams { tiers: tiers(&[(1, 20)]), ..p() }, ErrorCode::InvalidLeverageTiers),
         ("leverage rises with size", MarketParams { tiers: tiers(&[(0, 10), (100, 20)]), ..p() }, ErrorCode::InvalidLeverageTiers),
-        ("thresholds not increasing", MarketParams { tiers: tiers(&[(0, 20), (100, 10), (100, 5)]), ..p() }, ErrorCode::InvalidLeverageTiers),
+        (
+            "thresholds not increasing",
+            MarketParams { tiers: tiers(&[(0, 20), (100, 10), (100, 5)]), ..p() },
+            ErrorCode::InvalidLeverageTiers,
+        ),
         ("leverage 0", MarketParams { tiers: tiers(&[(0, 0)]), ..p() }, ErrorCode::InvalidLeverageTiers),
         ("leverage above 1000", MarketParams { tiers: tiers(&[(0, 1001)]), ..p() }, ErrorCode::InvalidLeverageTiers),
         ("zero staleness", MarketParams { max_oracle_age_secs: 0, ..p() }, ErrorCode::InvalidOracleLimits),
         ("zero confidence", MarketParams { max_oracle_conf_ppm: 0, ..p() }, ErrorCode::InvalidOracleLimits),
         ("confidence above 10%", MarketParams { max_oracle_conf_ppm: 100_001, ..p() }, ErrorCode::InvalidOracleLimits),
         // 20x → 2.5% maintenance; 0.05% fee + 0.01% spread + rewards must stay below it.
-        ("liquidation fee at maintenance", MarketParams { liquidation_fee_ppm: 25_000 - 500 - 100 - 2_500, ..p() }, ErrorCode::FeesNotBelowMaintenance),
+        (
+            "liquidation fee at maintenance",
+            MarketParams { liquidation_fee_ppm: 25_000 - 500 - 100 - 2_500, ..p() },
+            ErrorCode::FeesNotBelowMaintenance,
+        ),
         ("spread above maintenance", MarketParams { spread_ppm: 30_000, ..p() }, ErrorCode::FeesNotBelowMaintenance),
         ("pnl weight above 100%", MarketParams { pnl_weight_ppm: 1_000_001, ..p() }, ErrorCode::InvalidRatio),
         ("transfer floor above 100%", MarketParams { transfer_floor_ppm: 1_000_001, ..p() }, ErrorCode::InvalidRatio),
@@ -181,7 +189,7 @@ async fn only_the_oracle_authority_publishes_and_never_from_the_future() {
     assert_eq!((o.price, o.conf, o.publish_time), (oracle_price(51_234.5), oracle_price(10.0) as u64, h.now));
     // A push oracle with an absurd exponent cannot be created.
     let bad = Keypair::new();
-    let payer = h.ctx.payer.pubkey();
+    let payer = h.payer();
     let create = ix::create_push_oracle(payer, auth.pubkey(), bad.pubkey(), 40, 1, 0);
     h.expect_failure(&[create], &[&auth, &bad], code(ErrorCode::InvalidOracleExponent)).await;
 }

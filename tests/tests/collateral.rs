@@ -107,7 +107,8 @@ async fn only_the_owner_withdraws_a_delegate_trades_and_deposits_but_never_withd
     h.expect_failure(&[to_alice], &[&dave.key], code(ErrorCode::NotOwner)).await;
     // Clearing the delegate removes even the deposit right.
     h.ok(&[ix::set_delegate(alice.pubkey(), alice.account, Pubkey::default())], &[&alice.key]).await;
-    h.expect_failure(&[ix::deposit(dave.pubkey(), alice.account, dave.token, USD)], &[&dave.key], code(ErrorCode::NotOwnerOrDelegate)).await;
+    h.expect_failure(&[ix::deposit(dave.pubkey(), alice.account, dave.token, USD)], &[&dave.key], code(ErrorCode::NotOwnerOrDelegate))
+        .await;
 }
 
 #[tokio::test]
@@ -160,7 +161,7 @@ async fn wrong_mint_wrong_vault_and_spoofed_token_program_are_refused() {
     let w = h.withdraw_ix(&alice, USD).await;
     h.expect_failure(&[with_account(w.clone(), TOKEN, foreign)], &[k], code(ErrorCode::WrongMint)).await;
     let d = ix::deposit(alice.pubkey(), alice.account, foreign, USD);
-    h.expect_failure(&[d.clone()], &[k], code(ErrorCode::WrongMint)).await;
+    h.expect_failure(std::slice::from_ref(&d), &[k], code(ErrorCode::WrongMint)).await;
     // A collateral-mint token account that is not the vault.
     let decoy = h.create_token_account(alice.pubkey(), h.mint).await;
     h.expect_failure(&[with_account(w.clone(), VAULT, decoy)], &[k], code(ErrorCode::WrongVault)).await;
@@ -199,7 +200,7 @@ async fn health_accounts_beyond_the_position_list_are_refused() {
 async fn an_account_closes_only_when_empty_and_returns_its_rent() {
     let (mut h, alice) = funded_alice().await;
     let close = ix::close_margin_account(alice.pubkey(), alice.account);
-    h.expect_failure(&[close.clone()], &[&alice.key], code(ErrorCode::AccountNotEmpty)).await;
+    h.expect_failure(std::slice::from_ref(&close), &[&alice.key], code(ErrorCode::AccountNotEmpty)).await;
     h.withdraw(&alice, 4_000 * USD).await;
     let lamports_before = h.account(alice.pubkey()).await.unwrap().lamports;
     let rent = h.account(alice.account).await.unwrap().lamports;

@@ -100,7 +100,12 @@ async fn a_market_cannot_be_created_on_an_oracle_that_does_not_parse() {
     let admin = h.admin.insecure_clone();
     let now = h.now;
     let cases: Vec<(PriceUpdate, Pubkey, OracleKind, u32)> = vec![
-        (PriceUpdate { verification: Verification::Partial(3), ..update(1, 0, now) }, PYTH_RECEIVER_ID, OracleKind::PythPull, code(ErrorCode::OracleNotFullyVerified)),
+        (
+            PriceUpdate { verification: Verification::Partial(3), ..update(1, 0, now) },
+            PYTH_RECEIVER_ID,
+            OracleKind::PythPull,
+            code(ErrorCode::OracleNotFullyVerified),
+        ),
         (PriceUpdate { feed_id: [2; 32], ..update(1, 0, now) }, PYTH_RECEIVER_ID, OracleKind::PythPull, code(ErrorCode::WrongOracleFeed)),
         (update(1, 0, now), Pubkey::new_unique(), OracleKind::PythPull, code(ErrorCode::InvalidOracleAccount)),
         // Pyth bytes declared as a push oracle.
@@ -113,7 +118,12 @@ async fn a_market_cannot_be_created_on_an_oracle_that_does_not_parse() {
     }
     // A push oracle declared as Pyth.
     let push = h.markets[0].oracle;
-    h.expect_failure(&[ix::create_market(admin.pubkey(), 1, push, OracleKind::PythPull, FEED, default_market_params())], &[&admin], code(ErrorCode::InvalidOracleAccount)).await;
+    h.expect_failure(
+        &[ix::create_market(admin.pubkey(), 1, push, OracleKind::PythPull, FEED, default_market_params())],
+        &[&admin],
+        code(ErrorCode::InvalidOracleAccount),
+    )
+    .await;
 }
 
 #[tokio::test]

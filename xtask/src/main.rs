@@ -1,1 +1,67 @@
-fn main(){}
+//! Project tasks that need more than one cargo command.
+//!
+//! `cargo run -p xtask -- idl`          writes idl/ballast.json
+//! `cargo run -p xtask -- idl --check`  fails if idl/ballast.json is stale
+//!
+//! The IDL is built by the same code as `anchor idl build` (anchor-lang-idl's
+//! `IdlBuilder`), in its own target directory so the `idl-build` feature and its
+//! RUSTFLAGS do not invalidate the main build.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anchor_lang_idl::build::IdlBuilder;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+fn build_idl() -> Result<String, String> {
+    // IdlBuilder installs a toolchain through rustup whenever RUSTUP_TOOLCHAIN is set, and
+    // rustup sets it for every process started by `cargo run`. Installing toolchains on a
+    // shared machine breaks other builds, so the variable must never reach it.
+    std::env::remove_var("RUSTUP_TOOLCHAIN");
+    let root = workspace_root();
+    let program = root.join("programs/ballast");
+    let target = root.join("target/idl-build");
+    let idl = IdlBuilder::new()
+        .program_path(program)
+        .cargo_args(vec!["--lib".into(), "--target-dir".into(), target.display().to_string()])
+        .build()
+        .map_err(|e| format!("IDL build failed: {e}"))?;
+    serde_json::to_string_pretty(&idl).map(|s| s + "\n").map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("idl") => {
+            let check = args.iter().any(|a| a == "--check");
+            let idl = match build_idl() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let out = workspace_root().join("idl/ballast.json");
+            if check {
+                let committed = std::fs::read_to_string(&out).unwrap_or_default();
+                if committed != idl {
+                    eprintln!("idl/ballast.json is stale: run `cargo run -p xtask -- idl` and commit the result");
+                    return ExitCode::FAILURE;
+                }
+                println!("idl/ballast.json is up to date");
+            } else {
+                std::fs::create_dir_all(out.parent().expect("idl dir")).expect("create idl/");
+                std::fs::write(&out, idl).expect("write idl/ballast.json");
+                println!("wrote {}", out.display());
+            }
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("usage: cargo run -p xtask -- idl [--check]");
+            ExitCode::FAILURE
+        }
+    }
+}

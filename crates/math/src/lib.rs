@@ -6,7 +6,13 @@
 //! rounding direction (see [`checked::Rounding`] and docs/MATH.md for the list of sites).
 #![cfg_attr(
     test,
-    allow(clippy::arithmetic_side_effects, clippy::integer_division, clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)
+    allow(
+        clippy::arithmetic_side_effects,
+        clippy::integer_division,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_possible_wrap
+    )
 )]
 
 pub mod checked;

@@ -324,11 +324,11 @@ mod tests {
     #[test]
     fn liquidation_price_of_an_isolated_long_and_short() {
         let t = flat_tiers(); // 1% maintenance
-        // Long 1 @ $10,000 with $1,000: 1000 + (p − 10000) = 0.01 p → p = 9000 / 0.99 = 9090.909…
+                              // Long 1 @ $10,000 with $1,000: 1000 + (p − 10000) = 0.01 p → p = 9000 / 0.99 = 9090.909…
         let cb = cost_basis_at(ONE, 10_000 * USD).unwrap();
         let p = liquidation_price(ONE, cb, &t, 1_000 * i128::from(Q)).unwrap().unwrap();
         assert_eq!(p, 9_090_909_090_910); // rounded up
-        // Check against the health functions on both sides of it.
+                                          // Check against the health functions on both sides of it.
         let at = |price: u64| {
             let mut r = ten_k_position(&t, 10, 0);
             r.price = price;
@@ -343,6 +343,24 @@ mod tests {
     }
 
     #[test]
+    fn readme_worked_example() {
+        let t = [
+            Tier { notional_threshold: 0, max_leverage: 20 },
+            Tier { notional_threshold: 100_000 * Q as u64, max_leverage: 10 },
+            Tier { notional_threshold: 500_000 * Q as u64, max_leverage: 5 },
+        ];
+        let at10 = domain(1_000 * Q, &[ten_k_position(&t, 10, DEFAULT_TRANSFER_FLOOR_PPM)]);
+        assert_eq!(at10.maintenance, 250 * i128::from(Q));
+        assert_eq!(at10.initial, 1_000 * i128::from(Q));
+        let at20 = domain(1_000 * Q, &[ten_k_position(&t, 20, DEFAULT_TRANSFER_FLOOR_PPM)]);
+        assert_eq!(at20.maintenance, at10.maintenance, "leverage never changes maintenance");
+        assert_eq!(at20.transferable(), 0);
+        let cb = cost_basis_at(ONE, 10_000 * USD).unwrap();
+        // 1,000 + (p − 10,000) = 0.025 p → p = 9,230.769230769… → rounded up.
+        assert_eq!(liquidation_price(ONE, cb, &t, 1_000 * i128::from(Q)).unwrap(), Some(9_230_769_230_770));
+    }
+
+    #[test]
     fn fully_collateralised_long_has_no_liquidation_price() {
         let t = flat_tiers();
         let cb = cost_basis_at(ONE, 10_000 * USD).unwrap();
@@ -352,15 +370,22 @@ mod tests {
 
     #[test]
     fn liquidation_price_crosses_tiers_consistently() {
-        let t = [
-            Tier { notional_threshold: 0, max_leverage: 50 },
-            Tier { notional_threshold: 150_000_000_000, max_leverage: 40 },
-        ];
+        let t = [Tier { notional_threshold: 0, max_leverage: 50 }, Tier { notional_threshold: 150_000_000_000, max_leverage: 40 }];
         // Long 20 units @ $10,000 ($200k) with $6,000: root lies in tier 1 (notional ≥ $150k).
         let cb = cost_basis_at(20 * ONE, 10_000 * USD).unwrap();
         let p = liquidation_price(20 * ONE, cb, &t, 6_000 * i128::from(Q)).unwrap().unwrap();
         let mk = |price: u64| {
-            let r = PositionRisk { base: 20 * ONE, cost_basis: cb, pending_funding: 0, leverage: 40, price, conf: 0, tiers: &t, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0 };
+            let r = PositionRisk {
+                base: 20 * ONE,
+                cost_basis: cb,
+                pending_funding: 0,
+                leverage: 40,
+                price,
+                conf: 0,
+                tiers: &t,
+                pnl_weight_ppm: 1_000_000,
+                transfer_floor_ppm: 0,
+            };
             domain(6_000 * Q, &[r])
         };
         assert!(mk(p - 1_000_000).is_liquidatable());

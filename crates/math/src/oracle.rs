@@ -11,10 +11,8 @@ use crate::error::{MathError, MathResult};
 /// rounds as the caller says (prices for value round down, confidences round up).
 pub fn to_price(mantissa: u64, exponent: i32, quote_decimals: u8, rounding: Rounding) -> MathResult<u64> {
     const OP: &str = "oracle price conversion";
-    let shift = exponent
-        .checked_add(i32::from(quote_decimals))
-        .and_then(|s| s.checked_add(PRICE_SCALE_EXPONENT))
-        .ok_or(MathError::invalid(OP))?;
+    let shift =
+        exponent.checked_add(i32::from(quote_decimals)).and_then(|s| s.checked_add(PRICE_SCALE_EXPONENT)).ok_or(MathError::invalid(OP))?;
     let m = i128::from(mantissa);
     let scaled = if shift >= 0 {
         checked::mul(m, checked::pow10(shift.unsigned_abs(), OP)?, OP)?
@@ -61,7 +59,14 @@ impl OracleValidity {
 
 /// Classifies a reading. Order of precedence: non-positive, stale, too uncertain.
 /// `age` is `now − publish_time` in seconds; a publish time in the future counts as age 0.
-pub fn classify(price_mantissa: i64, conf_mantissa: u64, publish_time: i64, now: i64, max_age_secs: u32, max_conf_ppm: u32) -> OracleValidity {
+pub fn classify(
+    price_mantissa: i64,
+    conf_mantissa: u64,
+    publish_time: i64,
+    now: i64,
+    max_age_secs: u32,
+    max_conf_ppm: u32,
+) -> OracleValidity {
     if price_mantissa <= 0 {
         return OracleValidity::NonPositive;
     }

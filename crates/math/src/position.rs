@@ -53,7 +53,8 @@ pub fn entry_price(base: i64, cost_basis: i64) -> MathResult<Option<u64>> {
     if base == 0 {
         return Ok(None);
     }
-    let p = checked::mul_div(i128::from(cost_basis.unsigned_abs()), NOTIONAL_DIVISOR, i128::from(base.unsigned_abs()), Rounding::Floor, OP)?;
+    let p =
+        checked::mul_div(i128::from(cost_basis.unsigned_abs()), NOTIONAL_DIVISOR, i128::from(base.unsigned_abs()), Rounding::Floor, OP)?;
     Ok(Some(checked::to_u64(p, OP)?))
 }
 

@@ -195,7 +195,10 @@ mod tests {
         let same = [Tier { notional_threshold: 0, max_leverage: 5 }, Tier { notional_threshold: 0, max_leverage: 4 }];
         assert_eq!(validate_tiers(&same), Err(TierTableError::ThresholdsNotIncreasing));
         assert_eq!(validate_tiers(&[Tier { notional_threshold: 0, max_leverage: 0 }]), Err(TierTableError::LeverageNotDecreasing));
-        assert_eq!(validate_tiers(&[Tier { notional_threshold: 0, max_leverage: MAX_LEVERAGE + 1 }]), Err(TierTableError::LeverageNotDecreasing));
+        assert_eq!(
+            validate_tiers(&[Tier { notional_threshold: 0, max_leverage: MAX_LEVERAGE + 1 }]),
+            Err(TierTableError::LeverageNotDecreasing)
+        );
     }
 
     #[test]

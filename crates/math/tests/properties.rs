@@ -2,7 +2,13 @@
 //! |base| ≤ 1e18 lots, price ≤ 1e16 (> $10M), position notional ≤ 4e18 quote native
 //! (the i64 cost basis bound, $4 trillion at 6 decimals), collateral ≤ 1e15 ($1bn),
 //! leverage 1..=1000, up to 4 tiers with thresholds ≤ 1e15.
-#![allow(clippy::arithmetic_side_effects, clippy::integer_division, clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)]
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::integer_division,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)]
 
 use ballast_math::checked::Rounding;
 use ballast_math::constants::NOTIONAL_DIVISOR;

@@ -14,7 +14,11 @@ use crate::state::{load_checked, CrossPosition, MarginAccount, Market, WrappedI1
 
 /// The market's cumulative funding index for the side of `base`.
 pub fn side_index(market: &Market, base: i64) -> i128 {
-    if base >= 0 { market.cumulative_funding_long.get() } else { market.cumulative_funding_short.get() }
+    if base >= 0 {
+        market.cumulative_funding_long.get()
+    } else {
+        market.cumulative_funding_short.get()
+    }
 }
 
 /// Funding a position owes at the market's current index.
@@ -47,7 +51,13 @@ pub fn position_risk<'t>(
 
 /// Health of the cross domain. `remaining` holds `[market, oracle]` per open cross
 /// position, in slot order. Every oracle must permit `action`.
-pub fn cross_health(account: &MarginAccount, remaining: &[AccountInfo], quote_decimals: u8, now: i64, action: OracleAction) -> Result<DomainHealth> {
+pub fn cross_health(
+    account: &MarginAccount,
+    remaining: &[AccountInfo],
+    quote_decimals: u8,
+    now: i64,
+    action: OracleAction,
+) -> Result<DomainHealth> {
     let mut health = DomainHealth::new(account.cross_collateral);
     let mut accounts = remaining.iter();
     for slot in account.open_cross_positions() {

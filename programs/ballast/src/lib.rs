@@ -32,7 +32,13 @@ pub mod ballast {
         instructions::initialize_exchange(ctx, params)
     }
 
-    pub fn create_market(ctx: Context<CreateMarket>, market_index: u16, oracle_kind: OracleKind, feed_id: [u8; 32], params: MarketParams) -> Result<()> {
+    pub fn create_market(
+        ctx: Context<CreateMarket>,
+        market_index: u16,
+        oracle_kind: OracleKind,
+        feed_id: [u8; 32],
+        params: MarketParams,
+    ) -> Result<()> {
         instructions::create_market(ctx, market_index, oracle_kind, feed_id, params)
     }
 

@@ -183,16 +183,11 @@ pub const MAX_FUNDING_RATE_LIMIT_PPM: u32 = 40_000;
 impl MarketParams {
     /// Validates the parameters (SPEC §5 `update_market`); `taker_fee_ppm` is the exchange's.
     pub fn validate(&self, taker_fee_ppm: u32) -> Result<()> {
-        let tiers: Vec<Tier> = self.tiers.iter().map(|t| Tier { notional_threshold: t.notional_threshold, max_leverage: t.max_leverage }).collect();
+        let tiers: Vec<Tier> =
+            self.tiers.iter().map(|t| Tier { notional_threshold: t.notional_threshold, max_leverage: t.max_leverage }).collect();
         tiers::validate_tiers(&tiers).map_err(|_| ErrorCode::InvalidLeverageTiers)?;
-        require!(
-            self.max_oracle_age_secs > 0 && self.max_oracle_age_secs <= MAX_ORACLE_AGE_LIMIT_SECS,
-            ErrorCode::InvalidOracleLimits
-        );
-        require!(
-            self.max_oracle_conf_ppm > 0 && self.max_oracle_conf_ppm <= MAX_ORACLE_CONF_LIMIT_PPM,
-            ErrorCode::InvalidOracleLimits
-        );
+        require!(self.max_oracle_age_secs > 0 && self.max_oracle_age_secs <= MAX_ORACLE_AGE_LIMIT_SECS, ErrorCode::InvalidOracleLimits);
+        require!(self.max_oracle_conf_ppm > 0 && self.max_oracle_conf_ppm <= MAX_ORACLE_CONF_LIMIT_PPM, ErrorCode::InvalidOracleLimits);
         let ppm = PPM as u64;
         for r in [self.pnl_weight_ppm, self.transfer_floor_ppm] {
             require!(u64::from(r) <= ppm, ErrorCode::InvalidRatio);
@@ -208,7 +203,9 @@ impl MarketParams {
         require!(self.lot_size > 0, ErrorCode::InvalidLotSize);
         require!(self.max_open_interest > 0, ErrorCode::InvalidOpenInterestCap);
         require!(
-            self.funding_max_rate_ppm <= MAX_FUNDING_RATE_LIMIT_PPM && self.funding_k_ppm <= MAX_FUNDING_RATE_LIMIT_PPM && self.funding_oi_floor > 0,
+            self.funding_max_rate_ppm <= MAX_FUNDING_RATE_LIMIT_PPM
+                && self.funding_k_ppm <= MAX_FUNDING_RATE_LIMIT_PPM
+                && self.funding_oi_floor > 0,
             ErrorCode::InvalidFundingParams
         );
         Ok(())

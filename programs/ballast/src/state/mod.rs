@@ -28,7 +28,9 @@ macro_rules! assert_size {
 
 /// A signed 128-bit integer stored as little-endian bytes, so the account layout does
 /// not depend on the target's i128 alignment.
-#[derive(Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable, anchor_lang::AnchorSerialize, anchor_lang::AnchorDeserialize)]
+#[derive(
+    Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable, anchor_lang::AnchorSerialize, anchor_lang::AnchorDeserialize,
+)]
 #[repr(transparent)]
 pub struct WrappedI128(pub [u8; 16]);
 

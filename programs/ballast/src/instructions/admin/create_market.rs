@@ -20,7 +20,13 @@ pub struct CreateMarket<'info> {
     pub system_program: Program<'info, System>,
 }
 
-pub fn create_market(ctx: Context<CreateMarket>, market_index: u16, oracle_kind: OracleKind, feed_id: [u8; 32], params: MarketParams) -> Result<()> {
+pub fn create_market(
+    ctx: Context<CreateMarket>,
+    market_index: u16,
+    oracle_kind: OracleKind,
+    feed_id: [u8; 32],
+    params: MarketParams,
+) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
     require_keys_eq!(ctx.accounts.admin.key(), ex.admin, ErrorCode::NotAdmin);
     require!(market_index == ex.market_count, ErrorCode::WrongMarketIndex);

@@ -26,6 +26,13 @@ pub fn create_push_oracle(ctx: Context<CreatePushOracle>, exponent: i32, price: 
     o.conf = conf;
     o.publish_time = Clock::get()?.unix_timestamp;
     o.invariant()?;
-    emit!(PushOraclePriceSet { oracle: ctx.accounts.oracle.key(), price_before: 0, price_after: price, conf, exponent, publish_time: o.publish_time });
+    emit!(PushOraclePriceSet {
+        oracle: ctx.accounts.oracle.key(),
+        price_before: 0,
+        price_after: price,
+        conf,
+        exponent,
+        publish_time: o.publish_time
+    });
     Ok(())
 }

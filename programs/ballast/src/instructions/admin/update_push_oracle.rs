@@ -24,6 +24,13 @@ pub fn update_push_oracle(ctx: Context<UpdatePushOracle>, price: i64, conf: u64,
     o.conf = conf;
     o.publish_time = t;
     o.invariant()?;
-    emit!(PushOraclePriceSet { oracle: ctx.accounts.oracle.key(), price_before: before, price_after: price, conf, exponent: o.exponent, publish_time: t });
+    emit!(PushOraclePriceSet {
+        oracle: ctx.accounts.oracle.key(),
+        price_before: before,
+        price_after: price,
+        conf,
+        exponent: o.exponent,
+        publish_time: t
+    });
     Ok(())
 }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command: formatting, lints (arithmetic side effects denied in the math
+# crate), IDL freshness, then every test with nextest (its summary line closes the run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_tools
+export RUST_LOG=${RUST_LOG:-error}
+stage "fmt" cargo fmt --all --check
+stage "clippy" cargo clippy --workspace --all-targets -- -D warnings
+stage "idl is current" cargo run -q -p xtask -- idl --check
+print_stage_summary
+# Last, so that nextest's summary line (with its own timing) closes the output.
+echo "==> tests"
+cargo nextest run --workspace --no-fail-fast
