@@ -4,9 +4,9 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{InstructionData, ToAccountMetas};
-use ballast::constants::{EXCHANGE_SEED, MARGIN_SEED, MARKET_SEED, VAULT_SEED};
+use ballast::constants::{EXCHANGE_SEED, ISOLATED_SEED, MARGIN_SEED, MARKET_SEED, VAULT_SEED};
 use ballast::instructions::ExchangeParams;
-use ballast::state::{MarketParams, MarketStatus, OracleKind};
+use ballast::state::{MarginMode, MarketParams, MarketStatus, OracleKind};
 
 pub const TOKEN_PROGRAM: Pubkey = spl_token_interface::ID;
 pub const SYSTEM_PROGRAM: Pubkey = anchor_lang::system_program::ID;
@@ -25,6 +25,15 @@ pub fn market_pda(index: u16) -> Pubkey {
 
 pub fn margin_pda(owner: &Pubkey, sub_id: u16) -> Pubkey {
     Pubkey::find_program_address(&[MARGIN_SEED, owner.as_ref(), &sub_id.to_le_bytes()], &ballast::ID).0
+}
+
+pub fn isolated_pda(margin_account: &Pubkey, market_index: u16) -> Pubkey {
+    Pubkey::find_program_address(&[ISOLATED_SEED, margin_account.as_ref(), &market_index.to_le_bytes()], &ballast::ID).0
+}
+
+fn with_health(mut accounts: Vec<AccountMeta>, health: &[Pubkey]) -> Vec<AccountMeta> {
+    accounts.extend(health.iter().map(|k| AccountMeta::new_readonly(*k, false)));
+    accounts
 }
 
 fn ix(accounts: Vec<AccountMeta>, data: Vec<u8>) -> Instruction {
@@ -158,4 +167,30 @@ pub fn withdraw(owner: Pubkey, margin_account: Pubkey, destination: Pubkey, amou
     .to_account_metas(None);
     accounts.extend(health.iter().map(|k| AccountMeta::new_readonly(*k, false)));
     ix(accounts, ballast::instruction::Withdraw { amount }.data())
+}
+
+/// `health`: `[market, oracle]` per open cross position other than `market_index`, in slot order.
+#[allow(clippy::too_many_arguments)]
+pub fn trade(
+    authority: Pubkey,
+    margin_account: Pubkey,
+    market_index: u16,
+    oracle: Pubkey,
+    base_delta: i64,
+    limit_price: u64,
+    mode: MarginMode,
+    leverage: u16,
+    health: &[Pubkey],
+) -> Instruction {
+    let accounts = ballast::accounts::Trade {
+        authority,
+        exchange: exchange_pda(),
+        margin_account,
+        market: market_pda(market_index),
+        oracle,
+        isolated_position: isolated_pda(&margin_account, market_index),
+        system_program: SYSTEM_PROGRAM,
+    }
+    .to_account_metas(None);
+    ix(with_health(accounts, health), ballast::instruction::Trade { base_delta, limit_price, mode, leverage }.data())
 }

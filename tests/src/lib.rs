@@ -18,7 +18,7 @@ use anchor_lang::solana_program::entrypoint::ProgramResult;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::Discriminator;
 use ballast::instructions::ExchangeParams;
-use ballast::state::{AllowedModes, Exchange, IsolatedPosition, MarginAccount, Market, MarketParams, OracleKind, TierParams};
+use ballast::state::{AllowedModes, Exchange, IsolatedPosition, MarginAccount, MarginMode, Market, MarketParams, OracleKind, TierParams};
 use solana_account::{Account, AccountSharedData};
 use solana_clock::Clock;
 use solana_instruction::error::InstructionError;
@@ -333,11 +333,23 @@ impl Harness {
         let ex: Exchange = decode(&ex_acct.data);
         ex.invariant().expect("exchange invariant");
         let mut collateral: i128 = 0;
+        let mut oi = vec![(0u64, 0u64); self.markets.len()];
+        let mut add_oi = |index: u16, base: i64| {
+            let e = &mut oi[usize::from(index)];
+            if base > 0 {
+                e.0 += base.unsigned_abs();
+            } else {
+                e.1 += base.unsigned_abs();
+            }
+        };
         for k in self.margin_accounts.clone() {
             if let Some(a) = self.account(k).await {
                 let m: MarginAccount = decode(&a.data);
                 m.invariant().unwrap_or_else(|e| panic!("margin account {k} invariant: {e:?}"));
                 collateral += i128::from(m.cross_collateral);
+                for p in m.open_cross_positions() {
+                    add_oi(p.market_index, p.base);
+                }
             }
         }
         for k in self.isolated_positions.clone() {
@@ -345,11 +357,19 @@ impl Harness {
                 let p: IsolatedPosition = decode(&a.data);
                 p.invariant().unwrap_or_else(|e| panic!("isolated position {k} invariant: {e:?}"));
                 collateral += i128::from(p.collateral);
+                add_oi(p.market_index, p.base);
             }
         }
         for m in self.markets.clone() {
             let market: Market = self.load(m.address).await;
             market.invariant().unwrap_or_else(|e| panic!("market {} invariant: {e:?}", m.index));
+            let (long, short) = oi[usize::from(m.index)];
+            assert_eq!(
+                (market.open_interest_long, market.open_interest_short),
+                (long, short),
+                "market {} open interest != Σ positions",
+                m.index
+            );
         }
         assert_eq!(i128::from(ex.total_collateral), collateral, "exchange total_collateral != Σ account collateral");
         let vault = self.token_balance(self.vault).await;
@@ -502,6 +522,51 @@ impl Harness {
             out.push(info.oracle);
         }
         out
+    }
+
+    /// Health accounts for an instruction that names `market_index` (its pair is omitted).
+    pub async fn health_accounts_except(&mut self, account: Pubkey, market_index: u16) -> Vec<Pubkey> {
+        let m = self.margin(account).await;
+        let mut out = vec![];
+        for p in m.open_cross_positions().filter(|p| p.market_index != market_index) {
+            let info = &self.markets[usize::from(p.market_index)];
+            out.push(info.address);
+            out.push(info.oracle);
+        }
+        out
+    }
+
+    /// A market order (any fill price) of `base_delta` lots.
+    pub async fn trade_ix(&mut self, user: &User, market_index: u16, base_delta: i64, mode: MarginMode, leverage: u16) -> Instruction {
+        let limit = if base_delta > 0 { u64::MAX } else { 0 };
+        self.trade_limit_ix(user, market_index, base_delta, limit, mode, leverage).await
+    }
+
+    pub async fn trade_limit_ix(
+        &mut self,
+        user: &User,
+        market_index: u16,
+        base_delta: i64,
+        limit: u64,
+        mode: MarginMode,
+        leverage: u16,
+    ) -> Instruction {
+        let health = self.health_accounts_except(user.account, market_index).await;
+        let oracle = self.markets[usize::from(market_index)].oracle;
+        let iso = ix::isolated_pda(&user.account, market_index);
+        if mode != MarginMode::Cross && !self.isolated_positions.contains(&iso) {
+            self.isolated_positions.push(iso);
+        }
+        ix::trade(user.pubkey(), user.account, market_index, oracle, base_delta, limit, mode, leverage, &health)
+    }
+
+    pub async fn trade(&mut self, user: &User, market_index: u16, base_delta: i64, mode: MarginMode, leverage: u16) -> TxOutcome {
+        let ixn = self.trade_ix(user, market_index, base_delta, mode, leverage).await;
+        self.ok(&[ixn], &[&user.key]).await
+    }
+
+    pub async fn isolated(&mut self, user: &User, market_index: u16) -> IsolatedPosition {
+        self.load(ix::isolated_pda(&user.account, market_index)).await
     }
 
     pub async fn withdraw_ix(&mut self, user: &User, amount: u64) -> Instruction {

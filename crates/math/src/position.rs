@@ -111,3 +111,121 @@ mod tests {
         assert_eq!(entry_price(0, 0), Ok(None));
     }
 }
+
+/// Result of applying a fill of `delta` base lots at `price` to a position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fill {
+    /// Size after the fill.
+    pub base: i64,
+    /// Cost basis after the fill.
+    pub cost_basis: i64,
+    /// PnL realised by the part of the fill that closed the old position (quote native).
+    pub realised_pnl: i64,
+    /// Lots closed from the old position (≥ 0).
+    pub closed: u64,
+    /// Lots opened in the fill's direction (≥ 0; after a flip, the new side).
+    pub opened: u64,
+}
+
+/// Applies a fill to `(base, cost_basis)`. The closing part realises
+/// `value(closed, price) − cost basis share`, with the share rounded toward +∞ so the
+/// realised PnL is never rounded up; the remainder keeps the rest of the basis exactly,
+/// so equity (collateral + realised + unrealised) is unchanged by the rounding. The
+/// opening part adds `cost_basis_at(opened, price)`.
+pub fn apply_fill(base: i64, cost_basis: i64, delta: i64, price: u64) -> MathResult<Fill> {
+    const OP: &str = "apply fill";
+    let reducing = base != 0 && (base > 0) != (delta > 0);
+    let closed = if reducing { base.unsigned_abs().min(delta.unsigned_abs()) } else { 0 };
+    let opened = delta.unsigned_abs().checked_sub(closed).ok_or(crate::MathError::overflow(OP))?;
+    let mut new_base = base;
+    let mut new_cb = cost_basis;
+    let mut realised = 0i128;
+    if closed > 0 {
+        let cb_closed = checked::mul_div(i128::from(cost_basis), i128::from(closed), i128::from(base.unsigned_abs()), Rounding::Ceil, OP)?;
+        let cb_remaining = checked::sub(i128::from(cost_basis), cb_closed, OP)?;
+        let closed_signed = if base > 0 { i128::from(closed) } else { checked::neg(i128::from(closed), OP)? };
+        let value = checked::mul_div(closed_signed, i128::from(price), NOTIONAL_DIVISOR, Rounding::Floor, OP)?;
+        realised = checked::sub(value, cb_closed, OP)?;
+        new_base = checked::to_i64(checked::sub(i128::from(base), closed_signed, OP)?, OP)?;
+        new_cb = checked::to_i64(cb_remaining, OP)?;
+    }
+    if opened > 0 {
+        let opened_signed = if delta > 0 { i128::from(opened) } else { checked::neg(i128::from(opened), OP)? };
+        let opened_i64 = checked::to_i64(opened_signed, OP)?;
+        new_base = checked::to_i64(checked::add(i128::from(new_base), opened_signed, OP)?, OP)?;
+        new_cb = checked::to_i64(checked::add(i128::from(new_cb), i128::from(cost_basis_at(opened_i64, price)?), OP)?, OP)?;
+    }
+    Ok(Fill { base: new_base, cost_basis: new_cb, realised_pnl: checked::to_i64(realised, OP)?, closed, opened })
+}
+
+/// Fill price against the pool: oracle price plus the half-spread for a buy (rounded
+/// up), minus it for a sell (rounded down).
+pub fn fill_price(oracle_price: u64, spread_ppm: u32, is_buy: bool) -> MathResult<u64> {
+    const OP: &str = "fill price";
+    let p = i128::from(oracle_price);
+    let s = i128::from(spread_ppm);
+    let adjusted = if is_buy {
+        checked::mul_div(p, checked::add(PPM, s, OP)?, PPM, Rounding::Ceil, OP)?
+    } else {
+        checked::mul_div(p, checked::sub(PPM, s, OP)?, PPM, Rounding::Floor, OP)?
+    };
+    checked::to_u64(adjusted, OP)
+}
+
+/// `amount × rate_ppm / 1e6`, rounded up (fees and rewards owed to the protocol) or
+/// down (as asked by the caller's side).
+pub fn ppm_of(amount: u64, rate_ppm: u32, rounding: Rounding) -> MathResult<u64> {
+    checked::to_u64(checked::mul_div(i128::from(amount), i128::from(rate_ppm), PPM, rounding, "ppm of amount")?, "ppm of amount")
+}
+
+#[cfg(test)]
+mod fill_tests {
+    use super::*;
+
+    const ONE: i64 = 1_000_000_000;
+    const USD: u64 = 1_000_000_000;
+
+    #[test]
+    fn opening_increasing_reducing_closing_and_flipping() {
+        let open = apply_fill(0, 0, 2 * ONE, 100 * USD).unwrap();
+        assert_eq!((open.base, open.cost_basis, open.realised_pnl, open.opened), (2 * ONE, 200_000_000, 0, 2 * ONE as u64));
+        let up = apply_fill(open.base, open.cost_basis, ONE, 130 * USD).unwrap();
+        assert_eq!((up.base, up.cost_basis), (3 * ONE, 330_000_000));
+        // Sell 1 of 3 at $150: basis share 110, value 150 → +40.
+        let down = apply_fill(up.base, up.cost_basis, -ONE, 150 * USD).unwrap();
+        assert_eq!((down.base, down.cost_basis, down.realised_pnl, down.closed), (2 * ONE, 220_000_000, 40_000_000, ONE as u64));
+        // Sell 3 with 2 left at $90: close 2 (−40) and open 1 short at $90.
+        let flip = apply_fill(down.base, down.cost_basis, -3 * ONE, 90 * USD).unwrap();
+        assert_eq!(
+            (flip.base, flip.cost_basis, flip.realised_pnl, flip.closed, flip.opened),
+            (-ONE, -90_000_000, -40_000_000, 2 * ONE as u64, ONE as u64)
+        );
+        let close = apply_fill(flip.base, flip.cost_basis, ONE, 80 * USD).unwrap();
+        assert_eq!((close.base, close.cost_basis, close.realised_pnl), (0, 0, 10_000_000));
+    }
+
+    #[test]
+    fn partial_closes_never_round_realised_pnl_up_and_conserve_equity() {
+        // 3 lots long for 10 units of quote, 1 closed at 0: share ceil(10/3) = 4 → −4.
+        let f = apply_fill(3, 10, -1, 0).unwrap();
+        assert_eq!((f.base, f.cost_basis, f.realised_pnl), (2, 6, -4));
+        // A short that received 10 for 3 lots: share ceil(−10/3) = −3 → +3 realised (fair 3.33).
+        let s = apply_fill(-3, -10, 1, 0).unwrap();
+        assert_eq!((s.base, s.cost_basis, s.realised_pnl), (-2, -7, 3));
+        // Realised + remaining unrealised equals the unrealised PnL before the fill.
+        for (b, cb, d, p) in [(3i64, 10i64, -1i64, 7u64), (-3, -10, 1, 5), (7, 1_000, -5, 123_456)] {
+            let before = unrealized_pnl(b, cb, p).unwrap();
+            let f = apply_fill(b, cb, d, p).unwrap();
+            let after = i128::from(f.realised_pnl) + unrealized_pnl(f.base, f.cost_basis, p).unwrap();
+            assert!(after <= before && before - after <= 1, "{before} vs {after}");
+        }
+    }
+
+    #[test]
+    fn spread_is_paid_by_the_taker() {
+        assert_eq!(fill_price(100 * USD, 1_000, true), Ok(100_100_000_000));
+        assert_eq!(fill_price(100 * USD, 1_000, false), Ok(99_900_000_000));
+        assert_eq!(fill_price(3, 100_000, true), Ok(4)); // 3.3 up
+        assert_eq!(fill_price(3, 100_000, false), Ok(2)); // 2.7 down
+    }
+}

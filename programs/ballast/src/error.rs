@@ -97,6 +97,42 @@ pub enum ErrorCode {
     #[msg("Exchange or market is reduce-only")]
     ReduceOnly,
 
+    // --- trading and margin ---
+    #[msg("Trade size must be non-zero")]
+    ZeroSize,
+    #[msg("Trade size is not a multiple of the market's lot size")]
+    SizeNotLotMultiple,
+    #[msg("Leverage must be between 1 and the market maximum")]
+    InvalidLeverage,
+    #[msg("Leverage is above the maximum of the position's size tier")]
+    LeverageAboveTierMax,
+    #[msg("Leverage differs from the open position's setting: use set_leverage")]
+    LeverageMismatch,
+    #[msg("The position is open in another margin mode; close it before switching")]
+    ModeMismatch,
+    #[msg("The market does not allow this margin mode")]
+    ModeNotAllowed,
+    #[msg("Fill price is beyond the limit price")]
+    LimitPriceExceeded,
+    #[msg("Open interest cap exceeded")]
+    OpenInterestCapExceeded,
+    #[msg("The domain would not meet its initial margin")]
+    InsufficientMargin,
+    #[msg("Cross margin cannot pay this and stay at or above its initial margin")]
+    InsufficientCrossMargin,
+    #[msg("A reduction may not leave the domain below maintenance with less margin excess than before")]
+    HealthWorsened,
+    #[msg("Strict-isolated margin is locked: it cannot be removed or released by raising leverage")]
+    StrictIsolatedLocked,
+    #[msg("No open position in this market")]
+    NoOpenPosition,
+    #[msg("All cross position slots are in use")]
+    NoFreeCrossSlot,
+    #[msg("Closing would leave the isolated position with negative equity: add margin or let it be liquidated")]
+    NegativeEquityClose,
+    #[msg("Isolated position account does not belong to this margin account and market")]
+    WrongIsolatedPosition,
+
     // --- oracle ---
     #[msg("Oracle price is stale")]
     OracleStale,

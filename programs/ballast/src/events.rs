@@ -103,3 +103,71 @@ pub struct CollateralWithdrawn {
     pub maintenance_margin_after: u64,
     pub vault_after: u64,
 }
+
+#[event]
+pub struct FundingUpdated {
+    pub market_index: u16,
+    pub from_ts: i64,
+    pub to_ts: i64,
+    /// Positive: longs pay, ppm per hour.
+    pub rate_ppm_per_hour: i64,
+    pub price: u64,
+    pub long_index: i128,
+    pub short_index: i128,
+}
+
+/// Before/after values of one margin domain.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DomainSnapshot {
+    pub collateral: i64,
+    pub equity: i64,
+    pub initial_margin: u64,
+    pub maintenance_margin: u64,
+}
+
+#[event]
+pub struct TradeExecuted {
+    pub margin_account: Pubkey,
+    pub market_index: u16,
+    /// 0 cross, 1 isolated, 2 strict-isolated.
+    pub mode: u8,
+    pub leverage: u16,
+    pub base_delta: i64,
+    pub base_before: i64,
+    pub base_after: i64,
+    pub oracle_price: u64,
+    pub fill_price: u64,
+    pub fee: u64,
+    pub realised_pnl: i64,
+    pub funding_settled: i64,
+    /// Moved from cross to the isolated position (negative: back to cross).
+    pub margin_moved: i64,
+    pub domain_before: DomainSnapshot,
+    pub domain_after: DomainSnapshot,
+}
+
+#[event]
+pub struct LeverageUpdated {
+    pub margin_account: Pubkey,
+    pub market_index: u16,
+    pub mode: u8,
+    pub leverage_before: u16,
+    pub leverage_after: u16,
+    /// Moved from cross into the isolated position (negative: released to cross).
+    pub margin_moved: i64,
+    pub domain_before: DomainSnapshot,
+    pub domain_after: DomainSnapshot,
+}
+
+#[event]
+pub struct MarginTransferred {
+    pub margin_account: Pubkey,
+    pub market_index: u16,
+    /// Positive: cross → isolated; negative: isolated → cross.
+    pub amount: i64,
+    /// Positive PnL realised from the pool to fund the transfer.
+    pub pnl_realised: u64,
+    pub cross_collateral_after: i64,
+    pub isolated_before: DomainSnapshot,
+    pub isolated_after: DomainSnapshot,
+}

@@ -1,45 +1,55 @@
-//! Building a domain's health from accounts: the bridge between account layouts and
-//! the pure margin math. The cross domain needs, for each open cross position in slot
-//! order, its market and its oracle as remaining accounts; nothing may be missing,
-//! extra, reordered or substituted.
+//! Building a domain's health from accounts: the bridge between account layouts and the
+//! pure margin math.
+//!
+//! The cross domain needs, for each open cross position in slot order, its market and
+//! its oracle as remaining accounts — except the market the instruction itself names
+//! (its market and oracle are already loaded, and are used from memory). Nothing may be
+//! missing, extra, reordered or substituted.
 
 use anchor_lang::prelude::*;
-use ballast_math::funding::pending_funding;
-use ballast_math::margin::{DomainHealth, PositionRisk};
-use ballast_math::OracleAction;
+use ballast_math::margin::{DomainHealth, PositionHealth, PositionRisk};
+use ballast_math::{OracleAction, Tier};
 
+use crate::controller::funding;
 use crate::error::ErrorCode;
+use crate::events::DomainSnapshot;
 use crate::oracle::{read_oracle, OraclePrice};
-use crate::state::{load_checked, CrossPosition, MarginAccount, Market, WrappedI128};
+use crate::state::{load_checked, IsolatedPosition, MarginAccount, Market, MAX_CROSS_POSITIONS};
 
-/// The market's cumulative funding index for the side of `base`.
-pub fn side_index(market: &Market, base: i64) -> i128 {
-    if base >= 0 {
-        market.cumulative_funding_long.get()
-    } else {
-        market.cumulative_funding_short.get()
-    }
+/// A market (and its oracle reading) the instruction already holds.
+#[derive(Clone, Copy)]
+pub struct Named<'a> {
+    pub market: &'a Market,
+    pub oracle: &'a OraclePrice,
 }
 
-/// Funding a position owes at the market's current index.
-pub fn position_pending_funding(market: &Market, base: i64, snapshot: &WrappedI128) -> Result<i64> {
-    Ok(pending_funding(base, side_index(market, base), snapshot.get()).map_err(ErrorCode::from)?)
-}
-
-/// Values one position of `market` at `oracle`.
-pub fn position_risk<'t>(
+/// Values one position of `market` at `oracle`, with its pending funding.
+pub fn position_health(
     market: &Market,
-    tiers: &'t [ballast_math::Tier],
     oracle: &OraclePrice,
     base: i64,
     cost_basis: i64,
     leverage: u16,
-    pending_funding: i64,
+    snapshot: i128,
+) -> Result<PositionHealth> {
+    let (tiers, n) = market.tier_table();
+    let risk = risk(market, &tiers[..n], oracle, base, cost_basis, leverage, funding::pending(market, base, snapshot)?);
+    Ok(risk.health().map_err(ErrorCode::from)?)
+}
+
+fn risk<'t>(
+    market: &Market,
+    tiers: &'t [Tier],
+    oracle: &OraclePrice,
+    base: i64,
+    cost_basis: i64,
+    leverage: u16,
+    pending: i64,
 ) -> PositionRisk<'t> {
     PositionRisk {
         base,
         cost_basis,
-        pending_funding,
+        pending_funding: pending,
         leverage,
         price: oracle.price,
         conf: oracle.conf,
@@ -49,43 +59,78 @@ pub fn position_risk<'t>(
     }
 }
 
+/// Health of the cross domain, and each open slot's position health (by slot index).
+pub struct CrossHealth {
+    pub domain: DomainHealth,
+    pub positions: [Option<PositionHealth>; MAX_CROSS_POSITIONS],
+}
+
 /// Health of the cross domain. `remaining` holds `[market, oracle]` per open cross
-/// position, in slot order. Every oracle must permit `action`.
+/// position in slot order, skipping the `named` market. Every oracle read must permit
+/// `action`.
 pub fn cross_health(
     account: &MarginAccount,
     remaining: &[AccountInfo],
     quote_decimals: u8,
     now: i64,
     action: OracleAction,
-) -> Result<DomainHealth> {
-    let mut health = DomainHealth::new(account.cross_collateral);
+    named: Option<Named>,
+) -> Result<CrossHealth> {
+    let mut out = CrossHealth { domain: DomainHealth::new(account.cross_collateral), positions: [None; MAX_CROSS_POSITIONS] };
     let mut accounts = remaining.iter();
-    for slot in account.open_cross_positions() {
-        let market_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
-        let oracle_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
-        add_cross_position(&mut health, slot, market_ai, oracle_ai, quote_decimals, now, action)?;
+    for (i, slot) in account.cross_positions.iter().enumerate() {
+        if slot.in_use == 0 || slot.base == 0 {
+            continue;
+        }
+        let snapshot = slot.funding_snapshot.get();
+        let health = match named {
+            Some(n) if n.market.market_index == slot.market_index => {
+                n.oracle.require(action)?;
+                position_health(n.market, n.oracle, slot.base, slot.cost_basis, slot.leverage, snapshot)?
+            }
+            _ => {
+                let market_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
+                let oracle_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
+                let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
+                require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
+                require_keys_eq!(oracle_ai.key(), market.oracle, ErrorCode::HealthAccountMismatch);
+                let oracle = read_oracle(&market, oracle_ai, quote_decimals, now)?;
+                oracle.require(action)?;
+                position_health(&market, &oracle, slot.base, slot.cost_basis, slot.leverage, snapshot)?
+            }
+        };
+        out.domain.add(&health).map_err(ErrorCode::from)?;
+        out.positions[i] = Some(health);
     }
     require!(accounts.next().is_none(), ErrorCode::ExtraHealthAccounts);
-    Ok(health)
+    Ok(out)
 }
 
-fn add_cross_position(
-    health: &mut DomainHealth,
-    slot: &CrossPosition,
-    market_ai: &AccountInfo,
-    oracle_ai: &AccountInfo,
-    quote_decimals: u8,
-    now: i64,
-    action: OracleAction,
-) -> Result<()> {
-    let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
-    require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
-    require_keys_eq!(oracle_ai.key(), market.oracle, ErrorCode::HealthAccountMismatch);
-    let oracle = read_oracle(&market, oracle_ai, quote_decimals, now)?;
-    oracle.require(action)?;
-    let (tiers, n) = market.tier_table();
-    let funding = position_pending_funding(&market, slot.base, &slot.funding_snapshot)?;
-    let risk = position_risk(&market, &tiers[..n], &oracle, slot.base, slot.cost_basis, slot.leverage, funding);
-    health.add(&risk.health().map_err(ErrorCode::from)?).map_err(ErrorCode::from)?;
-    Ok(())
+/// Health of one isolated position's domain.
+pub fn isolated_health(p: &IsolatedPosition, market: &Market, oracle: &OraclePrice) -> Result<DomainHealth> {
+    let mut d = DomainHealth::new(p.collateral);
+    if p.base != 0 {
+        let h = position_health(market, oracle, p.base, p.cost_basis, p.leverage, p.funding_snapshot.get())?;
+        d.add(&h).map_err(ErrorCode::from)?;
+    }
+    Ok(d)
+}
+
+/// The event form of a domain's health.
+pub fn snapshot(d: &DomainHealth) -> DomainSnapshot {
+    let clamp_i64 = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
+    let clamp_u64 = |v: i128| u64::try_from(v.max(0)).unwrap_or(u64::MAX);
+    DomainSnapshot {
+        collateral: clamp_i64(d.collateral),
+        equity: clamp_i64(d.maintenance_equity),
+        initial_margin: clamp_u64(d.initial),
+        maintenance_margin: clamp_u64(d.maintenance),
+    }
+}
+
+/// For a transfer of `amount` out of a domain holding `collateral`, how much positive
+/// PnL must be realised first (0 when collateral covers it).
+pub fn pnl_to_realise(amount: u64, collateral: i64) -> u64 {
+    let short = i128::from(amount) - i128::from(collateral.max(0));
+    u64::try_from(short.max(0)).unwrap_or(u64::MAX)
 }

@@ -9,6 +9,7 @@ use solana_compiler_builtins as _;
 use anchor_lang::prelude::*;
 
 pub mod constants;
+pub mod controller;
 pub mod error;
 pub mod events;
 pub mod health;
@@ -18,7 +19,7 @@ pub mod state;
 pub mod token;
 
 use instructions::*;
-use state::{MarketParams, MarketStatus, OracleKind};
+use state::{MarginMode, MarketParams, MarketStatus, OracleKind};
 
 declare_id!("AQF7dZyFJ36VypUvMs2uXBYoanDhw14CngqrwjgfhDPQ");
 
@@ -86,5 +87,15 @@ pub mod ballast {
 
     pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
         instructions::withdraw(ctx, amount)
+    }
+
+    pub fn trade<'info>(
+        ctx: Context<'info, Trade<'info>>,
+        base_delta: i64,
+        limit_price: u64,
+        mode: MarginMode,
+        leverage: u16,
+    ) -> Result<()> {
+        instructions::trade(ctx, base_delta, limit_price, mode, leverage)
     }
 }

@@ -101,3 +101,50 @@ impl MarginAccount {
         Ok(())
     }
 }
+
+/// Margin mode chosen when a position opens.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarginMode {
+    Cross,
+    Isolated,
+    StrictIsolated,
+}
+
+impl MarginMode {
+    pub fn as_u8(self) -> u8 {
+        self as u8
+    }
+    pub fn isolated(self) -> Option<crate::state::IsolatedMode> {
+        match self {
+            MarginMode::Cross => None,
+            MarginMode::Isolated => Some(crate::state::IsolatedMode::Isolated),
+            MarginMode::StrictIsolated => Some(crate::state::IsolatedMode::StrictIsolated),
+        }
+    }
+    pub fn from_isolated(m: crate::state::IsolatedMode) -> Self {
+        match m {
+            crate::state::IsolatedMode::Isolated => MarginMode::Isolated,
+            crate::state::IsolatedMode::StrictIsolated => MarginMode::StrictIsolated,
+        }
+    }
+}
+
+impl MarginAccount {
+    /// The slot used for `market_index` (open or flat with a setting).
+    pub fn slot_of(&self, market_index: u16) -> Option<usize> {
+        self.cross_positions.iter().position(|p| p.in_use != 0 && p.market_index == market_index)
+    }
+
+    /// A slot for a new cross position: a free one, else one that only keeps a flat
+    /// position's leverage setting (the setting is dropped).
+    pub fn claim_slot(&mut self, market_index: u16) -> Result<usize> {
+        let i = self
+            .cross_positions
+            .iter()
+            .position(|p| p.in_use == 0)
+            .or_else(|| self.cross_positions.iter().position(|p| p.base == 0))
+            .ok_or(ErrorCode::NoFreeCrossSlot)?;
+        self.cross_positions[i] = CrossPosition { market_index, in_use: 1, leverage: 1, ..CrossPosition::default() };
+        Ok(i)
+    }
+}

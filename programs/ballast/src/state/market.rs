@@ -43,6 +43,16 @@ pub enum AllowedModes {
 }
 
 impl AllowedModes {
+    /// Whether a new position may open in `mode`.
+    pub fn permits(self, mode: crate::state::MarginMode) -> bool {
+        use crate::state::MarginMode::*;
+        match self {
+            AllowedModes::Any => true,
+            AllowedModes::IsolatedOnly => mode != Cross,
+            AllowedModes::StrictIsolatedOnly => mode == StrictIsolated,
+        }
+    }
+
     pub fn from_u8(v: u8) -> Option<Self> {
         match v {
             0 => Some(Self::Any),

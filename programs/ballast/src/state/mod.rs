@@ -70,3 +70,23 @@ where
     }
     Ok(Ref::map(data, |d| bytemuck::from_bytes(&d[disc.len()..end])))
 }
+
+/// Mutable counterpart of [`load_checked`].
+pub fn load_checked_mut<'a, T>(ai: &'a AccountInfo) -> Result<core::cell::RefMut<'a, T>>
+where
+    T: anchor_lang::ZeroCopy + anchor_lang::Owner + anchor_lang::Discriminator,
+{
+    if ai.owner != &T::owner() {
+        return Err(anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram.into());
+    }
+    if !ai.is_writable {
+        return Err(anchor_lang::error::ErrorCode::AccountNotMutable.into());
+    }
+    let data = ai.try_borrow_mut_data()?;
+    let disc = T::DISCRIMINATOR;
+    let end = disc.len() + core::mem::size_of::<T>();
+    if data.len() < end || &data[..disc.len()] != disc {
+        return Err(anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch.into());
+    }
+    Ok(core::cell::RefMut::map(data, |d| bytemuck::from_bytes_mut(&mut d[disc.len()..end])))
+}

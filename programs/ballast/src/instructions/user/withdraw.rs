@@ -40,7 +40,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
         (ex.bump, ex.collateral_decimals)
     };
     let mut acct = a.margin_account.load_mut()?;
-    let before = cross_health(&acct, ctx.remaining_accounts, decimals, clock.unix_timestamp, OracleAction::RiskIncreasing)?;
+    let before = cross_health(&acct, ctx.remaining_accounts, decimals, clock.unix_timestamp, OracleAction::RiskIncreasing, None)?.domain;
     let transferable = before.transferable();
     require!(amount <= transferable, ErrorCode::InsufficientTransferable);
     // Positive PnL that funds the part above collateral is realised through the pool
@@ -57,7 +57,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     transfer_out(&a.token_program, &a.vault, &a.destination, &a.exchange, bump, amount)?;
     let ex = a.exchange.load()?;
     let vault_after = check_vault(&ex, &mut a.vault)?;
-    let after = cross_health(&acct, ctx.remaining_accounts, decimals, clock.unix_timestamp, OracleAction::RiskIncreasing)?;
+    let after = cross_health(&acct, ctx.remaining_accounts, decimals, clock.unix_timestamp, OracleAction::RiskIncreasing, None)?.domain;
     require!(after.meets_initial(), ErrorCode::InsufficientTransferable);
     acct.invariant()?;
     ex.invariant()?;

@@ -1,0 +1,315 @@
+//! Trading against the pool in cross, isolated and strict-isolated modes: fills at the
+//! oracle price plus spread, fees, realised PnL, margin moves, and every gate.
+//! Numbers in comments are hand computations (BTC at $50,000, 0.01% half-spread, 0.05%
+//! taker fee of which 20% is protocol fee, tiers 20x < $100k ≤ 10x < $500k ≤ 5x).
+
+use ballast::error::ErrorCode;
+use ballast::state::{AllowedModes, MarginMode, MarketParams, MarketStatus};
+use ballast_tests::*;
+use solana_signer::Signer;
+
+const BTC: u16 = 0;
+const MILLI: i64 = UNIT / 1_000;
+
+async fn with_alice(collateral: u64) -> (Harness, User) {
+    let mut h = Harness::new().await;
+    let alice = h.user("alice", 1_000_000 * USD).await;
+    h.deposit(&alice, collateral).await;
+    (h, alice)
+}
+
+#[tokio::test]
+async fn a_cross_long_round_trip_pays_spread_and_fees_and_realises_its_profit() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    let pool0 = h.exchange_state().await.pool_balance;
+    h.trade(&alice, BTC, UNIT, MarginMode::Cross, 10).await;
+    let m = h.margin(alice.account).await;
+    let slot = m.cross_positions[0];
+    // Fill $50,005; fee 0.05% = $25.0025.
+    assert_eq!((slot.base, slot.cost_basis, slot.leverage), (UNIT, 50_005_000_000, 10));
+    assert_eq!(m.cross_collateral, 10_000_000_000 - 25_002_500);
+    let ex = h.exchange_state().await;
+    assert_eq!(ex.fee_balance, 5_000_500); // 20% of the fee, rounded down
+    assert_eq!(ex.pool_balance, pool0 + 20_002_000);
+
+    h.set_price(BTC, 55_000.0, 5.0).await;
+    h.trade(&alice, BTC, -UNIT, MarginMode::Cross, 0).await;
+    // Sell at $54,994.50: realised +$4,989.50, fee $27.49725.
+    let m = h.margin(alice.account).await;
+    assert_eq!(m.cross_collateral, 10_000_000_000 - 25_002_500 + 4_989_500_000 - 27_497_250);
+    let slot = m.cross_positions[0];
+    assert_eq!((slot.in_use, slot.base, slot.cost_basis, slot.leverage), (1, 0, 0, 10), "flat slot keeps the leverage setting");
+    let ex = h.exchange_state().await;
+    assert_eq!(ex.pool_balance, pool0 + 20_002_000 - 4_989_500_000 + (27_497_250 - 5_499_450));
+    let market: ballast::state::Market = h.load(h.markets[0].address).await;
+    assert_eq!((market.open_interest_long, market.open_interest_short), (0, 0));
+}
+
+#[tokio::test]
+async fn opening_isolated_moves_notional_over_leverage_from_cross_and_closing_returns_the_rest() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    h.trade(&alice, BTC, UNIT, MarginMode::Isolated, 10).await;
+    // IM = ceil(50,005 / 10) = $5,000.50 moves, plus the opening cost that the initial view
+    // sees: valued at $49,995 (price − conf) the position shows −$10 and needs $4,999.50,
+    // so $9 more moves: $5,009.50. The $25.0025 fee is paid by cross.
+    let p = h.isolated(&alice, BTC).await;
+    assert_eq!((p.base, p.collateral, p.leverage, p.mode), (UNIT, 5_009_500_000, 10, 1));
+    let m = h.margin(alice.account).await;
+    assert_eq!(m.cross_collateral, 10_000_000_000 - 5_009_500_000 - 25_002_500);
+    assert_eq!(m.isolated_count, 1);
+    assert_eq!(m.cross_positions[0].in_use, 0, "isolated positions take no cross slot");
+
+    h.set_price(BTC, 47_000.0, 5.0).await;
+    let cross_before = h.margin(alice.account).await.cross_collateral;
+    h.trade(&alice, BTC, -UNIT, MarginMode::Isolated, 0).await;
+    // Sell at $46,995.30: realised −$3,009.70, fee $23.49765; $1,976.30235 returns to cross.
+    let p = h.isolated(&alice, BTC).await;
+    assert_eq!((p.base, p.collateral, p.cost_basis), (0, 0, 0));
+    let m = h.margin(alice.account).await;
+    assert_eq!(m.cross_collateral, cross_before + 5_009_500_000 - 3_009_700_000 - 23_497_650);
+}
+
+#[tokio::test]
+async fn strict_isolated_opens_like_isolated() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    h.trade(&alice, BTC, -UNIT / 2, MarginMode::StrictIsolated, 5).await;
+    let p = h.isolated(&alice, BTC).await;
+    // Sell 0.5 at $49,995 → notional $24,997.50, IM at 5x = $4,999.50; valued at $50,005
+    // the short shows −$5 and needs $5,000.50 → $6 more: $5,005.50.
+    assert_eq!((p.base, p.mode, p.collateral), (-UNIT / 2, 2, 5_005_500_000));
+}
+
+#[tokio::test]
+async fn a_loss_in_an_isolated_position_never_reaches_cross_or_another_isolated_position() {
+    let mut h = Harness::new().await;
+    let eth = h.add_push_market(3_000.0, default_market_params()).await.index;
+    let sol = h.add_push_market(100.0, default_market_params()).await.index;
+    let bob = h.user("bob", 1_000_000 * USD).await;
+    h.deposit(&bob, 50_000 * USD).await;
+    h.trade(&bob, BTC, UNIT / 10, MarginMode::Cross, 10).await;
+    h.trade(&bob, eth, 2 * UNIT, MarginMode::Isolated, 10).await;
+    h.trade(&bob, sol, -10 * UNIT, MarginMode::StrictIsolated, 5).await;
+    let cross = h.margin(bob.account).await;
+    let sol_pos = h.isolated(&bob, sol).await;
+    let sol_key = ix::isolated_pda(&bob.account, sol);
+    let sol_bytes = h.account(sol_key).await.unwrap().data;
+    // ETH crashes 30% and Bob cuts half of it: the loss stays inside the ETH position.
+    h.set_price(eth, 2_100.0, 1.0).await;
+    h.trade(&bob, eth, -UNIT, MarginMode::Isolated, 0).await;
+    let after = h.margin(bob.account).await;
+    assert_eq!(after.cross_collateral, cross.cross_collateral, "cross collateral untouched");
+    assert_eq!(after.cross_positions, cross.cross_positions, "cross positions untouched");
+    assert_eq!(h.account(sol_key).await.unwrap().data, sol_bytes, "other isolated position byte-identical");
+    let eth_pos = h.isolated(&bob, eth).await;
+    assert!(eth_pos.collateral < 600 * USD as i64, "ETH position carried its own loss: {}", eth_pos.collateral);
+    assert_eq!(sol_pos.collateral, h.isolated(&bob, sol).await.collateral);
+}
+
+#[tokio::test]
+async fn cross_profit_never_backs_an_isolated_position() {
+    let mut h = Harness::new().await;
+    let eth = h.add_push_market(3_000.0, default_market_params()).await.index;
+    let bob = h.user("bob", 1_000_000 * USD).await;
+    h.deposit(&bob, 1_000 * USD).await;
+    h.trade(&bob, BTC, UNIT / 100, MarginMode::Cross, 10).await; // $500
+                                                                 // BTC doubles: cross has $500 of profit, but cross collateral is what pays isolated margin.
+    h.set_price(BTC, 100_000.0, 10.0).await;
+    // 0.5 ETH at 1x needs ~$1,500 of margin from cross collateral (~$949 free): refused.
+    let ixn = h.trade_ix(&bob, eth, UNIT / 2, MarginMode::Isolated, 1).await;
+    h.expect_failure(&[ixn], &[&bob.key], code(ErrorCode::InsufficientCrossMargin)).await;
+}
+
+#[tokio::test]
+async fn the_mode_is_fixed_while_a_position_is_open() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    h.trade(&alice, BTC, MILLI * 100, MarginMode::Cross, 10).await;
+    for mode in [MarginMode::Isolated, MarginMode::StrictIsolated] {
+        let ixn = h.trade_ix(&alice, BTC, MILLI * 100, mode, 10).await;
+        h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::ModeMismatch)).await;
+    }
+    h.trade(&alice, BTC, -MILLI * 100, MarginMode::Cross, 0).await;
+    // Flat: the mode can change.
+    h.trade(&alice, BTC, MILLI * 100, MarginMode::Isolated, 10).await;
+    for mode in [MarginMode::Cross, MarginMode::StrictIsolated] {
+        let ixn = h.trade_ix(&alice, BTC, MILLI * 100, mode, 10).await;
+        h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::ModeMismatch)).await;
+    }
+}
+
+#[tokio::test]
+async fn increasing_needs_initial_margin_reducing_is_always_allowed() {
+    let (mut h, alice) = with_alice(1_000 * USD).await;
+    // 1 BTC at 20x needs $2,500.25.
+    let ixn = h.trade_ix(&alice, BTC, UNIT, MarginMode::Cross, 20).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::InsufficientMargin)).await;
+    // 0.36 BTC at 20x: IM $900.09 + fee $9.0018 → fits.
+    h.trade(&alice, BTC, 360 * MILLI, MarginMode::Cross, 20).await;
+    // The price falls: equity ≈ $1,000 − $9 − 0.36 × $2,000 ≈ $271, below initial ($864) but above maintenance ($432)? no: below it too.
+    h.set_price(BTC, 48_000.0, 5.0).await;
+    let more = h.trade_ix(&alice, BTC, 10 * MILLI, MarginMode::Cross, 0).await;
+    h.expect_failure(&[more], &[&alice.key], code(ErrorCode::InsufficientMargin)).await;
+    // Reducing still works below initial margin.
+    h.trade(&alice, BTC, -100 * MILLI, MarginMode::Cross, 0).await;
+    assert_eq!(h.margin(alice.account).await.cross_positions[0].base, 260 * MILLI);
+}
+
+#[tokio::test]
+async fn growing_across_a_tier_caps_leverage() {
+    let (mut h, alice) = with_alice(100_000 * USD).await;
+    h.trade(&alice, BTC, UNIT, MarginMode::Cross, 20).await; // $50k, tier 20x
+                                                             // 2.5 BTC = $125k is in the 10x tier: 20x is no longer allowed.
+    let ixn = h.trade_ix(&alice, BTC, 3 * UNIT / 2, MarginMode::Cross, 0).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::LeverageAboveTierMax)).await;
+    // Opening above the first tier's max is refused too.
+    let bob = h.user("bob", 10_000 * USD).await;
+    h.deposit(&bob, 10_000 * USD).await;
+    let ixn = h.trade_ix(&bob, BTC, MILLI, MarginMode::Cross, 21).await;
+    h.expect_failure(&[ixn], &[&bob.key], code(ErrorCode::LeverageAboveTierMax)).await;
+}
+
+#[tokio::test]
+async fn malformed_orders_are_refused() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    let k = &alice.key;
+    let cases = [
+        (0, 10, ErrorCode::ZeroSize),
+        (MILLI + 1, 10, ErrorCode::SizeNotLotMultiple),
+        (MILLI, 0, ErrorCode::InvalidLeverage),
+        (MILLI, 1_001, ErrorCode::InvalidLeverage),
+    ];
+    for (delta, lev, err) in cases {
+        let ixn = h.trade_ix(&alice, BTC, delta, MarginMode::Cross, lev).await;
+        h.expect_failure(&[ixn], &[k], code(err)).await;
+    }
+    h.trade(&alice, BTC, MILLI, MarginMode::Cross, 10).await;
+    let ixn = h.trade_ix(&alice, BTC, MILLI, MarginMode::Cross, 5).await;
+    h.expect_failure(&[ixn], &[k], code(ErrorCode::LeverageMismatch)).await;
+}
+
+#[tokio::test]
+async fn the_limit_price_is_honoured() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    let price = |d: u64| d * 1_000_000_000; // dollars in the price scale
+                                            // A buy fills at $50,005: a $50,004 limit is refused, $50,005 fills.
+    let ixn = h.trade_limit_ix(&alice, BTC, MILLI, price(50_004), MarginMode::Cross, 10).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::LimitPriceExceeded)).await;
+    let ixn = h.trade_limit_ix(&alice, BTC, MILLI, price(50_005), MarginMode::Cross, 10).await;
+    h.ok(&[ixn], &[&alice.key]).await;
+    // A sell fills at $49,995.
+    let ixn = h.trade_limit_ix(&alice, BTC, -MILLI, price(49_996), MarginMode::Cross, 0).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::LimitPriceExceeded)).await;
+}
+
+#[tokio::test]
+async fn a_long_flips_to_a_short_in_one_trade() {
+    let (mut h, alice) = with_alice(20_000 * USD).await;
+    h.trade(&alice, BTC, UNIT, MarginMode::Cross, 10).await;
+    h.trade(&alice, BTC, -2 * UNIT, MarginMode::Cross, 0).await;
+    let slot = h.margin(alice.account).await.cross_positions[0];
+    // Short 1 at $49,995.
+    assert_eq!((slot.base, slot.cost_basis), (-UNIT, -49_995_000_000));
+    let market: ballast::state::Market = h.load(h.markets[0].address).await;
+    assert_eq!((market.open_interest_long, market.open_interest_short), (0, UNIT as u64));
+}
+
+#[tokio::test]
+async fn stale_or_uncertain_prices_block_new_risk_but_not_reductions_or_deposits() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    h.trade(&alice, BTC, 100 * MILLI, MarginMode::Cross, 10).await;
+    h.advance_time(61);
+    let ixn = h.trade_ix(&alice, BTC, MILLI, MarginMode::Cross, 0).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::OracleStale)).await;
+    h.trade(&alice, BTC, -10 * MILLI, MarginMode::Cross, 0).await;
+    h.deposit(&alice, 10 * USD).await;
+    let w = h.withdraw_ix(&alice, USD).await;
+    h.expect_failure(&[w], &[&alice.key], code(ErrorCode::OracleStale)).await;
+    // Fresh but 2.1% wide: too uncertain for new risk, fine for reducing.
+    h.set_price(BTC, 50_000.0, 1_050.0).await;
+    let ixn = h.trade_ix(&alice, BTC, MILLI, MarginMode::Cross, 0).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::OracleTooUncertain)).await;
+    h.trade(&alice, BTC, -10 * MILLI, MarginMode::Cross, 0).await;
+}
+
+#[tokio::test]
+async fn reduce_only_and_paused_markets_and_allowed_modes_are_enforced() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    h.trade(&alice, BTC, 100 * MILLI, MarginMode::Cross, 10).await;
+    let guardian = h.guardian.insecure_clone();
+    let market = Some(h.markets[0].address);
+    h.ok(&[ix::set_pause(guardian.pubkey(), market, MarketStatus::ReduceOnly)], &[&guardian]).await;
+    let ixn = h.trade_ix(&alice, BTC, MILLI, MarginMode::Cross, 0).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::ReduceOnly)).await;
+    h.trade(&alice, BTC, -MILLI, MarginMode::Cross, 0).await;
+    h.ok(&[ix::set_pause(guardian.pubkey(), market, MarketStatus::Paused)], &[&guardian]).await;
+    let ixn = h.trade_ix(&alice, BTC, -MILLI, MarginMode::Cross, 0).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::Paused)).await;
+
+    let iso_only = MarketParams { allowed_modes: AllowedModes::IsolatedOnly, ..default_market_params() };
+    let eth = h.add_push_market(3_000.0, iso_only).await.index;
+    let ixn = h.trade_ix(&alice, eth, UNIT, MarginMode::Cross, 5).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::ModeNotAllowed)).await;
+    h.trade(&alice, eth, UNIT, MarginMode::Isolated, 5).await;
+    let strict_only = MarketParams { allowed_modes: AllowedModes::StrictIsolatedOnly, ..default_market_params() };
+    let sol = h.add_push_market(100.0, strict_only).await.index;
+    let ixn = h.trade_ix(&alice, sol, UNIT, MarginMode::Isolated, 5).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::ModeNotAllowed)).await;
+    h.trade(&alice, sol, UNIT, MarginMode::StrictIsolated, 5).await;
+}
+
+#[tokio::test]
+async fn open_interest_caps_bound_each_side() {
+    let mut h = Harness::new().await;
+    let capped = MarketParams { max_open_interest: 2 * UNIT as u64, ..default_market_params() };
+    let eth = h.add_push_market(3_000.0, capped).await.index;
+    let alice = h.user("alice", 100_000 * USD).await;
+    h.deposit(&alice, 100_000 * USD).await;
+    h.trade(&alice, eth, 2 * UNIT, MarginMode::Cross, 5).await;
+    let ixn = h.trade_ix(&alice, eth, MILLI, MarginMode::Cross, 0).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::OpenInterestCapExceeded)).await;
+    // The other side has its own cap.
+    let bob = h.user("bob", 100_000 * USD).await;
+    h.deposit(&bob, 100_000 * USD).await;
+    h.trade(&bob, eth, -2 * UNIT, MarginMode::Cross, 5).await;
+}
+
+#[tokio::test]
+async fn a_delegate_trades_but_a_stranger_cannot() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    let dave = h.user("dave", 0).await;
+    h.ok(&[ix::set_delegate(alice.pubkey(), alice.account, dave.pubkey())], &[&alice.key]).await;
+    let oracle = h.markets[0].oracle;
+    let by_dave = ix::trade(dave.pubkey(), alice.account, BTC, oracle, MILLI, u64::MAX, MarginMode::Cross, 10, &[]);
+    h.ok(&[by_dave], &[&dave.key]).await;
+    let mallory = h.user("mallory", 0).await;
+    let by_mallory = ix::trade(mallory.pubkey(), alice.account, BTC, oracle, MILLI, u64::MAX, MarginMode::Cross, 0, &[]);
+    h.expect_failure(&[by_mallory], &[&mallory.key], code(ErrorCode::NotOwnerOrDelegate)).await;
+}
+
+#[tokio::test]
+async fn health_accounts_must_match_the_position_list_exactly() {
+    let mut h = Harness::new().await;
+    let eth = h.add_push_market(3_000.0, default_market_params()).await;
+    let sol = h.add_push_market(100.0, default_market_params()).await;
+    let alice = h.user("alice", 100_000 * USD).await;
+    h.deposit(&alice, 100_000 * USD).await;
+    h.trade(&alice, BTC, UNIT / 10, MarginMode::Cross, 10).await;
+    h.trade(&alice, eth.index, UNIT, MarginMode::Cross, 10).await;
+    h.trade(&alice, sol.index, UNIT, MarginMode::Cross, 10).await;
+    let btc = h.markets[0].clone();
+    let full = vec![btc.address, btc.oracle, eth.address, eth.oracle, sol.address, sol.oracle];
+    let w = |health: &[anchor_lang::prelude::Pubkey]| ix::withdraw(alice.pubkey(), alice.account, alice.token, USD, health);
+    let k = &alice.key;
+    h.expect_failure(&[w(&full[..4])], &[k], code(ErrorCode::MissingHealthAccounts)).await;
+    h.expect_failure(&[w(&[full.clone(), vec![btc.address, btc.oracle]].concat())], &[k], code(ErrorCode::ExtraHealthAccounts)).await;
+    let reordered = vec![eth.address, eth.oracle, btc.address, btc.oracle, sol.address, sol.oracle];
+    h.expect_failure(&[w(&reordered)], &[k], code(ErrorCode::HealthAccountMismatch)).await;
+    let wrong_oracle = vec![btc.address, eth.oracle, eth.address, eth.oracle, sol.address, sol.oracle];
+    h.expect_failure(&[w(&wrong_oracle)], &[k], code(ErrorCode::HealthAccountMismatch)).await;
+    let not_a_market = vec![alice.account, btc.oracle, eth.address, eth.oracle, sol.address, sol.oracle];
+    h.expect_failure(&[w(&not_a_market)], &[k], code(ErrorCode::HealthAccountMismatch)).await;
+    h.ok(&[w(&full)], &[k]).await;
+    // A trade names its own market: the others are listed, in slot order.
+    let t =
+        ix::trade(alice.pubkey(), alice.account, eth.index, eth.oracle, MILLI, u64::MAX, MarginMode::Cross, 0, &[btc.address, btc.oracle]);
+    h.expect_failure(&[t], &[k], code(ErrorCode::MissingHealthAccounts)).await;
+}
