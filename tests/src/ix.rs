@@ -194,3 +194,68 @@ pub fn trade(
     .to_account_metas(None);
     ix(with_health(accounts, health), ballast::instruction::Trade { base_delta, limit_price, mode, leverage }.data())
 }
+
+fn isolated_accounts(
+    authority: Pubkey,
+    margin_account: Pubkey,
+    market_index: u16,
+    oracle: Pubkey,
+) -> ballast::accounts::IsolatedMarginTransfer {
+    ballast::accounts::IsolatedMarginTransfer {
+        authority,
+        exchange: exchange_pda(),
+        margin_account,
+        market: market_pda(market_index),
+        oracle,
+        isolated_position: isolated_pda(&margin_account, market_index),
+    }
+}
+
+pub fn set_leverage(
+    authority: Pubkey,
+    margin_account: Pubkey,
+    market_index: u16,
+    oracle: Pubkey,
+    leverage: u16,
+    health: &[Pubkey],
+) -> Instruction {
+    let accounts = ballast::accounts::SetLeverage {
+        authority,
+        exchange: exchange_pda(),
+        margin_account,
+        market: market_pda(market_index),
+        oracle,
+        isolated_position: isolated_pda(&margin_account, market_index),
+    }
+    .to_account_metas(None);
+    ix(with_health(accounts, health), ballast::instruction::SetLeverage { leverage }.data())
+}
+
+pub fn add_isolated_margin(
+    authority: Pubkey,
+    margin_account: Pubkey,
+    market_index: u16,
+    oracle: Pubkey,
+    amount: u64,
+    health: &[Pubkey],
+) -> Instruction {
+    let accounts = isolated_accounts(authority, margin_account, market_index, oracle).to_account_metas(None);
+    ix(with_health(accounts, health), ballast::instruction::AddIsolatedMargin { amount }.data())
+}
+
+pub fn remove_isolated_margin(authority: Pubkey, margin_account: Pubkey, market_index: u16, oracle: Pubkey, amount: u64) -> Instruction {
+    let accounts = isolated_accounts(authority, margin_account, market_index, oracle).to_account_metas(None);
+    ix(accounts, ballast::instruction::RemoveIsolatedMargin { amount }.data())
+}
+
+pub fn update_funding(market_index: u16, oracle: Pubkey) -> Instruction {
+    ix(
+        ballast::accounts::UpdateFunding { exchange: exchange_pda(), market: market_pda(market_index), oracle }.to_account_metas(None),
+        ballast::instruction::UpdateFunding {}.data(),
+    )
+}
+
+pub fn account_health(margin_account: Pubkey, health: &[Pubkey]) -> Instruction {
+    let accounts = ballast::accounts::AccountHealth { exchange: exchange_pda(), margin_account }.to_account_metas(None);
+    ix(with_health(accounts, health), ballast::instruction::AccountHealth {}.data())
+}

@@ -210,10 +210,17 @@ impl Harness {
     /// An initialised exchange with default parameters, a pool of $10M and one market
     /// ("BTC" at $50,000) on a push oracle.
     pub async fn new() -> Self {
+        Self::with(|p| p, default_market_params()).await
+    }
+
+    /// Like [`Self::new`], with exchange parameters adjusted by `exchange` and the first
+    /// market's parameters given.
+    pub async fn with(exchange: impl FnOnce(ExchangeParams) -> ExchangeParams, btc: MarketParams) -> Self {
         let mut h = Self::bare().await;
-        h.init_exchange(default_exchange_params(h.guardian.pubkey())).await;
+        let params = exchange(default_exchange_params(h.guardian.pubkey()));
+        h.init_exchange(params).await;
         h.fund_pool(10_000_000 * USD).await;
-        h.add_push_market(50_000.0, default_market_params()).await;
+        h.add_push_market(50_000.0, btc).await;
         h
     }
 
@@ -567,6 +574,50 @@ impl Harness {
 
     pub async fn isolated(&mut self, user: &User, market_index: u16) -> IsolatedPosition {
         self.load(ix::isolated_pda(&user.account, market_index)).await
+    }
+
+    pub async fn set_leverage_ix(&mut self, user: &User, market_index: u16, leverage: u16) -> Instruction {
+        let health = self.health_accounts_except(user.account, market_index).await;
+        let oracle = self.markets[usize::from(market_index)].oracle;
+        ix::set_leverage(user.pubkey(), user.account, market_index, oracle, leverage, &health)
+    }
+
+    pub async fn add_margin_ix(&mut self, user: &User, market_index: u16, amount: u64) -> Instruction {
+        let health = self.health_accounts(user.account).await;
+        let oracle = self.markets[usize::from(market_index)].oracle;
+        ix::add_isolated_margin(user.pubkey(), user.account, market_index, oracle, amount, &health)
+    }
+
+    pub fn remove_margin_ix(&self, user: &User, market_index: u16, amount: u64) -> Instruction {
+        let oracle = self.markets[usize::from(market_index)].oracle;
+        ix::remove_isolated_margin(user.pubkey(), user.account, market_index, oracle, amount)
+    }
+
+    /// The `account_health` view for `user`, reporting the isolated positions in
+    /// `isolated` — computed by the program's own code on the current account data.
+    pub async fn view(&mut self, user: &User, isolated: &[u16]) -> ballast::instructions::AccountHealthView {
+        let mut keys = self.health_accounts(user.account).await;
+        for &i in isolated {
+            let m = &self.markets[usize::from(i)];
+            keys.extend([ix::isolated_pda(&user.account, i), m.address, m.oracle]);
+        }
+        // The instruction itself must accept these accounts (simulated on the runtime).
+        let sim_ix = ix::account_health(user.account, &keys);
+        let payer = self.ctx.payer.insecure_clone();
+        let tx = Transaction::new_signed_with_payer(&[sim_ix], Some(&payer.pubkey()), &[&payer], self.ctx.last_blockhash);
+        let sim = self.ctx.banks_client.simulate_transaction(tx).await.expect("simulate");
+        if let Some(Err(e)) = sim.result {
+            panic!("account_health simulation failed: {e:?}");
+        }
+        let acct: MarginAccount = self.load(user.account).await;
+        let mut accounts: Vec<(Pubkey, Account)> = vec![];
+        for k in keys {
+            accounts.push((k, self.account(k).await.expect("health account")));
+        }
+        let mut infos_data: Vec<(Pubkey, u64, Vec<u8>, Pubkey)> =
+            accounts.into_iter().map(|(k, a)| (k, a.lamports, a.data, a.owner)).collect();
+        let infos: Vec<AccountInfo> = infos_data.iter_mut().map(|(k, l, d, o)| AccountInfo::new(k, false, false, l, d, o, false)).collect();
+        ballast::instructions::compute_account_health(&acct, &user.account, &infos, 6, self.now).expect("account health")
     }
 
     pub async fn withdraw_ix(&mut self, user: &User, amount: u64) -> Instruction {

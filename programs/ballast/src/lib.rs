@@ -89,6 +89,30 @@ pub mod ballast {
         instructions::withdraw(ctx, amount)
     }
 
+    pub fn set_leverage<'info>(ctx: Context<'info, SetLeverage<'info>>, leverage: u16) -> Result<()> {
+        instructions::set_leverage(ctx, leverage)
+    }
+
+    pub fn add_isolated_margin<'info>(ctx: Context<'info, IsolatedMarginTransfer<'info>>, amount: u64) -> Result<()> {
+        instructions::add_isolated_margin(ctx, amount)
+    }
+
+    pub fn remove_isolated_margin<'info>(ctx: Context<'info, IsolatedMarginTransfer<'info>>, amount: u64) -> Result<()> {
+        instructions::remove_isolated_margin(ctx, amount)
+    }
+
+    // ----- views -----
+
+    pub fn account_health<'info>(ctx: Context<'info, AccountHealth<'info>>) -> Result<AccountHealthView> {
+        instructions::account_health(ctx)
+    }
+
+    // ----- keeper -----
+
+    pub fn update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
+        instructions::update_funding(ctx)
+    }
+
     pub fn trade<'info>(
         ctx: Context<'info, Trade<'info>>,
         base_delta: i64,

@@ -4,3 +4,4 @@
 pub mod funding;
 pub mod isolated;
 pub mod pool;
+pub mod transfer;

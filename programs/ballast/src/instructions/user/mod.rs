@@ -1,13 +1,21 @@
+pub mod add_isolated_margin;
 pub mod close_margin_account;
 pub mod create_margin_account;
 pub mod deposit;
+pub mod remove_isolated_margin;
 pub mod set_delegate;
+pub mod set_leverage;
 pub mod trade;
+pub mod update_funding;
 pub mod withdraw;
 
+pub use add_isolated_margin::*;
 pub use close_margin_account::*;
 pub use create_margin_account::*;
 pub use deposit::*;
+pub use remove_isolated_margin::*;
 pub use set_delegate::*;
+pub use set_leverage::*;
 pub use trade::*;
+pub use update_funding::*;
 pub use withdraw::*;

@@ -2,9 +2,10 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use ballast_math::OracleAction;
 
+use crate::controller::transfer;
 use crate::error::ErrorCode;
 use crate::events::CollateralWithdrawn;
-use crate::health::cross_health;
+use crate::health::{cross_health, pnl_to_realise};
 use crate::state::{Exchange, MarginAccount, MarketStatus};
 use crate::token::{check_vault, require_valid_amount, transfer_out};
 
@@ -29,7 +30,8 @@ pub struct Withdraw<'info> {
 
 /// Withdraws up to the cross domain's transferable margin (SPEC §5). Open cross
 /// positions need fresh, confident prices; their unrealised profit counts at the
-/// conservative price and the market's weight.
+/// conservative price and the market's weight, and the part of a withdrawal above the
+/// collateral is realised from them through the pool first.
 pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
@@ -40,20 +42,35 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
         (ex.bump, ex.collateral_decimals)
     };
     let mut acct = a.margin_account.load_mut()?;
-    let before = cross_health(&acct, ctx.remaining_accounts, decimals, clock.unix_timestamp, OracleAction::RiskIncreasing, None)?.domain;
-    let transferable = before.transferable();
+    let health = cross_health(&acct, ctx.remaining_accounts, decimals, clock.unix_timestamp, OracleAction::RiskIncreasing, None)?;
+    let transferable = health.domain.transferable();
     require!(amount <= transferable, ErrorCode::InsufficientTransferable);
-    // Positive PnL that funds the part above collateral is realised through the pool
-    // first; with positions still open that needs the margin engine's settlement path.
     let collateral_before = acct.cross_collateral;
-    require!(i128::from(amount) <= i128::from(collateral_before.max(0)), ErrorCode::InsufficientTransferable);
+    // The part above collateral is realised from positions with positive (weighted,
+    // conservative) PnL, in slot order, through the pool.
+    let mut need = pnl_to_realise(amount, collateral_before);
+    let realised = need;
+    let mut ex = a.exchange.load_mut()?;
+    let mut pool_balance = ex.pool_balance;
+    for (i, h) in health.positions.iter().enumerate() {
+        let Some(h) = h else { continue };
+        if need == 0 {
+            break;
+        }
+        let take = transfer::realisable(need, h.initial_pnl);
+        let mut collateral = acct.cross_collateral;
+        transfer::realise(take, &mut acct.cross_positions[i].cost_basis, &mut collateral, &mut pool_balance)?;
+        acct.cross_collateral = collateral;
+        need -= take;
+    }
+    require!(need == 0, ErrorCode::InsufficientTransferable);
+    ex.pool_balance = pool_balance;
     let delta = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
+    let realised_i = i64::try_from(realised).map_err(|_| ErrorCode::MathOverflow)?;
     acct.add_collateral(-delta)?;
     acct.last_active_slot = clock.slot;
-    {
-        let mut ex = a.exchange.load_mut()?;
-        ex.add_collateral(-delta)?;
-    }
+    ex.add_collateral(realised_i.checked_sub(delta).ok_or(ErrorCode::MathOverflow)?)?;
+    drop(ex);
     transfer_out(&a.token_program, &a.vault, &a.destination, &a.exchange, bump, amount)?;
     let ex = a.exchange.load()?;
     let vault_after = check_vault(&ex, &mut a.vault)?;
@@ -67,7 +84,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
         collateral_before,
         collateral_after: acct.cross_collateral,
         transferable_before: transferable,
-        pnl_realised: 0,
+        pnl_realised: realised,
         initial_margin_after: u64::try_from(after.initial).unwrap_or(u64::MAX),
         maintenance_margin_after: u64::try_from(after.maintenance).unwrap_or(u64::MAX),
         vault_after,

@@ -1,0 +1,180 @@
+use anchor_lang::prelude::*;
+use ballast_math::constants::MAX_LEVERAGE;
+use ballast_math::margin::DomainHealth;
+use ballast_math::position::notional;
+use ballast_math::tiers::max_leverage_at;
+use ballast_math::{OracleAction, Rounding};
+
+use crate::constants::ISOLATED_SEED;
+use crate::controller::{funding, isolated, transfer};
+use crate::error::ErrorCode;
+use crate::events::LeverageUpdated;
+use crate::health::{cross_health, isolated_health, pnl_to_realise, snapshot, Named};
+use crate::oracle::read_oracle;
+use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
+
+#[derive(Accounts)]
+pub struct SetLeverage<'info> {
+    /// Owner or delegate.
+    pub authority: Signer<'info>,
+    #[account(mut)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(mut)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: the market's oracle, checked by `read_oracle`.
+    pub oracle: UncheckedAccount<'info>,
+    /// CHECK: the isolated position PDA of this account and market (may not exist).
+    #[account(
+        mut,
+        seeds = [ISOLATED_SEED, margin_account.key().as_ref(), &market.load()?.market_index.to_le_bytes()],
+        bump,
+    )]
+    pub isolated_position: UncheckedAccount<'info>,
+    // remaining: [market, oracle] per open cross position other than this market, in slot order.
+}
+
+/// The leverage state machine (SPEC §5 `set_leverage`, docs/ARCHITECTURE.md):
+///
+/// | position | lower | raise |
+/// |---|---|---|
+/// | cross | cross must meet initial afterwards | frees margin, no transfer |
+/// | isolated | pulls `IM_new − equity` from cross, or fails | releases `transferable` to cross |
+/// | strict-isolated | pulls from cross, or fails | refused: margin is locked |
+/// | flat | stores the setting | stores the setting |
+///
+/// Leverage never enters maintenance margin; it must be within the max of the
+/// position's current size tier.
+pub fn set_leverage<'info>(ctx: Context<'info, SetLeverage<'info>>, leverage: u16) -> Result<()> {
+    require!((1..=MAX_LEVERAGE).contains(&leverage), ErrorCode::InvalidLeverage);
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
+    let a = &ctx.accounts;
+    let account_key = a.margin_account.key();
+    let mut ex = a.exchange.load_mut()?;
+    let mut market = a.market.load_mut()?;
+    let mut acct = a.margin_account.load_mut()?;
+    require!(acct.is_trader(&a.authority.key()), ErrorCode::NotOwnerOrDelegate);
+    require!(market.effective_status(ex.status()) != MarketStatus::Paused, ErrorCode::Paused);
+    let decimals = ex.collateral_decimals;
+    let oracle = read_oracle(&market, &a.oracle, decimals, now)?;
+    oracle.require(OracleAction::RiskReducing)?;
+    funding::accrue(&mut market, oracle.price, now)?;
+    let index = market.market_index;
+    let (tiers, n) = market.tier_table();
+    let tier_max = |base: i64| -> Result<u16> {
+        let notional_now = notional(base, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
+        Ok(max_leverage_at(&tiers[..n], notional_now))
+    };
+
+    let iso_ai = a.isolated_position.to_account_info();
+    let iso_exists = isolated::exists(&iso_ai);
+    let iso_open = iso_exists && isolated::load_mut(&iso_ai, &account_key, index)?.base != 0;
+    let slot = acct.slot_of(index);
+    let cross_open = slot.is_some_and(|i| acct.cross_positions[i].base != 0);
+
+    let mut margin_moved: i64 = 0;
+    let mut pool_balance = ex.pool_balance;
+    let (mode, before_lev, domain_before, domain_after) = if iso_open {
+        let mut p = isolated::load_mut(&iso_ai, &account_key, index)?;
+        let mode = p.mode()?;
+        let before_lev = p.leverage;
+        require!(leverage <= tier_max(p.base)?, ErrorCode::LeverageAboveTierMax);
+        let before = isolated_health(&p, &market, &oracle)?;
+        p.leverage = leverage;
+        let at_new = isolated_health(&p, &market, &oracle)?;
+        if leverage < before_lev {
+            // Lowering: pull the shortfall `IM_new − equity` from cross free collateral.
+            let shortfall = u64::try_from((at_new.initial - at_new.initial_equity).max(0)).map_err(|_| ErrorCode::MathOverflow)?;
+            if shortfall > 0 {
+                let cross = cross_health(
+                    &acct,
+                    ctx.remaining_accounts,
+                    decimals,
+                    now,
+                    OracleAction::RiskReducing,
+                    Some(Named { market: &market, oracle: &oracle }),
+                )?
+                .domain;
+                require!(
+                    shortfall <= cross.transferable() && i128::from(shortfall) <= i128::from(acct.cross_collateral),
+                    ErrorCode::InsufficientCrossMargin
+                );
+                let s = i64::try_from(shortfall).map_err(|_| ErrorCode::MathOverflow)?;
+                acct.add_collateral(-s)?;
+                p.collateral = p.collateral.checked_add(s).ok_or(ErrorCode::MathOverflow)?;
+                margin_moved = s;
+            }
+        } else if leverage > before_lev {
+            // Raising: strict-isolated margin is locked; isolated releases what is transferable.
+            require!(mode != IsolatedMode::StrictIsolated, ErrorCode::StrictIsolatedLocked);
+            oracle.require(OracleAction::RiskIncreasing)?;
+            let release = at_new.transferable();
+            let realise = transfer::realisable(pnl_to_realise(release, p.collateral), at_new.realisable_pnl);
+            let release = release.min(u64::try_from(p.collateral.max(0)).unwrap_or(0).saturating_add(realise));
+            let (mut cb, mut coll) = (p.cost_basis, p.collateral);
+            transfer::realise(realise, &mut cb, &mut coll, &mut pool_balance)?;
+            let r = i64::try_from(release).map_err(|_| ErrorCode::MathOverflow)?;
+            p.cost_basis = cb;
+            p.collateral = coll.checked_sub(r).ok_or(ErrorCode::MathOverflow)?;
+            acct.add_collateral(r)?;
+            ex.add_collateral(i64::try_from(realise).map_err(|_| ErrorCode::MathOverflow)?)?;
+            margin_moved = -r;
+        }
+        let after = isolated_health(&p, &market, &oracle)?;
+        require!(after.meets_initial(), ErrorCode::InsufficientMargin);
+        p.last_active_slot = clock.slot;
+        p.invariant()?;
+        (MarginMode::from_isolated(mode), before_lev, before, after)
+    } else if cross_open {
+        let i = slot.ok_or(ErrorCode::InvariantViolated)?;
+        let before_lev = acct.cross_positions[i].leverage;
+        require!(leverage <= tier_max(acct.cross_positions[i].base)?, ErrorCode::LeverageAboveTierMax);
+        let named = Named { market: &market, oracle: &oracle };
+        let before = cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::RiskReducing, Some(named))?.domain;
+        acct.cross_positions[i].leverage = leverage;
+        let after = cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::RiskReducing, Some(named))?.domain;
+        if leverage < before_lev {
+            require!(after.meets_initial(), ErrorCode::InsufficientMargin);
+        }
+        (MarginMode::Cross, before_lev, before, after)
+    } else {
+        // Flat: store the setting where the market's records are, or in a new flat slot.
+        require!(leverage <= tier_max(0)?, ErrorCode::LeverageAboveTierMax);
+        let mut before_lev = 0;
+        if iso_exists {
+            let mut p = isolated::load_mut(&iso_ai, &account_key, index)?;
+            before_lev = p.leverage;
+            p.leverage = leverage;
+        }
+        let i = match slot {
+            Some(i) => Some(i),
+            None if !iso_exists => Some(acct.claim_slot(index)?),
+            None => None,
+        };
+        if let Some(i) = i {
+            before_lev = acct.cross_positions[i].leverage;
+            acct.cross_positions[i].leverage = leverage;
+        }
+        let d = DomainHealth::new(0);
+        (if iso_exists { MarginMode::Isolated } else { MarginMode::Cross }, before_lev, d, d)
+    };
+    require!(domain_before.maintenance == domain_after.maintenance, ErrorCode::InvariantViolated);
+    ex.pool_balance = pool_balance;
+    acct.last_active_slot = clock.slot;
+    acct.invariant()?;
+    market.invariant()?;
+    ex.invariant()?;
+    emit!(LeverageUpdated {
+        margin_account: account_key,
+        market_index: index,
+        mode: mode.as_u8(),
+        leverage_before: before_lev,
+        leverage_after: leverage,
+        margin_moved,
+        domain_before: snapshot(&domain_before),
+        domain_after: snapshot(&domain_after),
+    });
+    Ok(())
+}

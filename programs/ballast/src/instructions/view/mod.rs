@@ -1,0 +1,3 @@
+pub mod account_health;
+
+pub use account_health::*;
