@@ -259,3 +259,11 @@ pub fn account_health(margin_account: Pubkey, health: &[Pubkey]) -> Instruction 
     let accounts = ballast::accounts::AccountHealth { exchange: exchange_pda(), margin_account }.to_account_metas(None);
     ix(with_health(accounts, health), ballast::instruction::AccountHealth {}.data())
 }
+
+pub fn close_isolated_position(owner: Pubkey, margin_account: Pubkey, market_index: u16) -> Instruction {
+    ix(
+        ballast::accounts::CloseIsolatedPosition { owner, margin_account, isolated_position: isolated_pda(&margin_account, market_index) }
+            .to_account_metas(None),
+        ballast::instruction::CloseIsolatedPosition {}.data(),
+    )
+}

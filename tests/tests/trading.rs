@@ -313,3 +313,50 @@ async fn health_accounts_must_match_the_position_list_exactly() {
         ix::trade(alice.pubkey(), alice.account, eth.index, eth.oracle, MILLI, u64::MAX, MarginMode::Cross, 0, &[btc.address, btc.oracle]);
     h.expect_failure(&[t], &[k], code(ErrorCode::MissingHealthAccounts)).await;
 }
+
+#[tokio::test]
+async fn growing_across_a_tier_raises_maintenance_continuously() {
+    let params = MarketParams { spread_ppm: 0, ..default_market_params() };
+    let mut h = Harness::with(|p| ballast::instructions::ExchangeParams { taker_fee_ppm: 0, ..p }, params).await;
+    h.set_price(BTC, 50_000.0, 0.0).await;
+    let alice = h.user("alice", 1_000_000 * USD).await;
+    h.deposit(&alice, 100_000 * USD).await;
+    let mm = |v: &ballast::instructions::AccountHealthView| v.cross.maintenance_margin;
+    // 1.9 BTC = $95,000 in the 20x tier: 2.5% → $2,375.
+    h.trade(&alice, BTC, 1_900 * MILLI, MarginMode::Cross, 10).await;
+    assert_eq!(mm(&h.view(&alice, &[]).await), 2_375 * USD);
+    // Exactly $100,000: both tiers give $2,500.
+    h.trade(&alice, BTC, 100 * MILLI, MarginMode::Cross, 0).await;
+    assert_eq!(mm(&h.view(&alice, &[]).await), 2_500 * USD);
+    // 2.1 BTC = $105,000 in the 10x tier: 5% × 105,000 − 2,500 deduction = $2,750.
+    h.trade(&alice, BTC, 100 * MILLI, MarginMode::Cross, 0).await;
+    assert_eq!(mm(&h.view(&alice, &[]).await), 2_750 * USD);
+    // One lot ($50) below the boundary: 2.5% × $99,950 = $2,498.75 — no jump.
+    h.trade(&alice, BTC, -101 * MILLI, MarginMode::Cross, 0).await;
+    assert_eq!(mm(&h.view(&alice, &[]).await), 2_498_750_000);
+}
+
+#[tokio::test]
+async fn a_trade_with_another_markets_oracle_is_refused() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    let other = h.create_push_oracle(50_000.0).await;
+    let ixn = ix::trade(alice.pubkey(), alice.account, BTC, other, MILLI, u64::MAX, MarginMode::Cross, 10, &[]);
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::WrongOracle)).await;
+}
+
+#[tokio::test]
+async fn a_flat_isolated_position_closes_and_then_the_account_can_close() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    h.trade(&alice, BTC, 100 * MILLI, MarginMode::Isolated, 10).await;
+    let early = ix::close_isolated_position(alice.pubkey(), alice.account, BTC);
+    h.expect_failure(std::slice::from_ref(&early), &[&alice.key], code(ErrorCode::AccountNotEmpty)).await;
+    h.trade(&alice, BTC, -100 * MILLI, MarginMode::Isolated, 0).await;
+    let close_account = ix::close_margin_account(alice.pubkey(), alice.account);
+    let collateral = h.margin(alice.account).await.cross_collateral as u64;
+    h.withdraw(&alice, collateral).await;
+    h.expect_failure(std::slice::from_ref(&close_account), &[&alice.key], code(ErrorCode::AccountNotEmpty)).await;
+    h.ok(&[early], &[&alice.key]).await;
+    assert!(h.account(ix::isolated_pda(&alice.account, BTC)).await.is_none());
+    assert_eq!(h.margin(alice.account).await.isolated_count, 0);
+    h.ok(&[close_account], &[&alice.key]).await;
+}

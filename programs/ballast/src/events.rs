@@ -171,3 +171,9 @@ pub struct MarginTransferred {
     pub isolated_before: DomainSnapshot,
     pub isolated_after: DomainSnapshot,
 }
+
+#[event]
+pub struct IsolatedPositionClosed {
+    pub margin_account: Pubkey,
+    pub market_index: u16,
+}

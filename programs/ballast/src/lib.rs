@@ -77,6 +77,10 @@ pub mod ballast {
         instructions::close_margin_account(ctx)
     }
 
+    pub fn close_isolated_position(ctx: Context<CloseIsolatedPosition>) -> Result<()> {
+        instructions::close_isolated_position(ctx)
+    }
+
     pub fn set_delegate(ctx: Context<SetDelegate>, delegate: Pubkey) -> Result<()> {
         instructions::set_delegate(ctx, delegate)
     }

@@ -3,6 +3,7 @@
 //! Run: `cargo run -p ballast-tests --bin demo`.
 
 use ballast::error::ErrorCode;
+use ballast::state::MarginMode;
 use ballast_tests::*;
 
 fn usd(native: i128) -> String {
@@ -15,6 +16,43 @@ async fn show(h: &mut Harness, who: &User) {
     let m = h.margin(who.account).await;
     let wallet = h.token_balance(who.token).await;
     println!("    {:<6} cross collateral {:>16}   wallet {:>16}", who.name, usd(m.cross_collateral.into()), usd(wallet.into()));
+}
+
+fn price(p: Option<u64>) -> String {
+    match p {
+        Some(p) => format!("${}.{:02}", p / 1_000_000_000, p % 1_000_000_000 / 10_000_000),
+        None => "none".into(),
+    }
+}
+
+fn domain_line(label: &str, d: &ballast::instructions::DomainView) {
+    let lev = d.effective_leverage.map_or("-".into(), |l| format!("{}.{:02}x", l / 1_000_000, l % 1_000_000 / 10_000));
+    println!(
+        "      {label:<14} equity {:>14}  initial {:>13}  maint {:>12}  free {:>13}  lev {lev}",
+        usd(d.equity.into()),
+        usd(d.initial_margin.into()),
+        usd(d.maintenance_margin.into()),
+        usd(d.transferable.into())
+    );
+    for p in &d.positions {
+        println!(
+            "        market {} size {:>+.3}  entry {}  pnl {}  liquidation {}",
+            p.market_index,
+            p.base as f64 / 1e9,
+            price(Some(p.entry_price)),
+            usd(p.unrealized_pnl.into()),
+            price(p.liquidation_price)
+        );
+    }
+}
+
+async fn report(h: &mut Harness, who: &User, isolated: &[u16]) {
+    let v = h.view(who, isolated).await;
+    println!("    {}:", who.name);
+    domain_line("cross", &v.cross);
+    for (d, m) in v.isolated.iter().zip(isolated) {
+        domain_line(&format!("isolated #{m}"), d);
+    }
 }
 
 async fn totals(h: &mut Harness) {
@@ -67,6 +105,64 @@ async fn main() {
     let err = h.send(&[w], &[&bob.key]).await.expect_err("paused");
     println!("    Bob's withdrawal: error {:?} (Paused = {})", custom_code(&err), code(ErrorCode::Paused));
     show(&mut h, &bob).await;
+    totals(&mut h).await;
+
+    println!("\n6. The admin resumes trading and lists ETH-PERP at $3,000.");
+    let admin = h.admin.insecure_clone();
+    h.ok(&[ix::set_pause(solana_signer::Signer::pubkey(&admin), None, ballast::state::MarketStatus::Active)], &[&admin]).await;
+    let eth = h.add_push_market(3_000.0, default_market_params()).await.index;
+    const BTC: u16 = 0;
+
+    println!("\n7. Alice goes long 0.2 BTC in cross at 10x; Bob goes long 5 ETH isolated at 10x;");
+    println!("   Carol (new) shorts 0.1 BTC strict-isolated at 5x:");
+    let carol = h.user("carol", 10_000 * USD).await;
+    h.deposit(&carol, 5_000 * USD).await;
+    h.trade(&alice, BTC, UNIT / 5, MarginMode::Cross, 10).await;
+    h.trade(&bob, eth, 5 * UNIT, MarginMode::Isolated, 10).await;
+    h.trade(&carol, BTC, -UNIT / 10, MarginMode::StrictIsolated, 5).await;
+    report(&mut h, &alice, &[]).await;
+    report(&mut h, &bob, &[eth]).await;
+    report(&mut h, &carol, &[BTC]).await;
+
+    println!("\n8. BTC rallies to $54,000 and ETH slips to $2,850:");
+    h.set_price(BTC, 54_000.0, 5.0).await;
+    h.set_price(eth, 2_850.0, 0.3).await;
+    report(&mut h, &alice, &[]).await;
+    report(&mut h, &bob, &[eth]).await;
+    report(&mut h, &carol, &[BTC]).await;
+
+    println!("\n9. Bob adds $500 to his ETH position (its liquidation price moves away);");
+    println!("   Carol lowers her leverage to 3x (the shortfall is pulled from her cross collateral);");
+    println!("   Alice raises hers to 20x (cross: frees initial margin, maintenance unchanged):");
+    let add = h.add_margin_ix(&bob, eth, 500 * USD).await;
+    h.ok(&[add], &[&bob.key]).await;
+    let lower = h.set_leverage_ix(&carol, BTC, 3).await;
+    h.ok(&[lower], &[&carol.key]).await;
+    let raise = h.set_leverage_ix(&alice, BTC, 20).await;
+    h.ok(&[raise], &[&alice.key]).await;
+    report(&mut h, &alice, &[]).await;
+    report(&mut h, &bob, &[eth]).await;
+    report(&mut h, &carol, &[BTC]).await;
+
+    println!("\n10. Eight hours pass. BTC is skewed long, so longs pay shorts and the pool keeps the rest:");
+    h.advance_time(8 * 3_600);
+    h.set_price(BTC, 54_000.0, 5.0).await;
+    h.set_price(eth, 2_850.0, 0.3).await;
+    let btc_oracle = h.markets[0].oracle;
+    h.ok(&[ix::update_funding(BTC, btc_oracle)], &[]).await;
+    let a = h.view(&alice, &[]).await;
+    let c = h.view(&carol, &[BTC]).await;
+    println!(
+        "    alice owes {} of funding; carol is owed {}",
+        usd(a.cross.positions[0].pending_funding.into()),
+        usd((-c.isolated[0].positions[0].pending_funding).into())
+    );
+
+    println!("\n11. Alice closes at $54,000 and withdraws everything she can:");
+    h.trade(&alice, BTC, -UNIT / 5, MarginMode::Cross, 0).await;
+    let free = h.view(&alice, &[]).await.cross.transferable;
+    h.withdraw(&alice, free).await;
+    show(&mut h, &alice).await;
     totals(&mut h).await;
 
     println!("\nEvery transaction above was followed by the invariant check ({} checks): the vault", h.invariant_checks);

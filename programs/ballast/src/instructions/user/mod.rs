@@ -1,4 +1,5 @@
 pub mod add_isolated_margin;
+pub mod close_isolated_position;
 pub mod close_margin_account;
 pub mod create_margin_account;
 pub mod deposit;
@@ -10,6 +11,7 @@ pub mod update_funding;
 pub mod withdraw;
 
 pub use add_isolated_margin::*;
+pub use close_isolated_position::*;
 pub use close_margin_account::*;
 pub use create_margin_account::*;
 pub use deposit::*;

@@ -1,0 +1,35 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::ISOLATED_SEED;
+use crate::error::ErrorCode;
+use crate::events::IsolatedPositionClosed;
+use crate::state::{IsolatedPosition, MarginAccount};
+
+#[derive(Accounts)]
+pub struct CloseIsolatedPosition<'info> {
+    #[account(mut)]
+    pub owner: Signer<'info>,
+    #[account(mut, has_one = owner @ ErrorCode::NotOwner)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    #[account(
+        mut,
+        close = owner,
+        seeds = [ISOLATED_SEED, margin_account.key().as_ref(), &isolated_position.load()?.market_index.to_le_bytes()],
+        bump = isolated_position.load()?.bump,
+    )]
+    pub isolated_position: AccountLoader<'info, IsolatedPosition>,
+}
+
+/// Closes a flat isolated position account (its collateral already returned to cross when
+/// the position closed) and gives its rent to the owner. Its leverage setting and margin
+/// guard go with it.
+pub fn close_isolated_position(ctx: Context<CloseIsolatedPosition>) -> Result<()> {
+    let p = ctx.accounts.isolated_position.load()?;
+    require!(p.base == 0 && p.collateral == 0, ErrorCode::AccountNotEmpty);
+    let mut acct = ctx.accounts.margin_account.load_mut()?;
+    acct.isolated_count = acct.isolated_count.checked_sub(1).ok_or(ErrorCode::InvariantViolated)?;
+    acct.last_active_slot = Clock::get()?.slot;
+    acct.invariant()?;
+    emit!(IsolatedPositionClosed { margin_account: ctx.accounts.margin_account.key(), market_index: p.market_index });
+    Ok(())
+}
