@@ -244,3 +244,38 @@ async fn a_delegate_moves_margin_only_between_the_owners_own_domains() {
     let own = ix::remove_isolated_margin(dave.pubkey(), dave.account, BTC, oracle, 100 * USD);
     h.expect_failure(&[own], &[&dave.key], code(ErrorCode::NoOpenPosition)).await;
 }
+
+#[tokio::test]
+async fn a_cross_withdrawal_above_collateral_realises_profit_slot_by_slot() {
+    let mut h = Harness::with(|p| ballast::instructions::ExchangeParams { taker_fee_ppm: 0, ..p }, frictionless(100_000)).await;
+    h.set_price(BTC, 50_000.0, 0.0).await;
+    let eth = h.add_push_market(3_000.0, MarketParams { spread_ppm: 0, ..default_market_params() }).await.index;
+    h.set_price(eth, 3_000.0, 0.0).await;
+    let alice = h.user("alice", 100_000 * USD).await;
+    h.deposit(&alice, 2_000 * USD).await;
+    h.trade(&alice, BTC, FIFTH, MarginMode::Cross, 10).await; // $10,000
+    h.trade(&alice, eth, UNIT, MarginMode::Cross, 10).await; // $3,000
+    h.set_price(BTC, 55_000.0, 0.0).await; // +$1,000
+    h.set_price(eth, 3_300.0, 0.0).await; // +$300
+    let view = h.view(&alice, &[]).await;
+    // equity 3,300; notional 14,300 → IM 1,430 = floor → transferable $1,870.
+    assert_eq!(view.cross.transferable, 1_870 * USD);
+    let pool0 = h.exchange_state().await.pool_balance;
+    h.withdraw(&alice, 1_870 * USD).await;
+    let m = h.margin(alice.account).await;
+    // $2,000 of collateral covers all $1,870: nothing is realised.
+    assert_eq!(m.cross_collateral, 130 * USD as i64);
+    assert_eq!(h.exchange_state().await.pool_balance, pool0);
+    h.set_price(BTC, 60_000.0, 0.0).await; // BTC +$2,000 in total
+    let view = h.view(&alice, &[]).await;
+    // equity 130 + 2,000 + 300 = 2,430; notional 15,300 → 1,530 locked → $900 free.
+    assert_eq!(view.cross.transferable, 900 * USD);
+    h.withdraw(&alice, 900 * USD).await;
+    let m = h.margin(alice.account).await;
+    // $770 above collateral was realised from the BTC slot (first in slot order) via the pool.
+    assert_eq!(m.cross_collateral, 0);
+    assert_eq!(m.cross_positions[0].cost_basis, 10_770 * USD as i64);
+    assert_eq!(m.cross_positions[1].cost_basis, 3_000 * USD as i64);
+    assert_eq!(h.exchange_state().await.pool_balance, pool0 - 770 * USD);
+    assert_eq!(h.view(&alice, &[]).await.cross.equity, 1_530 * USD as i64);
+}
