@@ -267,3 +267,91 @@ pub fn close_isolated_position(owner: Pubkey, margin_account: Pubkey, market_ind
         ballast::instruction::CloseIsolatedPosition {}.data(),
     )
 }
+
+pub fn liquidate_isolated(
+    keeper: Pubkey,
+    keeper_token: Pubkey,
+    isolated_position: Pubkey,
+    market_index: u16,
+    oracle: Pubkey,
+    max_base: u64,
+) -> Instruction {
+    ix(
+        ballast::accounts::LiquidateIsolated {
+            keeper,
+            exchange: exchange_pda(),
+            market: market_pda(market_index),
+            oracle,
+            isolated_position,
+            vault: vault_pda(),
+            keeper_token,
+            token_program: TOKEN_PROGRAM,
+        }
+        .to_account_metas(None),
+        ballast::instruction::LiquidateIsolated { max_base }.data(),
+    )
+}
+
+/// `health`: `[market, oracle]` per open cross position other than `market_index`, in slot order.
+#[allow(clippy::too_many_arguments)]
+pub fn liquidate_cross(
+    keeper: Pubkey,
+    keeper_token: Pubkey,
+    margin_account: Pubkey,
+    market_index: u16,
+    oracle: Pubkey,
+    max_base: u64,
+    health: &[Pubkey],
+) -> Instruction {
+    let accounts = ballast::accounts::LiquidateCross {
+        keeper,
+        exchange: exchange_pda(),
+        margin_account,
+        market: market_pda(market_index),
+        oracle,
+        vault: vault_pda(),
+        keeper_token,
+        token_program: TOKEN_PROGRAM,
+    }
+    .to_account_metas(None);
+    ix(with_health(accounts, health), ballast::instruction::LiquidateCross { max_base }.data())
+}
+
+pub fn set_margin_guard(
+    owner: Pubkey,
+    margin_account: Pubkey,
+    market_index: u16,
+    trigger_ratio_ppm: u32,
+    top_up_amount: u64,
+    max_total: u64,
+) -> Instruction {
+    ix(
+        ballast::accounts::SetMarginGuard { owner, margin_account, isolated_position: isolated_pda(&margin_account, market_index) }
+            .to_account_metas(None),
+        ballast::instruction::SetMarginGuard { trigger_ratio_ppm, top_up_amount, max_total }.data(),
+    )
+}
+
+/// `health`: `[market, oracle]` per open cross position, in slot order.
+pub fn execute_margin_guard(
+    keeper: Pubkey,
+    keeper_token: Pubkey,
+    margin_account: Pubkey,
+    market_index: u16,
+    oracle: Pubkey,
+    health: &[Pubkey],
+) -> Instruction {
+    let accounts = ballast::accounts::ExecuteMarginGuard {
+        keeper,
+        exchange: exchange_pda(),
+        margin_account,
+        market: market_pda(market_index),
+        oracle,
+        isolated_position: isolated_pda(&margin_account, market_index),
+        vault: vault_pda(),
+        keeper_token,
+        token_program: TOKEN_PROGRAM,
+    }
+    .to_account_metas(None);
+    ix(with_health(accounts, health), ballast::instruction::ExecuteMarginGuard {}.data())
+}

@@ -169,6 +169,8 @@ pub struct Harness {
     pub watched: Vec<Pubkey>,
     pub now: i64,
     pub slot: u64,
+    /// While true, transactions share the current slot (and blockhash).
+    pub hold_slot: bool,
     pub last: TxOutcome,
     pub invariant_checks: u64,
 }
@@ -195,6 +197,7 @@ impl Harness {
             watched: vec![],
             now: GENESIS_TIME,
             slot: 1,
+            hold_slot: false,
             last: TxOutcome::default(),
             invariant_checks: 0,
         };
@@ -228,6 +231,9 @@ impl Harness {
 
     /// Advances to a new slot (fresh blockhash) and writes the harness clock.
     async fn next_slot(&mut self) {
+        if self.hold_slot {
+            return;
+        }
         self.slot += 1;
         self.ctx.warp_to_slot(self.slot).expect("warp");
         let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
@@ -618,6 +624,18 @@ impl Harness {
             accounts.into_iter().map(|(k, a)| (k, a.lamports, a.data, a.owner)).collect();
         let infos: Vec<AccountInfo> = infos_data.iter_mut().map(|(k, l, d, o)| AccountInfo::new(k, false, false, l, d, o, false)).collect();
         ballast::instructions::compute_account_health(&acct, &user.account, &infos, 6, self.now).expect("account health")
+    }
+
+    /// Liquidation of `user`'s cross position in `market_index` by `keeper`.
+    pub async fn liquidate_cross_ix(&mut self, keeper: &User, user: &User, market_index: u16, max_base: u64) -> Instruction {
+        let health = self.health_accounts_except(user.account, market_index).await;
+        let oracle = self.markets[usize::from(market_index)].oracle;
+        ix::liquidate_cross(keeper.pubkey(), keeper.token, user.account, market_index, oracle, max_base, &health)
+    }
+
+    pub fn liquidate_isolated_ix(&self, keeper: &User, user: &User, market_index: u16, max_base: u64) -> Instruction {
+        let oracle = self.markets[usize::from(market_index)].oracle;
+        ix::liquidate_isolated(keeper.pubkey(), keeper.token, ix::isolated_pda(&user.account, market_index), market_index, oracle, max_base)
     }
 
     pub async fn withdraw_ix(&mut self, user: &User, amount: u64) -> Instruction {

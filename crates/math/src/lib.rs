@@ -19,6 +19,7 @@ pub mod checked;
 pub mod constants;
 pub mod error;
 pub mod funding;
+pub mod liquidation;
 pub mod margin;
 pub mod oracle;
 pub mod position;

@@ -133,6 +133,20 @@ pub enum ErrorCode {
     #[msg("Isolated position account does not belong to this margin account and market")]
     WrongIsolatedPosition,
 
+    // --- liquidation and guards ---
+    #[msg("The domain is not below its maintenance margin")]
+    NotLiquidatable,
+    #[msg("max_base is below one lot")]
+    LiquidationSizeTooSmall,
+    #[msg("Margin guard is not set on this position")]
+    GuardNotSet,
+    #[msg("Margin guard parameters are invalid: trigger above 100% of maintenance, top-up non-zero, cap at least one top-up")]
+    InvalidGuardParams,
+    #[msg("The position's equity/maintenance ratio is not below the guard's trigger")]
+    GuardNotTriggered,
+    #[msg("The guard's lifetime cap would be exceeded")]
+    GuardCapReached,
+
     // --- oracle ---
     #[msg("Oracle price is stale")]
     OracleStale,

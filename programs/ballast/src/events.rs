@@ -177,3 +177,53 @@ pub struct IsolatedPositionClosed {
     pub margin_account: Pubkey,
     pub market_index: u16,
 }
+
+#[event]
+pub struct Liquidated {
+    pub keeper: Pubkey,
+    /// The margin account (cross) or the isolated position account.
+    pub domain_account: Pubkey,
+    pub market_index: u16,
+    pub isolated: bool,
+    pub base_before: i64,
+    pub base_after: i64,
+    pub oracle_price: u64,
+    pub closed_notional: u64,
+    pub realised_pnl: i64,
+    pub keeper_reward: u64,
+    pub insurance_share: u64,
+    pub domain_before: DomainSnapshot,
+    pub domain_after: DomainSnapshot,
+}
+
+#[event]
+pub struct BadDebtCovered {
+    pub domain_account: Pubkey,
+    pub market_index: u16,
+    /// The domain's negative equity after its last position closed.
+    pub bad_debt: u64,
+    pub insurance_paid: u64,
+    pub pool_paid: u64,
+    /// What neither could cover (left as negative collateral); 0 unless the pool is empty.
+    pub uncovered: u64,
+}
+
+#[event]
+pub struct MarginGuardSet {
+    pub isolated_position: Pubkey,
+    pub trigger_ratio_ppm: u32,
+    pub top_up_amount: u64,
+    pub max_total: u64,
+}
+
+#[event]
+pub struct MarginGuardExecuted {
+    pub keeper: Pubkey,
+    pub isolated_position: Pubkey,
+    pub ratio_before_ppm: i64,
+    pub ratio_after_ppm: i64,
+    pub top_up: u64,
+    pub tip: u64,
+    pub used_total: u64,
+    pub cross_collateral_after: i64,
+}

@@ -81,6 +81,10 @@ pub mod ballast {
         instructions::close_isolated_position(ctx)
     }
 
+    pub fn set_margin_guard(ctx: Context<SetMarginGuard>, trigger_ratio_ppm: u32, top_up_amount: u64, max_total: u64) -> Result<()> {
+        instructions::set_margin_guard(ctx, trigger_ratio_ppm, top_up_amount, max_total)
+    }
+
     pub fn set_delegate(ctx: Context<SetDelegate>, delegate: Pubkey) -> Result<()> {
         instructions::set_delegate(ctx, delegate)
     }
@@ -115,6 +119,18 @@ pub mod ballast {
 
     pub fn update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
         instructions::update_funding(ctx)
+    }
+
+    pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Result<()> {
+        instructions::liquidate_isolated(ctx, max_base)
+    }
+
+    pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_base: u64) -> Result<()> {
+        instructions::liquidate_cross(ctx, max_base)
+    }
+
+    pub fn execute_margin_guard<'info>(ctx: Context<'info, ExecuteMarginGuard<'info>>) -> Result<()> {
+        instructions::execute_margin_guard(ctx)
     }
 
     pub fn trade<'info>(

@@ -21,6 +21,7 @@ impl ExchangeParams {
         require!(self.guardian != Pubkey::default(), ErrorCode::InvalidExchangeParams);
         require!(self.taker_fee_ppm <= MAX_TAKER_FEE_PPM, ErrorCode::InvalidExchangeParams);
         require!(self.protocol_fee_share_ppm <= 1_000_000, ErrorCode::InvalidExchangeParams);
+        // ≤ 100%: initial margin (≥ 2 × maintenance) then always implies the buffered target.
         require!(self.liquidation_buffer_ppm <= 1_000_000, ErrorCode::InvalidExchangeParams);
         require!(self.margin_guard_tip <= MAX_MARGIN_GUARD_TIP, ErrorCode::InvalidExchangeParams);
         Ok(())

@@ -25,7 +25,8 @@ pub struct Deposit<'info> {
 }
 
 /// Adds collateral to the cross domain. Always allowed: paused, reduce-only, unhealthy
-/// or being liquidated, a deposit only makes the account safer.
+/// or being liquidated, a deposit only makes the account safer (and ends an in-progress
+/// liquidation).
 pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require_valid_amount(amount)?;
     let a = &mut *ctx.accounts;
@@ -37,6 +38,9 @@ pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     acct.add_collateral(delta)?;
     ex.add_collateral(delta)?;
     acct.last_active_slot = Clock::get()?.slot;
+    // A deposit ends an in-progress liquidation: a keeper needs the account below
+    // maintenance again to start a new one.
+    acct.being_liquidated = 0;
     transfer_in(&a.token_program, &a.source, &a.vault, &a.authority, amount)?;
     let vault_after = check_vault(&ex, &mut a.vault)?;
     acct.invariant()?;

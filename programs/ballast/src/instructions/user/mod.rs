@@ -6,8 +6,8 @@ pub mod deposit;
 pub mod remove_isolated_margin;
 pub mod set_delegate;
 pub mod set_leverage;
+pub mod set_margin_guard;
 pub mod trade;
-pub mod update_funding;
 pub mod withdraw;
 
 pub use add_isolated_margin::*;
@@ -18,6 +18,6 @@ pub use deposit::*;
 pub use remove_isolated_margin::*;
 pub use set_delegate::*;
 pub use set_leverage::*;
+pub use set_margin_guard::*;
 pub use trade::*;
-pub use update_funding::*;
 pub use withdraw::*;

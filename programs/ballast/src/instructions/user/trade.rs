@@ -214,11 +214,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     }
 
     // ---- open interest ----
-    let long = |b: i64| b.max(0).unsigned_abs();
-    let short = |b: i64| b.min(0).unsigned_abs();
-    let oi = |total: u64, old: u64, new: u64| total.checked_sub(old).and_then(|t| t.checked_add(new)).ok_or(ErrorCode::InvariantViolated);
-    market.open_interest_long = oi(market.open_interest_long, long(before.base), long(pos.base))?;
-    market.open_interest_short = oi(market.open_interest_short, short(before.base), short(pos.base))?;
+    crate::controller::update_open_interest(&mut market, before.base, pos.base)?;
     if increasing {
         let side_oi = if pos.base > 0 { market.open_interest_long } else { market.open_interest_short };
         require!(side_oi <= market.max_open_interest, ErrorCode::OpenInterestCapExceeded);
@@ -286,6 +282,9 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
         MarginMode::Cross => {
             let action = if increasing { OracleAction::RiskIncreasing } else { OracleAction::RiskReducing };
             let after = cross_health(&acct, ctx.remaining_accounts, decimals, now, action, Some(named))?.domain;
+            if crate::controller::liquidation::restored(&after, ex.liquidation_buffer_ppm) {
+                acct.being_liquidated = 0;
+            }
             (cross_before.unwrap_or_default(), after)
         }
         _ => {

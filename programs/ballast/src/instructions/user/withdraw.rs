@@ -76,6 +76,8 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     let vault_after = check_vault(&ex, &mut a.vault)?;
     let after = cross_health(&acct, ctx.remaining_accounts, decimals, clock.unix_timestamp, OracleAction::RiskIncreasing, None)?.domain;
     require!(after.meets_initial(), ErrorCode::InsufficientTransferable);
+    // At or above initial margin is above maintenance × (1 + buffer) for any buffer ≤ 100%.
+    acct.being_liquidated = 0;
     acct.invariant()?;
     ex.invariant()?;
     emit!(CollateralWithdrawn {

@@ -1,0 +1,53 @@
+//! The parts of a liquidation shared by the cross and isolated instructions, on plain
+//! values: sizing within `max_base`, penalties, and covering bad debt.
+
+use anchor_lang::prelude::*;
+use ballast_math::liquidation::LiquidationInput;
+use ballast_math::margin::DomainHealth;
+
+use crate::error::ErrorCode;
+
+/// The size to close: the math's target size, bounded by the keeper's `max_base` and
+/// rounded down to a lot when bounded (unless the bound closes everything).
+pub fn bounded_size(input: &LiquidationInput, max_base: u64) -> Result<u64> {
+    let target = input.close_size().map_err(ErrorCode::from)?;
+    let abs = input.base.unsigned_abs();
+    if max_base >= target {
+        return Ok(target);
+    }
+    let lot = input.lot_size.max(1);
+    let q = max_base - max_base % lot;
+    require!(q > 0, ErrorCode::LiquidationSizeTooSmall);
+    Ok(q.min(abs))
+}
+
+/// Result of covering a domain's negative collateral after its last position closed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BadDebt {
+    pub bad_debt: u64,
+    pub insurance_paid: u64,
+    pub pool_paid: u64,
+    pub uncovered: u64,
+}
+
+/// Insurance first, then the pool; whatever neither holds stays as negative collateral.
+pub fn cover_bad_debt(collateral: &mut i64, insurance: &mut u64, pool: &mut u64) -> Result<BadDebt> {
+    if *collateral >= 0 {
+        return Ok(BadDebt::default());
+    }
+    let debt = collateral.unsigned_abs();
+    let insurance_paid = debt.min(*insurance);
+    let pool_paid = (debt - insurance_paid).min(*pool);
+    *insurance -= insurance_paid;
+    *pool -= pool_paid;
+    let paid = i64::try_from(insurance_paid + pool_paid).map_err(|_| ErrorCode::MathOverflow)?;
+    *collateral = collateral.checked_add(paid).ok_or(ErrorCode::MathOverflow)?;
+    Ok(BadDebt { bad_debt: debt, insurance_paid, pool_paid, uncovered: debt - insurance_paid - pool_paid })
+}
+
+/// The buffered target a liquidation restores: equity ≥ maintenance × (1 + buffer).
+pub fn restored(d: &DomainHealth, buffer_ppm: u32) -> bool {
+    let lhs = d.maintenance_equity.saturating_mul(1_000_000);
+    let rhs = d.maintenance.saturating_mul(1_000_000 + i128::from(buffer_ppm));
+    lhs >= rhs
+}

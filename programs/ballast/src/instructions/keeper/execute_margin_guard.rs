@@ -1,0 +1,105 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use ballast_math::OracleAction;
+
+use crate::constants::ISOLATED_SEED;
+use crate::controller::funding;
+use crate::error::ErrorCode;
+use crate::events::MarginGuardExecuted;
+use crate::health::{cross_health, isolated_health};
+use crate::oracle::read_oracle;
+use crate::state::{Exchange, IsolatedPosition, MarginAccount, Market};
+use crate::token::{check_vault, transfer_out};
+
+#[derive(Accounts)]
+pub struct ExecuteMarginGuard<'info> {
+    /// Anyone; receives the exchange's fixed tip in `keeper_token`.
+    pub keeper: Signer<'info>,
+    #[account(mut)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(mut)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: the market's oracle, checked by `read_oracle`.
+    pub oracle: UncheckedAccount<'info>,
+    #[account(
+        mut,
+        seeds = [ISOLATED_SEED, margin_account.key().as_ref(), &market.load()?.market_index.to_le_bytes()],
+        bump = isolated_position.load()?.bump,
+    )]
+    pub isolated_position: AccountLoader<'info, IsolatedPosition>,
+    #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]
+    pub vault: Account<'info, TokenAccount>,
+    #[account(mut, constraint = keeper_token.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint)]
+    pub keeper_token: Account<'info, TokenAccount>,
+    pub token_program: Program<'info, Token>,
+    // remaining: [market, oracle] per open cross position, in slot order.
+}
+
+/// Moves the guard's top-up from cross into the isolated position when its equity /
+/// maintenance ratio is below the trigger, and pays the keeper the exchange's fixed tip
+/// from cross. Cross must stay at or above its initial margin after paying both.
+pub fn execute_margin_guard<'info>(ctx: Context<'info, ExecuteMarginGuard<'info>>) -> Result<()> {
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
+    let a = &mut *ctx.accounts;
+    let position_key = a.isolated_position.key();
+    let mut ex = a.exchange.load_mut()?;
+    let mut market = a.market.load_mut()?;
+    let mut acct = a.margin_account.load_mut()?;
+    let mut p = a.isolated_position.load_mut()?;
+    require!(p.guard.enabled == 1, ErrorCode::GuardNotSet);
+    require!(p.base != 0, ErrorCode::NoOpenPosition);
+    let decimals = ex.collateral_decimals;
+    let oracle = read_oracle(&market, &a.oracle, decimals, now)?;
+    oracle.require(OracleAction::Liquidation)?;
+    funding::accrue(&mut market, oracle.price, now)?;
+    let before = isolated_health(&p, &market, &oracle)?;
+    let ratio_before = before.maintenance_ratio_ppm().map_err(ErrorCode::from)?.unwrap_or(i64::MAX);
+    require!(ratio_before < i64::from(p.guard.trigger_ratio_ppm), ErrorCode::GuardNotTriggered);
+    let top_up = p.guard.top_up_amount;
+    let used = p.guard.used_total.checked_add(top_up).ok_or(ErrorCode::MathOverflow)?;
+    require!(used <= p.guard.max_total, ErrorCode::GuardCapReached);
+    let tip = ex.margin_guard_tip;
+    let top_up_i = i64::try_from(top_up).map_err(|_| ErrorCode::MathOverflow)?;
+    let tip_i = i64::try_from(tip).map_err(|_| ErrorCode::MathOverflow)?;
+    require!(top_up_i.checked_add(tip_i).is_some_and(|c| c <= acct.cross_collateral), ErrorCode::InsufficientCrossMargin);
+    acct.add_collateral(-(top_up_i + tip_i))?;
+    p.collateral = p.collateral.checked_add(top_up_i).ok_or(ErrorCode::MathOverflow)?;
+    p.guard.used_total = used;
+    let cross = cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::RiskIncreasing, None)?.domain;
+    require!(cross.meets_initial(), ErrorCode::InsufficientCrossMargin);
+    let after = isolated_health(&p, &market, &oracle)?;
+    let ratio_after = after.maintenance_ratio_ppm().map_err(ErrorCode::from)?.unwrap_or(i64::MAX);
+    ex.add_collateral(-tip_i)?;
+    p.last_active_slot = clock.slot;
+    acct.last_active_slot = clock.slot;
+    p.invariant()?;
+    acct.invariant()?;
+    market.invariant()?;
+    let cross_after = acct.cross_collateral;
+    let used_total = p.guard.used_total;
+    let bump = ex.bump;
+    drop(ex);
+    drop(p);
+    drop(acct);
+    drop(market);
+    if tip > 0 {
+        transfer_out(&a.token_program, &a.vault, &a.keeper_token, &a.exchange, bump, tip)?;
+    }
+    let ex = a.exchange.load()?;
+    check_vault(&ex, &mut a.vault)?;
+    ex.invariant()?;
+    emit!(MarginGuardExecuted {
+        keeper: a.keeper.key(),
+        isolated_position: position_key,
+        ratio_before_ppm: ratio_before,
+        ratio_after_ppm: ratio_after,
+        top_up,
+        tip,
+        used_total,
+        cross_collateral_after: cross_after,
+    });
+    Ok(())
+}

@@ -1,0 +1,166 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use ballast_math::liquidation::{penalties, LiquidationInput};
+use ballast_math::margin::DomainHealth;
+use ballast_math::position::{apply_fill, notional};
+use ballast_math::{OracleAction, Rounding};
+
+use crate::controller::{funding, liquidation, pool};
+use crate::error::ErrorCode;
+use crate::events::{BadDebtCovered, Liquidated};
+use crate::health::{cross_health, snapshot, Named};
+use crate::oracle::read_oracle;
+use crate::state::{Exchange, MarginAccount, Market, MarketStatus};
+use crate::token::{check_vault, transfer_out};
+
+#[derive(Accounts)]
+pub struct LiquidateCross<'info> {
+    /// Anyone; receives the reward in `keeper_token`.
+    pub keeper: Signer<'info>,
+    #[account(mut)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(mut)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The market of the cross position to close.
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: the market's oracle, checked by `read_oracle`.
+    pub oracle: UncheckedAccount<'info>,
+    #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]
+    pub vault: Account<'info, TokenAccount>,
+    #[account(mut, constraint = keeper_token.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint)]
+    pub keeper_token: Account<'info, TokenAccount>,
+    pub token_program: Program<'info, Token>,
+    // remaining: [market, oracle] per open cross position other than `market`, in slot order.
+}
+
+/// Liquidates one cross position of an account whose cross domain is below maintenance
+/// (SPEC §5). Every cross position's oracle must be valid; isolated positions are never
+/// touched. Once started, a liquidation may continue (`being_liquidated`) until the domain
+/// is back to maintenance × (1 + buffer), so a keeper limited by `max_base` can finish it.
+pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_base: u64) -> Result<()> {
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
+    let a = &mut *ctx.accounts;
+    let account_key = a.margin_account.key();
+    let mut ex = a.exchange.load_mut()?;
+    let mut market = a.market.load_mut()?;
+    let mut acct = a.margin_account.load_mut()?;
+    require!(market.effective_status(ex.status()) != MarketStatus::Paused, ErrorCode::Paused);
+    let decimals = ex.collateral_decimals;
+    let buffer = ex.liquidation_buffer_ppm;
+    let index = market.market_index;
+    let i = acct.slot_of(index).filter(|&i| acct.cross_positions[i].base != 0).ok_or(ErrorCode::NoOpenPosition)?;
+    let oracle = read_oracle(&market, &a.oracle, decimals, now)?;
+    oracle.require(OracleAction::Liquidation)?;
+    funding::accrue(&mut market, oracle.price, now)?;
+
+    let collateral_start = acct.cross_collateral;
+    let mut pool_balance = ex.pool_balance;
+    {
+        let s = &mut acct.cross_positions[i];
+        let (base, mut snap) = (s.base, s.funding_snapshot.get());
+        let mut coll = collateral_start;
+        funding::settle(&market, base, &mut snap, &mut coll, &mut pool_balance)?;
+        s.funding_snapshot.set(snap);
+        acct.cross_collateral = coll;
+    }
+    let named = Named { market: &market, oracle: &oracle };
+    let before = cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::Liquidation, Some(named))?;
+    let continuing = acct.being_liquidated == 1 && !liquidation::restored(&before.domain, buffer);
+    require!(before.domain.is_liquidatable() || continuing, ErrorCode::NotLiquidatable);
+
+    let (tiers, n) = market.tier_table();
+    let slot = acct.cross_positions[i];
+    let input = LiquidationInput {
+        base: slot.base,
+        price: oracle.price,
+        tiers: &tiers[..n],
+        equity: before.domain.maintenance_equity,
+        maintenance: before.domain.maintenance,
+        penalty_ppm: market.liquidation_fee_ppm + market.insurance_share_ppm,
+        buffer_ppm: buffer,
+        lot_size: market.lot_size,
+        dust_notional: market.dust_notional,
+    };
+    let q = liquidation::bounded_size(&input, max_base)?;
+    let q_i = i64::try_from(q).map_err(|_| ErrorCode::MathOverflow)?;
+    let delta = if slot.base > 0 { -q_i } else { q_i };
+    let f = apply_fill(slot.base, slot.cost_basis, delta, oracle.price).map_err(ErrorCode::from)?;
+    acct.cross_collateral = acct.cross_collateral.checked_add(f.realised_pnl).ok_or(ErrorCode::MathOverflow)?;
+    pool::credit(&mut pool_balance, -f.realised_pnl)?;
+    crate::controller::update_open_interest(&mut market, slot.base, f.base)?;
+    {
+        let s = &mut acct.cross_positions[i];
+        s.base = f.base;
+        s.cost_basis = f.cost_basis;
+        if f.base == 0 {
+            s.funding_snapshot.set(0);
+        }
+    }
+
+    let named = Named { market: &market, oracle: &oracle };
+    let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
+    let available =
+        cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::Liquidation, Some(named))?.domain.maintenance_equity;
+    let (reward, insurance) =
+        penalties(closed_notional, market.liquidation_fee_ppm, market.insurance_share_ppm, available).map_err(ErrorCode::from)?;
+    acct.add_collateral(-i64::try_from(reward + insurance).map_err(|_| ErrorCode::MathOverflow)?)?;
+    let mut insurance_balance = ex.insurance_balance.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?;
+    let debt = if !acct.has_open_cross_positions() {
+        let mut coll = acct.cross_collateral;
+        let d = liquidation::cover_bad_debt(&mut coll, &mut insurance_balance, &mut pool_balance)?;
+        acct.cross_collateral = coll;
+        d
+    } else {
+        liquidation::BadDebt::default()
+    };
+    ex.insurance_balance = insurance_balance;
+    ex.pool_balance = pool_balance;
+    ex.add_collateral(acct.cross_collateral.checked_sub(collateral_start).ok_or(ErrorCode::MathOverflow)?)?;
+
+    let named = Named { market: &market, oracle: &oracle };
+    let after = cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::Liquidation, Some(named))?.domain;
+    let excess = |d: &DomainHealth| d.maintenance_equity - d.maintenance;
+    require!(excess(&after) >= excess(&before.domain) || !acct.has_open_cross_positions(), ErrorCode::HealthWorsened);
+    acct.being_liquidated = u8::from(acct.has_open_cross_positions() && !liquidation::restored(&after, buffer));
+    acct.last_active_slot = clock.slot;
+    acct.invariant()?;
+    market.invariant()?;
+    let bump = ex.bump;
+    drop(ex);
+    drop(acct);
+    drop(market);
+    if reward > 0 {
+        transfer_out(&a.token_program, &a.vault, &a.keeper_token, &a.exchange, bump, reward)?;
+    }
+    let ex = a.exchange.load()?;
+    check_vault(&ex, &mut a.vault)?;
+    ex.invariant()?;
+    emit!(Liquidated {
+        keeper: a.keeper.key(),
+        domain_account: account_key,
+        market_index: index,
+        isolated: false,
+        base_before: slot.base,
+        base_after: f.base,
+        oracle_price: oracle.price,
+        closed_notional,
+        realised_pnl: f.realised_pnl,
+        keeper_reward: reward,
+        insurance_share: insurance,
+        domain_before: snapshot(&before.domain),
+        domain_after: snapshot(&after),
+    });
+    if debt.bad_debt > 0 {
+        emit!(BadDebtCovered {
+            domain_account: account_key,
+            market_index: index,
+            bad_debt: debt.bad_debt,
+            insurance_paid: debt.insurance_paid,
+            pool_paid: debt.pool_paid,
+            uncovered: debt.uncovered,
+        });
+    }
+    Ok(())
+}

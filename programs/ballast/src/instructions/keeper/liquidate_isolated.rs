@@ -1,0 +1,151 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use ballast_math::liquidation::{penalties, LiquidationInput};
+use ballast_math::position::{apply_fill, notional};
+use ballast_math::{OracleAction, Rounding};
+
+use crate::controller::{funding, liquidation, pool};
+use crate::error::ErrorCode;
+use crate::events::{BadDebtCovered, Liquidated};
+use crate::health::{isolated_health, snapshot};
+use crate::oracle::read_oracle;
+use crate::state::{Exchange, IsolatedPosition, Market, MarketStatus};
+use crate::token::{check_vault, transfer_out};
+
+#[derive(Accounts)]
+pub struct LiquidateIsolated<'info> {
+    /// Anyone; receives the reward in `keeper_token`.
+    pub keeper: Signer<'info>,
+    #[account(mut)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: the market's oracle, checked by `read_oracle`.
+    pub oracle: UncheckedAccount<'info>,
+    #[account(
+        mut,
+        constraint = isolated_position.load()?.market_index == market.load()?.market_index @ ErrorCode::WrongIsolatedPosition,
+    )]
+    pub isolated_position: AccountLoader<'info, IsolatedPosition>,
+    #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]
+    pub vault: Account<'info, TokenAccount>,
+    #[account(mut, constraint = keeper_token.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint)]
+    pub keeper_token: Account<'info, TokenAccount>,
+    pub token_program: Program<'info, Token>,
+}
+
+/// Liquidates an isolated or strict-isolated position below its maintenance margin
+/// (SPEC §5). Needs only the position, its market, the oracle and the vault: cross
+/// collateral and every other position stay untouched.
+pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Result<()> {
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
+    let a = &mut *ctx.accounts;
+    let position_key = a.isolated_position.key();
+    let mut ex = a.exchange.load_mut()?;
+    let mut market = a.market.load_mut()?;
+    let mut p = a.isolated_position.load_mut()?;
+    require!(market.effective_status(ex.status()) != MarketStatus::Paused, ErrorCode::Paused);
+    require!(p.base != 0, ErrorCode::NoOpenPosition);
+    let oracle = read_oracle(&market, &a.oracle, ex.collateral_decimals, now)?;
+    oracle.require(OracleAction::Liquidation)?;
+    funding::accrue(&mut market, oracle.price, now)?;
+
+    let mut pool_balance = ex.pool_balance;
+    let collateral_start = p.collateral;
+    let (mut snap, mut coll) = (p.funding_snapshot.get(), p.collateral);
+    funding::settle(&market, p.base, &mut snap, &mut coll, &mut pool_balance)?;
+    p.funding_snapshot.set(snap);
+    p.collateral = coll;
+    let before = isolated_health(&p, &market, &oracle)?;
+    require!(before.is_liquidatable(), ErrorCode::NotLiquidatable);
+
+    let (tiers, n) = market.tier_table();
+    let input = LiquidationInput {
+        base: p.base,
+        price: oracle.price,
+        tiers: &tiers[..n],
+        equity: before.maintenance_equity,
+        maintenance: before.maintenance,
+        penalty_ppm: market.liquidation_fee_ppm + market.insurance_share_ppm,
+        buffer_ppm: ex.liquidation_buffer_ppm,
+        lot_size: market.lot_size,
+        dust_notional: market.dust_notional,
+    };
+    let q = liquidation::bounded_size(&input, max_base)?;
+    let q_i = i64::try_from(q).map_err(|_| ErrorCode::MathOverflow)?;
+    let delta = if p.base > 0 { -q_i } else { q_i };
+    let base_before = p.base;
+    let f = apply_fill(p.base, p.cost_basis, delta, oracle.price).map_err(ErrorCode::from)?;
+    p.collateral = p.collateral.checked_add(f.realised_pnl).ok_or(ErrorCode::MathOverflow)?;
+    pool::credit(&mut pool_balance, -f.realised_pnl)?;
+    crate::controller::update_open_interest(&mut market, base_before, f.base)?;
+    p.base = f.base;
+    p.cost_basis = f.cost_basis;
+    if p.base == 0 {
+        p.funding_snapshot.set(0);
+    }
+
+    let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
+    let available = isolated_health(&p, &market, &oracle)?.maintenance_equity;
+    let (reward, insurance) =
+        penalties(closed_notional, market.liquidation_fee_ppm, market.insurance_share_ppm, available).map_err(ErrorCode::from)?;
+    let paid = i64::try_from(reward + insurance).map_err(|_| ErrorCode::MathOverflow)?;
+    p.collateral = p.collateral.checked_sub(paid).ok_or(ErrorCode::MathOverflow)?;
+    let mut insurance_balance = ex.insurance_balance.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?;
+    let debt = if p.base == 0 {
+        let mut coll = p.collateral;
+        let d = liquidation::cover_bad_debt(&mut coll, &mut insurance_balance, &mut pool_balance)?;
+        p.collateral = coll;
+        d
+    } else {
+        liquidation::BadDebt::default()
+    };
+    ex.insurance_balance = insurance_balance;
+    ex.pool_balance = pool_balance;
+    ex.add_collateral(p.collateral.checked_sub(collateral_start).ok_or(ErrorCode::MathOverflow)?)?;
+    p.last_active_slot = clock.slot;
+
+    let after = isolated_health(&p, &market, &oracle)?;
+    let excess = |d: &ballast_math::DomainHealth| d.maintenance_equity - d.maintenance;
+    require!(excess(&after) >= excess(&before) || p.base == 0, ErrorCode::HealthWorsened);
+    p.invariant()?;
+    market.invariant()?;
+    let bump = ex.bump;
+    drop(ex);
+    drop(p);
+    drop(market);
+    if reward > 0 {
+        transfer_out(&a.token_program, &a.vault, &a.keeper_token, &a.exchange, bump, reward)?;
+    }
+    let ex = a.exchange.load()?;
+    check_vault(&ex, &mut a.vault)?;
+    ex.invariant()?;
+    let market_index = a.market.load()?.market_index;
+    emit!(Liquidated {
+        keeper: a.keeper.key(),
+        domain_account: position_key,
+        market_index,
+        isolated: true,
+        base_before,
+        base_after: f.base,
+        oracle_price: oracle.price,
+        closed_notional,
+        realised_pnl: f.realised_pnl,
+        keeper_reward: reward,
+        insurance_share: insurance,
+        domain_before: snapshot(&before),
+        domain_after: snapshot(&after),
+    });
+    if debt.bad_debt > 0 {
+        emit!(BadDebtCovered {
+            domain_account: position_key,
+            market_index,
+            bad_debt: debt.bad_debt,
+            insurance_paid: debt.insurance_paid,
+            pool_paid: debt.pool_paid,
+            uncovered: debt.uncovered,
+        });
+    }
+    Ok(())
+}
