@@ -9,6 +9,7 @@
 #![allow(deprecated)] // program-test 3.x marks its API "agave-unstable-api"
 
 pub mod ix;
+pub mod keeper_chain;
 pub mod pyth;
 
 use std::collections::BTreeMap;
@@ -214,6 +215,21 @@ impl Harness {
     /// ("BTC" at $50,000) on a push oracle.
     pub async fn new() -> Self {
         Self::with(|p| p, default_market_params()).await
+    }
+
+    /// A keeper bot on this runtime, paying from a new funded keypair, rewarded in `keeper.token`.
+    pub async fn keeper_bot(&mut self, keeper: &User) -> ballast_keeper::Keeper<keeper_chain::BanksChain> {
+        let mut known = self.margin_accounts.clone();
+        known.extend(self.isolated_positions.iter().copied());
+        known.extend(self.markets.iter().map(|m| m.address));
+        let chain = keeper_chain::BanksChain { banks: self.ctx.banks_client.clone(), known };
+        let config = ballast_keeper::Config {
+            program_id: ballast::ID,
+            keeper_token: keeper.token,
+            compute_unit_limit: 400_000,
+            priority_micro_lamports: 1,
+        };
+        ballast_keeper::Keeper::new(chain, keeper.key.insecure_clone(), config)
     }
 
     /// Like [`Self::new`], with exchange parameters adjusted by `exchange` and the first

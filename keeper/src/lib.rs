@@ -1,0 +1,397 @@
+//! Ballast keeper: scans margin accounts and isolated positions, computes their health
+//! with the program's own code, and sends margin-guard top-ups and liquidations.
+//!
+//! The chain is behind [`Chain`], so the same decision logic runs against a JSON-RPC node
+//! ([`rpc::RpcChain`]) and against the in-process runtime in tests.
+#![allow(clippy::result_large_err)]
+
+pub mod rpc;
+
+use std::collections::BTreeMap;
+
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::{Discriminator, InstructionData, ToAccountMetas};
+use ballast::constants::{EXCHANGE_SEED, ISOLATED_SEED, MARKET_SEED, VAULT_SEED};
+use ballast::controller::liquidation::restored;
+use ballast::health::{cross_health, isolated_health};
+use ballast::oracle::{read_oracle, OraclePrice};
+use ballast::state::{Exchange, IsolatedPosition, MarginAccount, Market};
+use ballast_math::OracleAction;
+use solana_hash::Hash;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+/// An account as the chain returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainAccount {
+    pub lamports: u64,
+    pub data: Vec<u8>,
+    pub owner: Pubkey,
+}
+
+/// Why a simulated or sent transaction failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxFailure {
+    /// The program's error code when the failure is a custom program error.
+    pub custom_code: Option<u32>,
+    pub message: String,
+}
+
+pub type ChainResult<T> = Result<T, String>;
+
+/// What the keeper needs from a cluster.
+#[allow(async_fn_in_trait)]
+pub trait Chain {
+    /// Accounts of `program` whose data starts with `discriminator` (a filtered
+    /// `getProgramAccounts`).
+    async fn program_accounts(&mut self, program: &Pubkey, discriminator: &[u8; 8]) -> ChainResult<Vec<(Pubkey, ChainAccount)>>;
+    async fn account(&mut self, key: &Pubkey) -> ChainResult<Option<ChainAccount>>;
+    /// The cluster's unix time (Clock sysvar).
+    async fn unix_time(&mut self) -> ChainResult<i64>;
+    async fn latest_blockhash(&mut self) -> ChainResult<Hash>;
+    /// `Ok(Ok(units))` on success.
+    async fn simulate(&mut self, tx: &Transaction) -> ChainResult<Result<u64, TxFailure>>;
+    async fn send(&mut self, tx: &Transaction) -> ChainResult<Result<(), TxFailure>>;
+}
+
+/// Operator settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub program_id: Pubkey,
+    /// The keeper's collateral token account (rewards and tips arrive here).
+    pub keeper_token: Pubkey,
+    pub compute_unit_limit: u32,
+    pub priority_micro_lamports: u64,
+}
+
+/// Running totals, printed by the binary and read by tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub scanned: u64,
+    pub liquidatable: u64,
+    pub guards_due: u64,
+    pub sent: u64,
+    pub won: u64,
+    /// Another keeper (or the owner) got there first: `NotLiquidatable` / `GuardNotTriggered`.
+    pub lost: u64,
+    pub failed: u64,
+}
+
+/// One thing the keeper decided to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    LiquidateCross { account: Pubkey, market_index: u16 },
+    LiquidateIsolated { position: Pubkey, market_index: u16 },
+    ExecuteGuard { account: Pubkey, position: Pubkey, market_index: u16 },
+}
+
+impl Action {
+    fn name(&self) -> &'static str {
+        match self {
+            Action::LiquidateCross { .. } => "liquidate_cross",
+            Action::LiquidateIsolated { .. } => "liquidate_isolated",
+            Action::ExecuteGuard { .. } => "execute_margin_guard",
+        }
+    }
+    fn target(&self) -> Pubkey {
+        match self {
+            Action::LiquidateCross { account, .. } => *account,
+            Action::LiquidateIsolated { position, .. } => *position,
+            Action::ExecuteGuard { position, .. } => *position,
+        }
+    }
+}
+
+/// The outcome of one action, also printed as one JSON line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub action: Action,
+    /// "won", "lost" or "failed".
+    pub result: &'static str,
+    pub compute_units: u64,
+    pub error: Option<String>,
+}
+
+struct MarketInfo {
+    address: Pubkey,
+    data: Vec<u8>,
+    market: Market,
+    oracle: Pubkey,
+    oracle_account: ChainAccount,
+}
+
+fn decode<T: bytemuck::Pod + Discriminator>(data: &[u8]) -> Option<T> {
+    let end = 8 + std::mem::size_of::<T>();
+    if data.len() < end || &data[..8] != T::DISCRIMINATOR {
+        return None;
+    }
+    Some(bytemuck::pod_read_unaligned(&data[8..end]))
+}
+
+fn pda(seeds: &[&[u8]], program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(seeds, program).0
+}
+
+/// Builds an `AccountInfo` over owned data for the program's read-only functions.
+fn with_infos<R>(accounts: &mut [(Pubkey, ChainAccount)], f: impl FnOnce(&[AccountInfo]) -> R) -> R {
+    let infos: Vec<AccountInfo> =
+        accounts.iter_mut().map(|(k, a)| AccountInfo::new(k, false, false, &mut a.lamports, &mut a.data, &a.owner, false)).collect();
+    f(&infos)
+}
+
+pub struct Keeper<C: Chain> {
+    pub chain: C,
+    pub payer: Keypair,
+    pub config: Config,
+    pub counters: Counters,
+    /// Every JSON line logged so far.
+    pub log: Vec<String>,
+}
+
+impl<C: Chain> Keeper<C> {
+    pub fn new(chain: C, payer: Keypair, config: Config) -> Self {
+        Self { chain, payer, config, counters: Counters::default(), log: vec![] }
+    }
+
+    /// One pass: read everything, decide, and act. Returns what was done.
+    pub async fn run_once(&mut self) -> ChainResult<Vec<Outcome>> {
+        let actions = self.scan().await?;
+        let mut out = vec![];
+        for a in actions {
+            out.push(self.execute(a).await?);
+        }
+        Ok(out)
+    }
+
+    /// Reads the exchange, markets, oracles, margin accounts and isolated positions and
+    /// decides what to send. Guards come before liquidations: a top-up is what the owner
+    /// asked for, and it may make the liquidation unnecessary.
+    pub async fn scan(&mut self) -> ChainResult<Vec<Action>> {
+        let program = self.config.program_id;
+        let now = self.chain.unix_time().await?;
+        let exchange_key = pda(&[EXCHANGE_SEED], &program);
+        let exchange = self.chain.account(&exchange_key).await?.and_then(|a| decode::<Exchange>(&a.data)).ok_or("exchange not found")?;
+        let decimals = exchange.collateral_decimals;
+        let mut markets: BTreeMap<u16, MarketInfo> = BTreeMap::new();
+        for (address, acct) in self.chain.program_accounts(&program, &Market::DISCRIMINATOR.try_into().expect("8 bytes")).await? {
+            let Some(market) = decode::<Market>(&acct.data) else { continue };
+            let Some(oracle_account) = self.chain.account(&market.oracle).await? else { continue };
+            markets.insert(
+                market.market_index,
+                MarketInfo { address, data: acct.data.clone(), oracle: market.oracle, market, oracle_account },
+            );
+        }
+        let prices: BTreeMap<u16, OraclePrice> = markets
+            .iter_mut()
+            .filter_map(|(i, m)| {
+                let mut pair = [(m.oracle, m.oracle_account.clone())];
+                let price = with_infos(&mut pair, |infos| read_oracle(&m.market, &infos[0], decimals, now).ok())?;
+                Some((*i, price))
+            })
+            .collect();
+
+        let mut actions = vec![];
+        let isolated = self.chain.program_accounts(&program, &IsolatedPosition::DISCRIMINATOR.try_into().expect("8 bytes")).await?;
+        for (key, acct) in isolated {
+            let Some(p) = decode::<IsolatedPosition>(&acct.data) else { continue };
+            if p.base == 0 {
+                continue;
+            }
+            self.counters.scanned += 1;
+            let (Some(m), Some(price)) = (markets.get(&p.market_index), prices.get(&p.market_index)) else { continue };
+            if !price.validity.permits(OracleAction::Liquidation) {
+                continue;
+            }
+            let Ok(health) = isolated_health(&p, &m.market, price) else { continue };
+            let ratio = health.maintenance_ratio_ppm().ok().flatten().unwrap_or(i64::MAX);
+            let g = p.guard;
+            if g.enabled == 1 && ratio < i64::from(g.trigger_ratio_ppm) && g.used_total.saturating_add(g.top_up_amount) <= g.max_total {
+                self.counters.guards_due += 1;
+                actions.push(Action::ExecuteGuard { account: p.margin_account, position: key, market_index: p.market_index });
+            } else if health.is_liquidatable() {
+                self.counters.liquidatable += 1;
+                actions.push(Action::LiquidateIsolated { position: key, market_index: p.market_index });
+            }
+        }
+
+        let accounts = self.chain.program_accounts(&program, &MarginAccount::DISCRIMINATOR.try_into().expect("8 bytes")).await?;
+        for (key, acct) in accounts {
+            let Some(m) = decode::<MarginAccount>(&acct.data) else { continue };
+            if !m.has_open_cross_positions() {
+                continue;
+            }
+            self.counters.scanned += 1;
+            let mut health_accounts = vec![];
+            let mut complete = true;
+            for slot in m.open_cross_positions() {
+                let Some(info) = markets.get(&slot.market_index) else {
+                    complete = false;
+                    break;
+                };
+                health_accounts.push((info.address, ChainAccount { lamports: 1, data: info.data.clone(), owner: program }));
+                health_accounts.push((info.oracle, info.oracle_account.clone()));
+            }
+            if !complete {
+                continue;
+            }
+            let Ok(health) =
+                with_infos(&mut health_accounts, |infos| cross_health(&m, infos, decimals, now, OracleAction::Liquidation, None))
+            else {
+                continue; // an oracle is stale or uncertain: the program would refuse too
+            };
+            let continuing = m.being_liquidated == 1 && !restored(&health.domain, exchange.liquidation_buffer_ppm);
+            if !(health.domain.is_liquidatable() || continuing) {
+                continue;
+            }
+            // The position with the largest maintenance margin goes first.
+            let target = m
+                .cross_positions
+                .iter()
+                .zip(health.positions.iter())
+                .filter_map(|(slot, h)| h.map(|h| (h.maintenance, slot.market_index)))
+                .max()
+                .map(|(_, i)| i);
+            if let Some(market_index) = target {
+                self.counters.liquidatable += 1;
+                actions.push(Action::LiquidateCross { account: key, market_index });
+            }
+        }
+        Ok(actions)
+    }
+
+    async fn market_bytes(&mut self, address: &Pubkey) -> ChainResult<Vec<u8>> {
+        Ok(self.chain.account(address).await?.ok_or("market vanished")?.data)
+    }
+
+    /// `[market, oracle]` per open cross position of `account`, except `skip`.
+    async fn health_metas(&mut self, account: &Pubkey, skip: Option<u16>) -> ChainResult<Vec<AccountMeta>> {
+        let program = self.config.program_id;
+        let data = self.chain.account(account).await?.ok_or("margin account vanished")?.data;
+        let m = decode::<MarginAccount>(&data).ok_or("not a margin account")?;
+        let mut metas = vec![];
+        for slot in m.open_cross_positions().filter(|s| Some(s.market_index) != skip) {
+            let market = pda(&[MARKET_SEED, &slot.market_index.to_le_bytes()], &program);
+            let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
+            metas.push(AccountMeta::new_readonly(market, false));
+            metas.push(AccountMeta::new_readonly(oracle, false));
+        }
+        Ok(metas)
+    }
+
+    /// The program instruction for an action.
+    pub async fn instruction(&mut self, action: &Action) -> ChainResult<Instruction> {
+        let program = self.config.program_id;
+        let exchange = pda(&[EXCHANGE_SEED], &program);
+        let vault = pda(&[VAULT_SEED, exchange.as_ref()], &program);
+        let keeper = self.payer.pubkey();
+        let keeper_token = self.config.keeper_token;
+        let token_program = anchor_lang::prelude::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+        let market_of = |i: u16| pda(&[MARKET_SEED, &i.to_le_bytes()], &program);
+        let (accounts, data) = match *action {
+            Action::LiquidateCross { account, market_index } => {
+                let market = market_of(market_index);
+                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
+                let mut metas = ballast::accounts::LiquidateCross {
+                    keeper,
+                    exchange,
+                    margin_account: account,
+                    market,
+                    oracle,
+                    vault,
+                    keeper_token,
+                    token_program,
+                }
+                .to_account_metas(None);
+                metas.extend(self.health_metas(&account, Some(market_index)).await?);
+                (metas, ballast::instruction::LiquidateCross { max_base: u64::MAX }.data())
+            }
+            Action::LiquidateIsolated { position, market_index } => {
+                let market = market_of(market_index);
+                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
+                let metas = ballast::accounts::LiquidateIsolated {
+                    keeper,
+                    exchange,
+                    market,
+                    oracle,
+                    isolated_position: position,
+                    vault,
+                    keeper_token,
+                    token_program,
+                }
+                .to_account_metas(None);
+                (metas, ballast::instruction::LiquidateIsolated { max_base: u64::MAX }.data())
+            }
+            Action::ExecuteGuard { account, position, market_index } => {
+                let market = market_of(market_index);
+                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
+                debug_assert_eq!(position, pda(&[ISOLATED_SEED, account.as_ref(), &market_index.to_le_bytes()], &program));
+                let mut metas = ballast::accounts::ExecuteMarginGuard {
+                    keeper,
+                    exchange,
+                    margin_account: account,
+                    market,
+                    oracle,
+                    isolated_position: position,
+                    vault,
+                    keeper_token,
+                    token_program,
+                }
+                .to_account_metas(None);
+                metas.extend(self.health_metas(&account, None).await?);
+                (metas, ballast::instruction::ExecuteMarginGuard {}.data())
+            }
+        };
+        Ok(Instruction { program_id: program, accounts, data })
+    }
+
+    /// Compute-budget instructions from the config (built by hand: two bytes of layout).
+    fn budget(&self) -> [Instruction; 2] {
+        let program = anchor_lang::prelude::pubkey!("ComputeBudget111111111111111111111111111111");
+        let mut limit = vec![2u8];
+        limit.extend_from_slice(&self.config.compute_unit_limit.to_le_bytes());
+        let mut price = vec![3u8];
+        price.extend_from_slice(&self.config.priority_micro_lamports.to_le_bytes());
+        [
+            Instruction { program_id: program, accounts: vec![], data: limit },
+            Instruction { program_id: program, accounts: vec![], data: price },
+        ]
+    }
+
+    /// Simulates, then sends. A lost race is normal and counted as such.
+    pub async fn execute(&mut self, action: Action) -> ChainResult<Outcome> {
+        let ix = self.instruction(&action).await?;
+        let [limit, price] = self.budget();
+        let blockhash = self.chain.latest_blockhash().await?;
+        let tx = Transaction::new_signed_with_payer(&[limit, price, ix], Some(&self.payer.pubkey()), &[&self.payer], blockhash);
+        let lost_codes = [u32::from(ballast::error::ErrorCode::NotLiquidatable), u32::from(ballast::error::ErrorCode::GuardNotTriggered)];
+        let classify = |f: &TxFailure| if f.custom_code.is_some_and(|c| lost_codes.contains(&c)) { "lost" } else { "failed" };
+        let outcome = match self.chain.simulate(&tx).await? {
+            Err(f) => Outcome { result: classify(&f), compute_units: 0, error: Some(f.message), action },
+            Ok(units) => {
+                self.counters.sent += 1;
+                match self.chain.send(&tx).await? {
+                    Ok(()) => Outcome { result: "won", compute_units: units, error: None, action },
+                    Err(f) => Outcome { result: classify(&f), compute_units: units, error: Some(f.message), action },
+                }
+            }
+        };
+        match outcome.result {
+            "won" => self.counters.won += 1,
+            "lost" => self.counters.lost += 1,
+            _ => self.counters.failed += 1,
+        }
+        let line = serde_json::json!({
+            "action": outcome.action.name(),
+            "target": outcome.action.target().to_string(),
+            "result": outcome.result,
+            "compute_units": outcome.compute_units,
+            "error": outcome.error,
+        })
+        .to_string();
+        println!("{line}");
+        self.log.push(line);
+        Ok(outcome)
+    }
+}

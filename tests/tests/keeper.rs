@@ -1,0 +1,114 @@
+//! The keeper bot's decision logic and transaction path against the in-process runtime:
+//! it liquidates exactly the liquidatable domains, tops up guarded positions, never sends
+//! for healthy ones, and counts a lost race as normal.
+
+use ballast::state::{MarginMode, MarketParams};
+use ballast_keeper::Action;
+use ballast_tests::*;
+
+const BTC: u16 = 0;
+const MILLI: i64 = UNIT / 1_000;
+
+async fn setup() -> Harness {
+    let params = MarketParams { spread_ppm: 0, ..default_market_params() };
+    let mut h = Harness::with(|p| ballast::instructions::ExchangeParams { taker_fee_ppm: 0, ..p }, params).await;
+    h.set_price(BTC, 50_000.0, 0.0).await;
+    h
+}
+
+/// A trader with `collateral` and `base` BTC at 20x in `mode`.
+async fn trader(h: &mut Harness, name: &'static str, collateral: u64, base: i64, mode: MarginMode) -> User {
+    let u = h.user(name, 1_000_000 * USD).await;
+    h.deposit(&u, collateral).await;
+    h.trade(&u, BTC, base, mode, 20).await;
+    u
+}
+
+#[tokio::test]
+async fn the_bot_liquidates_exactly_the_liquidatable_domains_and_never_the_healthy_ones() {
+    let mut h = setup().await;
+    let keeper = h.user("keeper", 0).await;
+    // After BTC falls to $48,600, with maintenance 2.5%:
+    let doomed_cross = trader(&mut h, "doomed_cross", 2_600 * USD, UNIT, MarginMode::Cross).await; // equity 1,200 < 1,215
+    let doomed_iso = trader(&mut h, "doomed_iso", 3_000 * USD, UNIT, MarginMode::Isolated).await; // 1,100 < 1,215
+    let short = trader(&mut h, "short", 3_000 * USD, -UNIT, MarginMode::Cross).await; // a short gains on a fall
+    let rich = trader(&mut h, "rich", 10_000 * USD, UNIT, MarginMode::Cross).await; // 8,600 ≥ 1,215
+    let thin_iso = trader(&mut h, "thin_iso", 4_000 * USD, UNIT / 2, MarginMode::StrictIsolated).await; // holds $1,250
+    let small = trader(&mut h, "small", 1_000 * USD, 100 * MILLI, MarginMode::Cross).await; // 1,000 − 140 ≥ 121.5
+    let guarded = trader(&mut h, "guarded", 4_000 * USD, UNIT, MarginMode::Isolated).await; // 1,100 < 1,215, guard on
+    h.ok(&[ix::set_margin_guard(guarded.pubkey(), guarded.account, BTC, 1_500_000, 500 * USD, 500 * USD)], &[&guarded.key]).await;
+    let mut watched = vec![];
+    for u in [&short, &rich, &small] {
+        watched.push((u.account, h.account(u.account).await.unwrap().data));
+    }
+    h.set_price(BTC, 48_600.0, 0.0).await;
+
+    // thin_iso: 0.5 BTC at 20x holds $1,250; at $48,600 equity $550 < maintenance $607.50.
+    let mut bot = h.keeper_bot(&keeper).await;
+    let actions = bot.scan().await.unwrap();
+    let iso = |u: &User| ix::isolated_pda(&u.account, BTC);
+    let mut expected = vec![
+        Action::ExecuteGuard { account: guarded.account, position: iso(&guarded), market_index: BTC },
+        Action::LiquidateIsolated { position: iso(&doomed_iso), market_index: BTC },
+        Action::LiquidateIsolated { position: iso(&thin_iso), market_index: BTC },
+        Action::LiquidateCross { account: doomed_cross.account, market_index: BTC },
+    ];
+    let mut got = actions.clone();
+    let key = |a: &Action| format!("{a:?}");
+    got.sort_by_key(key);
+    expected.sort_by_key(key);
+    assert_eq!(got, expected);
+    assert_eq!(bot.counters.scanned, 7);
+
+    for a in actions {
+        let outcome = bot.execute(a).await.unwrap();
+        assert_eq!(outcome.result, "won", "{outcome:?}");
+        assert!(outcome.compute_units > 0);
+    }
+    let c = bot.counters;
+    assert_eq!((c.liquidatable, c.guards_due, c.sent, c.won, c.lost, c.failed), (3, 1, 4, 4, 0, 0));
+    assert_eq!(bot.log.len(), 4);
+    assert!(bot.log[0].starts_with('{') && bot.log.iter().all(|l| l.contains("\"result\":\"won\"")));
+    h.check_invariants().await;
+    for (k, bytes) in watched {
+        assert_eq!(h.account(k).await.unwrap().data, bytes, "healthy account {k} untouched");
+    }
+    assert!(h.token_balance(keeper.token).await > 0);
+
+    // A second pass finds nothing to do.
+    h.set_price(BTC, 48_600.0, 0.0).await;
+    let mut bot = h.keeper_bot(&keeper).await;
+    let outcomes = bot.run_once().await.unwrap();
+    assert!(outcomes.is_empty(), "{outcomes:?}");
+    assert_eq!(bot.counters.sent, 0);
+}
+
+#[tokio::test]
+async fn a_lost_race_is_counted_and_nothing_is_sent() {
+    let mut h = setup().await;
+    let keeper = h.user("keeper", 0).await;
+    let alice = trader(&mut h, "alice", 2_600 * USD, UNIT, MarginMode::Cross).await;
+    h.set_price(BTC, 48_600.0, 0.0).await;
+    let mut bot = h.keeper_bot(&keeper).await;
+    let actions = bot.scan().await.unwrap();
+    assert_eq!(actions, vec![Action::LiquidateCross { account: alice.account, market_index: BTC }]);
+    // Alice deposits before the bot's transaction lands.
+    h.deposit(&alice, 1_000 * USD).await;
+    let outcome = bot.execute(actions[0].clone()).await.unwrap();
+    assert_eq!(outcome.result, "lost");
+    let c = bot.counters;
+    assert_eq!((c.sent, c.won, c.lost, c.failed), (0, 0, 1, 0));
+    assert_eq!(h.margin(alice.account).await.cross_positions[0].base, UNIT);
+}
+
+#[tokio::test]
+async fn stale_prices_are_skipped_like_the_program_would_refuse_them() {
+    let mut h = setup().await;
+    let keeper = h.user("keeper", 0).await;
+    let _alice = trader(&mut h, "alice", 2_600 * USD, UNIT, MarginMode::Cross).await;
+    h.set_price(BTC, 48_600.0, 0.0).await;
+    h.advance_time(120);
+    h.airdrop(keeper.pubkey(), 1).await; // a transaction in a later slot, at the later time
+    let mut bot = h.keeper_bot(&keeper).await;
+    assert!(bot.scan().await.unwrap().is_empty());
+}
