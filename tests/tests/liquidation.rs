@@ -292,6 +292,7 @@ async fn max_base_bounds_the_close_and_the_liquidation_continues_until_restored(
     h.ok(&[ixn], &[&keeper.key]).await;
     let m = h.margin(alice.account).await;
     assert_eq!(m.cross_positions[0].base, 900 * MILLI);
+    assert_eq!(m.last_active_slot, h.slot, "a liquidation is activity on the account");
     // Above maintenance now, but below the buffer: flagged, so the next call may finish it.
     assert_eq!(m.being_liquidated, 1);
     assert!(!h.view(&alice, &[]).await.cross.liquidatable);

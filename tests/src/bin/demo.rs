@@ -165,6 +165,39 @@ async fn main() {
     show(&mut h, &alice).await;
     totals(&mut h).await;
 
+    println!("\n12. ETH crashes to $2,650. A keeper bot scans every account with the program's own");
+    println!("    health code and liquidates what is below maintenance:");
+    h.set_price(BTC, 54_000.0, 5.0).await;
+    h.set_price(eth, 2_650.0, 0.3).await;
+    let keeper = h.user("keeper", 0).await;
+    let ex0 = h.exchange_state().await;
+    let bob_iso0 = h.isolated(&bob, eth).await;
+    let mut bot = h.keeper_bot(&keeper).await;
+    let outcomes = bot.run_once().await.expect("keeper pass");
+    h.check_invariants().await;
+    for o in &outcomes {
+        println!("    keeper {:?}: {}", o.action, o.result);
+    }
+    let c = bot.counters;
+    println!(
+        "    counters: scanned {} liquidatable {} sent {} won {} lost {} failed {}",
+        c.scanned, c.liquidatable, c.sent, c.won, c.lost, c.failed
+    );
+    let ex1 = h.exchange_state().await;
+    let bob_iso1 = h.isolated(&bob, eth).await;
+    println!(
+        "    bob's ETH position: {:+.3} → {:+.3} ETH, collateral {} → {}",
+        bob_iso0.base as f64 / 1e9,
+        bob_iso1.base as f64 / 1e9,
+        usd(bob_iso0.collateral.into()),
+        usd(bob_iso1.collateral.into())
+    );
+    println!("    keeper received   {}", usd(h.token_balance(keeper.token).await.into()));
+    println!("    insurance fund    {} → {}", usd(ex0.insurance_balance.into()), usd(ex1.insurance_balance.into()));
+    println!("    pool              {} → {}", usd(ex0.pool_balance.into()), usd(ex1.pool_balance.into()));
+    report(&mut h, &bob, &[eth]).await;
+    totals(&mut h).await;
+
     println!("\nEvery transaction above was followed by the invariant check ({} checks): the vault", h.invariant_checks);
     println!("holds exactly the sum of all claims, and every account passes its own invariant.");
 }
