@@ -195,13 +195,8 @@ pub fn trade(
     ix(with_health(accounts, health), ballast::instruction::Trade { base_delta, limit_price, mode, leverage }.data())
 }
 
-fn isolated_accounts(
-    authority: Pubkey,
-    margin_account: Pubkey,
-    market_index: u16,
-    oracle: Pubkey,
-) -> ballast::accounts::IsolatedMarginTransfer {
-    ballast::accounts::IsolatedMarginTransfer {
+fn adjust_accounts(authority: Pubkey, margin_account: Pubkey, market_index: u16, oracle: Pubkey) -> ballast::accounts::AdjustPosition {
+    ballast::accounts::AdjustPosition {
         authority,
         exchange: exchange_pda(),
         margin_account,
@@ -219,15 +214,7 @@ pub fn set_leverage(
     leverage: u16,
     health: &[Pubkey],
 ) -> Instruction {
-    let accounts = ballast::accounts::SetLeverage {
-        authority,
-        exchange: exchange_pda(),
-        margin_account,
-        market: market_pda(market_index),
-        oracle,
-        isolated_position: isolated_pda(&margin_account, market_index),
-    }
-    .to_account_metas(None);
+    let accounts = adjust_accounts(authority, margin_account, market_index, oracle).to_account_metas(None);
     ix(with_health(accounts, health), ballast::instruction::SetLeverage { leverage }.data())
 }
 
@@ -239,12 +226,12 @@ pub fn add_isolated_margin(
     amount: u64,
     health: &[Pubkey],
 ) -> Instruction {
-    let accounts = isolated_accounts(authority, margin_account, market_index, oracle).to_account_metas(None);
+    let accounts = adjust_accounts(authority, margin_account, market_index, oracle).to_account_metas(None);
     ix(with_health(accounts, health), ballast::instruction::AddIsolatedMargin { amount }.data())
 }
 
 pub fn remove_isolated_margin(authority: Pubkey, margin_account: Pubkey, market_index: u16, oracle: Pubkey, amount: u64) -> Instruction {
-    let accounts = isolated_accounts(authority, margin_account, market_index, oracle).to_account_metas(None);
+    let accounts = adjust_accounts(authority, margin_account, market_index, oracle).to_account_metas(None);
     ix(accounts, ballast::instruction::RemoveIsolatedMargin { amount }.data())
 }
 

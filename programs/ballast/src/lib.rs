@@ -97,15 +97,15 @@ pub mod ballast {
         instructions::withdraw(ctx, amount)
     }
 
-    pub fn set_leverage<'info>(ctx: Context<'info, SetLeverage<'info>>, leverage: u16) -> Result<()> {
+    pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage: u16) -> Result<()> {
         instructions::set_leverage(ctx, leverage)
     }
 
-    pub fn add_isolated_margin<'info>(ctx: Context<'info, IsolatedMarginTransfer<'info>>, amount: u64) -> Result<()> {
+    pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
         instructions::add_isolated_margin(ctx, amount)
     }
 
-    pub fn remove_isolated_margin<'info>(ctx: Context<'info, IsolatedMarginTransfer<'info>>, amount: u64) -> Result<()> {
+    pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
         instructions::remove_isolated_margin(ctx, amount)
     }
 

@@ -21,7 +21,7 @@ pub fn transfer_in<'info>(
 }
 
 /// Moves `amount` from the vault to `to`, signed by the exchange PDA.
-pub fn transfer_out<'info>(
+fn transfer_out<'info>(
     token_program: &Program<'info, Token>,
     vault: &Account<'info, TokenAccount>,
     to: &Account<'info, TokenAccount>,
@@ -34,6 +34,26 @@ pub fn transfer_out<'info>(
     let seeds: &[&[u8]] = &[EXCHANGE_SEED, &bump];
     let signer = &[seeds];
     token::transfer(CpiContext::new_with_signer(token_program.key(), accounts, signer), amount)
+}
+
+/// Pays `amount` out of the vault to `to` (nothing when 0), then reconciles the vault with
+/// the exchange's claims and checks the exchange's invariant. The exchange must not be
+/// borrowed by the caller. Returns the vault balance after.
+pub fn pay_out<'info>(
+    token_program: &Program<'info, Token>,
+    vault: &mut Account<'info, TokenAccount>,
+    to: &Account<'info, TokenAccount>,
+    exchange: &AccountLoader<'info, Exchange>,
+    amount: u64,
+) -> Result<u64> {
+    let bump = exchange.load()?.bump;
+    if amount > 0 {
+        transfer_out(token_program, vault, to, exchange, bump, amount)?;
+    }
+    let ex = exchange.load()?;
+    let after = check_vault(&ex, vault)?;
+    ex.invariant()?;
+    Ok(after)
 }
 
 /// Re-reads the vault after a CPI and checks it against the exchange's claims.

@@ -30,6 +30,22 @@ pub struct BadDebt {
     pub uncovered: u64,
 }
 
+impl BadDebt {
+    /// Emits `BadDebtCovered` when there was any.
+    pub fn emit(&self, domain_account: Pubkey, market_index: u16) {
+        if self.bad_debt > 0 {
+            emit!(crate::events::BadDebtCovered {
+                domain_account,
+                market_index,
+                bad_debt: self.bad_debt,
+                insurance_paid: self.insurance_paid,
+                pool_paid: self.pool_paid,
+                uncovered: self.uncovered,
+            });
+        }
+    }
+}
+
 /// Insurance first, then the pool; whatever neither holds stays as negative collateral.
 pub fn cover_bad_debt(collateral: &mut i64, insurance: &mut u64, pool: &mut u64) -> Result<BadDebt> {
     if *collateral >= 0 {

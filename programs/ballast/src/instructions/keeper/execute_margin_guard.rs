@@ -9,7 +9,7 @@ use crate::events::MarginGuardExecuted;
 use crate::health::{cross_health, isolated_health};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, IsolatedPosition, MarginAccount, Market};
-use crate::token::{check_vault, transfer_out};
+use crate::token::pay_out;
 
 #[derive(Accounts)]
 pub struct ExecuteMarginGuard<'info> {
@@ -80,17 +80,8 @@ pub fn execute_margin_guard<'info>(ctx: Context<'info, ExecuteMarginGuard<'info>
     market.invariant()?;
     let cross_after = acct.cross_collateral;
     let used_total = p.guard.used_total;
-    let bump = ex.bump;
     drop(ex);
-    drop(p);
-    drop(acct);
-    drop(market);
-    if tip > 0 {
-        transfer_out(&a.token_program, &a.vault, &a.keeper_token, &a.exchange, bump, tip)?;
-    }
-    let ex = a.exchange.load()?;
-    check_vault(&ex, &mut a.vault)?;
-    ex.invariant()?;
+    pay_out(&a.token_program, &mut a.vault, &a.keeper_token, &a.exchange, tip)?;
     emit!(MarginGuardExecuted {
         keeper: a.keeper.key(),
         isolated_position: position_key,

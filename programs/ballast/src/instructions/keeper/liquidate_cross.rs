@@ -7,11 +7,11 @@ use ballast_math::{OracleAction, Rounding};
 
 use crate::controller::{funding, liquidation, pool};
 use crate::error::ErrorCode;
-use crate::events::{BadDebtCovered, Liquidated};
+use crate::events::Liquidated;
 use crate::health::{cross_health, snapshot, Named};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, MarginAccount, Market, MarketStatus};
-use crate::token::{check_vault, transfer_out};
+use crate::token::pay_out;
 
 #[derive(Accounts)]
 pub struct LiquidateCross<'info> {
@@ -127,16 +127,8 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
     acct.last_active_slot = clock.slot;
     acct.invariant()?;
     market.invariant()?;
-    let bump = ex.bump;
     drop(ex);
-    drop(acct);
-    drop(market);
-    if reward > 0 {
-        transfer_out(&a.token_program, &a.vault, &a.keeper_token, &a.exchange, bump, reward)?;
-    }
-    let ex = a.exchange.load()?;
-    check_vault(&ex, &mut a.vault)?;
-    ex.invariant()?;
+    pay_out(&a.token_program, &mut a.vault, &a.keeper_token, &a.exchange, reward)?;
     emit!(Liquidated {
         keeper: a.keeper.key(),
         domain_account: account_key,
@@ -152,15 +144,6 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
         domain_before: snapshot(&before.domain),
         domain_after: snapshot(&after),
     });
-    if debt.bad_debt > 0 {
-        emit!(BadDebtCovered {
-            domain_account: account_key,
-            market_index: index,
-            bad_debt: debt.bad_debt,
-            insurance_paid: debt.insurance_paid,
-            pool_paid: debt.pool_paid,
-            uncovered: debt.uncovered,
-        });
-    }
+    debt.emit(account_key, index);
     Ok(())
 }

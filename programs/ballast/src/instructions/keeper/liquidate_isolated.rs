@@ -6,11 +6,11 @@ use ballast_math::{OracleAction, Rounding};
 
 use crate::controller::{funding, liquidation, pool};
 use crate::error::ErrorCode;
-use crate::events::{BadDebtCovered, Liquidated};
+use crate::events::Liquidated;
 use crate::health::{isolated_health, snapshot};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, IsolatedPosition, Market, MarketStatus};
-use crate::token::{check_vault, transfer_out};
+use crate::token::pay_out;
 
 #[derive(Accounts)]
 pub struct LiquidateIsolated<'info> {
@@ -111,17 +111,9 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
     require!(excess(&after) >= excess(&before) || p.base == 0, ErrorCode::HealthWorsened);
     p.invariant()?;
     market.invariant()?;
-    let bump = ex.bump;
+    let market_index = market.market_index;
     drop(ex);
-    drop(p);
-    drop(market);
-    if reward > 0 {
-        transfer_out(&a.token_program, &a.vault, &a.keeper_token, &a.exchange, bump, reward)?;
-    }
-    let ex = a.exchange.load()?;
-    check_vault(&ex, &mut a.vault)?;
-    ex.invariant()?;
-    let market_index = a.market.load()?.market_index;
+    pay_out(&a.token_program, &mut a.vault, &a.keeper_token, &a.exchange, reward)?;
     emit!(Liquidated {
         keeper: a.keeper.key(),
         domain_account: position_key,
@@ -137,15 +129,6 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
         domain_before: snapshot(&before),
         domain_after: snapshot(&after),
     });
-    if debt.bad_debt > 0 {
-        emit!(BadDebtCovered {
-            domain_account: position_key,
-            market_index,
-            bad_debt: debt.bad_debt,
-            insurance_paid: debt.insurance_paid,
-            pool_paid: debt.pool_paid,
-            uncovered: debt.uncovered,
-        });
-    }
+    debt.emit(position_key, market_index);
     Ok(())
 }

@@ -1,41 +1,19 @@
 use anchor_lang::prelude::*;
 use ballast_math::OracleAction;
 
-use crate::constants::ISOLATED_SEED;
 use crate::controller::{funding, isolated};
 use crate::error::ErrorCode;
 use crate::events::MarginTransferred;
 use crate::health::{cross_health, isolated_health, snapshot};
 use crate::oracle::read_oracle;
-use crate::state::{Exchange, MarginAccount, Market};
 use crate::token::require_valid_amount;
 
-#[derive(Accounts)]
-pub struct IsolatedMarginTransfer<'info> {
-    /// Owner or delegate: margin only moves between the account's own domains.
-    pub authority: Signer<'info>,
-    #[account(mut)]
-    pub exchange: AccountLoader<'info, Exchange>,
-    #[account(mut)]
-    pub margin_account: AccountLoader<'info, MarginAccount>,
-    #[account(mut)]
-    pub market: AccountLoader<'info, Market>,
-    /// CHECK: the market's oracle, checked by `read_oracle`.
-    pub oracle: UncheckedAccount<'info>,
-    /// CHECK: the isolated position PDA of this margin account and market.
-    #[account(
-        mut,
-        seeds = [ISOLATED_SEED, margin_account.key().as_ref(), &market.load()?.market_index.to_le_bytes()],
-        bump,
-    )]
-    pub isolated_position: UncheckedAccount<'info>,
-    // remaining: [market, oracle] per open cross position, in slot order.
-}
+use super::set_leverage::AdjustPosition;
 
 /// Moves `amount` of cross collateral into an open isolated or strict-isolated position.
 /// Cross must stay at or above its initial margin. Risk-reducing for the position, so it
 /// needs only a positive price and works in every status but a paused exchange.
-pub fn add_isolated_margin<'info>(ctx: Context<'info, IsolatedMarginTransfer<'info>>, amount: u64) -> Result<()> {
+pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;

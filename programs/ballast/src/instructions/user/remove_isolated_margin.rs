@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use ballast_math::OracleAction;
 
-use super::add_isolated_margin::IsolatedMarginTransfer;
+use super::set_leverage::AdjustPosition;
 use crate::controller::{funding, isolated, transfer};
 use crate::error::ErrorCode;
 use crate::events::MarginTransferred;
@@ -13,7 +13,7 @@ use crate::token::require_valid_amount;
 /// Moves up to the position's transferable margin back to cross (SPEC §5). Refused for
 /// strict-isolated positions. Positive PnL that funds the part above the position's
 /// collateral is realised through the pool first.
-pub fn remove_isolated_margin<'info>(ctx: Context<'info, IsolatedMarginTransfer<'info>>, amount: u64) -> Result<()> {
+pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;

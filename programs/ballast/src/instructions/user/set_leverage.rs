@@ -13,9 +13,11 @@ use crate::health::{cross_health, isolated_health, pnl_to_realise, snapshot, Nam
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
 
+/// Accounts of the instructions that adjust one market's position of a margin account:
+/// `set_leverage`, `add_isolated_margin`, `remove_isolated_margin`.
 #[derive(Accounts)]
-pub struct SetLeverage<'info> {
-    /// Owner or delegate.
+pub struct AdjustPosition<'info> {
+    /// Owner or delegate: margin only moves between the account's own domains.
     pub authority: Signer<'info>,
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
@@ -25,14 +27,15 @@ pub struct SetLeverage<'info> {
     pub market: AccountLoader<'info, Market>,
     /// CHECK: the market's oracle, checked by `read_oracle`.
     pub oracle: UncheckedAccount<'info>,
-    /// CHECK: the isolated position PDA of this account and market (may not exist).
+    /// CHECK: the isolated position PDA of this margin account and market (may not exist).
     #[account(
         mut,
         seeds = [ISOLATED_SEED, margin_account.key().as_ref(), &market.load()?.market_index.to_le_bytes()],
         bump,
     )]
     pub isolated_position: UncheckedAccount<'info>,
-    // remaining: [market, oracle] per open cross position other than this market, in slot order.
+    // remaining: [market, oracle] per open cross position other than this market, in slot
+    // order (set_leverage, add_isolated_margin; remove_isolated_margin needs none).
 }
 
 /// The leverage state machine (SPEC §5 `set_leverage`, docs/ARCHITECTURE.md):
@@ -46,7 +49,7 @@ pub struct SetLeverage<'info> {
 ///
 /// Leverage never enters maintenance margin; it must be within the max of the
 /// position's current size tier.
-pub fn set_leverage<'info>(ctx: Context<'info, SetLeverage<'info>>, leverage: u16) -> Result<()> {
+pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage: u16) -> Result<()> {
     require!((1..=MAX_LEVERAGE).contains(&leverage), ErrorCode::InvalidLeverage);
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;

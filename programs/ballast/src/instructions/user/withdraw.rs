@@ -7,7 +7,7 @@ use crate::error::ErrorCode;
 use crate::events::CollateralWithdrawn;
 use crate::health::{cross_health, pnl_to_realise};
 use crate::state::{Exchange, MarginAccount, MarketStatus};
-use crate::token::{check_vault, require_valid_amount, transfer_out};
+use crate::token::{pay_out, require_valid_amount};
 
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
@@ -36,10 +36,10 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
     let a = &mut *ctx.accounts;
-    let (bump, decimals) = {
+    let decimals = {
         let ex = a.exchange.load()?;
         require!(ex.status() != MarketStatus::Paused, ErrorCode::Paused);
-        (ex.bump, ex.collateral_decimals)
+        ex.collateral_decimals
     };
     let mut acct = a.margin_account.load_mut()?;
     let health = cross_health(&acct, ctx.remaining_accounts, decimals, clock.unix_timestamp, OracleAction::RiskIncreasing, None)?;
@@ -71,15 +71,12 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     acct.last_active_slot = clock.slot;
     ex.add_collateral(realised_i.checked_sub(delta).ok_or(ErrorCode::MathOverflow)?)?;
     drop(ex);
-    transfer_out(&a.token_program, &a.vault, &a.destination, &a.exchange, bump, amount)?;
-    let ex = a.exchange.load()?;
-    let vault_after = check_vault(&ex, &mut a.vault)?;
+    let vault_after = pay_out(&a.token_program, &mut a.vault, &a.destination, &a.exchange, amount)?;
     let after = cross_health(&acct, ctx.remaining_accounts, decimals, clock.unix_timestamp, OracleAction::RiskIncreasing, None)?.domain;
     require!(after.meets_initial(), ErrorCode::InsufficientTransferable);
     // At or above initial margin is above maintenance × (1 + buffer) for any buffer ≤ 100%.
     acct.being_liquidated = 0;
     acct.invariant()?;
-    ex.invariant()?;
     emit!(CollateralWithdrawn {
         margin_account: a.margin_account.key(),
         amount,
