@@ -174,3 +174,40 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1_000, ..ProptestConfig::default() })]
+
+    /// The liquidation size is the smallest lot multiple that restores maintenance plus
+    /// buffer, or the whole position; it never exceeds the position.
+    #[test]
+    fn liquidation_closes_the_smallest_restoring_size(
+        tiers in tiers_strategy(), lots in 1u64..=100_000, lot_exp in 0u32..=6, price in 1_000_000u64..=100_000_000_000_000,
+        equity_bps in -2_000i64..=20_000, penalty_permille in 0u32..1_000, buffer in 0u32..=500_000, dust in 0u64..=1_000_000,
+        long in any::<bool>(), other_mm in 0i64..=1_000_000_000,
+    ) {
+        use ballast_math::liquidation::LiquidationInput;
+        let lot = 10u64.pow(lot_exp);
+        let abs = lots * lot;
+        let base = if long { abs as i64 } else { -(abs as i64) };
+        let n = notional(base, price, Rounding::Ceil).unwrap();
+        let mm_pos = i128::from(maintenance_margin(&tiers, n).unwrap());
+        // The penalty stays below the smallest maintenance rate, as market validation requires.
+        let min_rate = ballast_math::tiers::maintenance_rate_ppm(tiers[0].max_leverage).unwrap();
+        let penalty = (min_rate * i128::from(penalty_permille) / 1_000) as u32;
+        let equity = i128::from(n) * i128::from(equity_bps) / 10_000;
+        let input = LiquidationInput {
+            base, price, tiers: &tiers, equity, maintenance: mm_pos + i128::from(other_mm),
+            penalty_ppm: penalty, buffer_ppm: buffer, lot_size: lot, dust_notional: dust,
+        };
+        let q = input.close_size().unwrap();
+        prop_assert!(q >= 1 && q <= abs);
+        if q < abs {
+            prop_assert!(input.restores(q).unwrap(), "partial size must restore");
+            prop_assert!(q % lot == 0);
+            if q > lot {
+                prop_assert!(!input.restores(q - lot).unwrap(), "one lot less would have done");
+            }
+        }
+    }
+}
