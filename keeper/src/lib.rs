@@ -14,7 +14,7 @@ use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{Discriminator, InstructionData, ToAccountMetas};
 use ballast::constants::{EXCHANGE_SEED, ISOLATED_SEED, MARKET_SEED, VAULT_SEED};
 use ballast::controller::liquidation::restored;
-use ballast::health::{cross_health, isolated_health};
+use ballast::health::{cross_health, isolated_health, HealthQuery};
 use ballast::oracle::{read_oracle, OraclePrice};
 use ballast::state::{Exchange, IsolatedPosition, MarginAccount, Market};
 use ballast_math::OracleAction;
@@ -236,9 +236,9 @@ impl<C: Chain> Keeper<C> {
             if !complete {
                 continue;
             }
-            let Ok(health) =
-                with_infos(&mut health_accounts, |infos| cross_health(&m, infos, decimals, now, OracleAction::Liquidation, None))
-            else {
+            let Ok(health) = with_infos(&mut health_accounts, |infos| {
+                cross_health(&m, infos, &HealthQuery { decimals, now, action: OracleAction::Liquidation }, None)
+            }) else {
                 continue; // an oracle is stale or uncertain: the program would refuse too
             };
             let continuing = m.being_liquidated == 1 && !restored(&health.domain, exchange.liquidation_buffer_ppm);

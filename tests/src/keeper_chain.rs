@@ -6,8 +6,9 @@ use anchor_lang::prelude::Pubkey;
 use ballast_keeper::{Chain, ChainAccount, ChainResult, TxFailure};
 use solana_clock::Clock;
 use solana_hash::Hash;
-use solana_program_test::BanksClient;
 use solana_transaction::Transaction;
+
+use crate::rt::BanksClient;
 
 use crate::custom_code;
 
@@ -17,7 +18,7 @@ pub struct BanksChain {
     pub known: Vec<Pubkey>,
 }
 
-fn failure(e: solana_transaction_error::TransactionError) -> TxFailure {
+fn failure(e: crate::rt::TransactionError) -> TxFailure {
     TxFailure { custom_code: custom_code(&e), message: format!("{e:?}") }
 }
 
@@ -48,7 +49,7 @@ impl Chain for BanksChain {
     }
 
     async fn simulate(&mut self, tx: &Transaction) -> ChainResult<Result<u64, TxFailure>> {
-        let sim = self.banks.simulate_transaction(tx.clone()).await.map_err(|e| e.to_string())?;
+        let sim = self.banks.simulate_transaction(crate::rt::transaction(tx)).await.map_err(|e| e.to_string())?;
         let units = sim.simulation_details.map_or(0, |d| d.units_consumed);
         Ok(match sim.result {
             Some(Err(e)) => Err(failure(e)),
@@ -57,7 +58,7 @@ impl Chain for BanksChain {
     }
 
     async fn send(&mut self, tx: &Transaction) -> ChainResult<Result<(), TxFailure>> {
-        let res = self.banks.process_transaction_with_metadata(tx.clone()).await.map_err(|e| e.to_string())?;
+        let res = self.banks.process_transaction_with_metadata(crate::rt::transaction(tx)).await.map_err(|e| e.to_string())?;
         Ok(res.result.map_err(failure))
     }
 }

@@ -11,23 +11,25 @@
 pub mod ix;
 pub mod keeper_chain;
 pub mod pyth;
+pub mod rt;
 
 use std::collections::BTreeMap;
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
+#[cfg(not(feature = "sbf"))]
 use anchor_lang::solana_program::entrypoint::ProgramResult;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::Discriminator;
 use ballast::instructions::ExchangeParams;
 use ballast::state::{AllowedModes, Exchange, IsolatedPosition, MarginAccount, MarginMode, Market, MarketParams, OracleKind, TierParams};
-use solana_account::{Account, AccountSharedData};
+#[cfg(not(feature = "sbf"))]
+use rt::ProgramTest;
+use rt::{Account, AccountSharedData, ProgramTestContext, Transaction};
 use solana_clock::Clock;
 use solana_instruction::error::InstructionError;
 use solana_keypair::Keypair;
 use solana_program_pack::Pack;
-use solana_program_test::{processor, ProgramTest, ProgramTestContext};
 use solana_signer::Signer;
-use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
 /// One dollar in collateral native units (6 decimals).
@@ -54,6 +56,7 @@ pub fn anchor_code(e: anchor_lang::error::ErrorCode) -> u32 {
     u32::from(e)
 }
 
+#[cfg(not(feature = "sbf"))]
 fn ballast_processor(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     // Anchor's generated entry wants one lifetime for all three borrows; program-test's
     // processor type has independent ones. The borrows live for the whole call.
@@ -179,8 +182,14 @@ pub struct Harness {
 impl Harness {
     /// A runtime with the mint and the admin's funded token account, but no exchange yet.
     pub async fn bare() -> Self {
-        let mut pt = ProgramTest::new("ballast", ballast::ID, processor!(ballast_processor));
-        pt.prefer_bpf(false);
+        #[cfg(not(feature = "sbf"))]
+        let pt = {
+            let mut pt = ProgramTest::new("ballast", ballast::ID, rt::processor!(ballast_processor));
+            pt.prefer_bpf(false);
+            pt
+        };
+        #[cfg(feature = "sbf")]
+        let pt = rt::bytecode_program_test();
         let ctx = pt.start_with_context().await;
         let mut h = Self {
             ctx,

@@ -37,9 +37,31 @@ pub fn sub(a: i128, b: i128, op: &'static str) -> MathResult<i128> {
     a.checked_sub(b).ok_or(MathError::overflow(op))
 }
 
+/// `a × b`, checked.
+///
+/// Not `i128::checked_mul`: that lowers to the `__muloti4` libcall, an i128-returning
+/// builtin that the offline SBF toolchain's return-convention patch does not cover (it
+/// wraps `__multi3` and the divisions). The magnitudes are multiplied as u128 instead
+/// (`__multi3`), with an explicit overflow test that only divides when the operands are
+/// large enough to overflow. Property-tested equal to `checked_mul`.
 #[inline]
 pub fn mul(a: i128, b: i128, op: &'static str) -> MathResult<i128> {
-    a.checked_mul(b).ok_or(MathError::overflow(op))
+    let negative = (a < 0) != (b < 0);
+    let (x, y) = (a.unsigned_abs(), b.unsigned_abs());
+    let bits = u128::BITS.saturating_sub(x.leading_zeros()).saturating_add(u128::BITS.saturating_sub(y.leading_zeros()));
+    let product = x.wrapping_mul(y);
+    // bits(x) + bits(y) ≤ 127 guarantees x·y < 2^127; otherwise check by division.
+    if bits > 127 && x != 0 && product.checked_div(x) != Some(y) {
+        return Err(MathError::overflow(op));
+    }
+    if negative {
+        if product == i128::MIN.unsigned_abs() {
+            return Ok(i128::MIN);
+        }
+        i128::try_from(product).ok().and_then(i128::checked_neg).ok_or(MathError::overflow(op))
+    } else {
+        i128::try_from(product).map_err(|_| MathError::overflow(op))
+    }
 }
 
 #[inline]
@@ -82,10 +104,20 @@ pub fn to_i64(v: i128, op: &'static str) -> MathResult<i64> {
     i64::try_from(v).map_err(|_| MathError::overflow(op))
 }
 
-/// `10^exp` as i128 (exp ≤ 38).
+const POW10: [i128; 39] = {
+    let mut t = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// `10^exp` as i128 (exp ≤ 38), from a table (no multiplication at run time).
 #[inline]
 pub fn pow10(exp: u32, op: &'static str) -> MathResult<i128> {
-    10i128.checked_pow(exp).ok_or(MathError::overflow(op))
+    POW10.get(exp as usize).copied().ok_or(MathError::overflow(op))
 }
 
 #[cfg(test)]
@@ -102,6 +134,40 @@ mod tests {
         assert_eq!(div(-7, -2, Rounding::Ceil, "t"), Ok(4));
         assert_eq!(div(6, 3, Rounding::Ceil, "t"), Ok(2));
         assert_eq!(div(-6, 3, Rounding::Floor, "t"), Ok(-2));
+    }
+
+    #[test]
+    fn multiplication_matches_i128_checked_mul_at_the_edges() {
+        let edges = [
+            0,
+            1,
+            -1,
+            2,
+            -2,
+            3,
+            10,
+            i128::from(u64::MAX),
+            -i128::from(u64::MAX),
+            1 << 63,
+            1 << 64,
+            -(1 << 64),
+            (1 << 126) - 1,
+            1 << 126,
+            -(1 << 126),
+            i128::MAX,
+            i128::MIN,
+            i128::MAX / 3,
+            i128::MIN / 7,
+        ];
+        for &a in &edges {
+            for &b in &edges {
+                assert_eq!(mul(a, b, "m").ok(), a.checked_mul(b), "{a} × {b}");
+            }
+        }
+        for e in 0..=38u32 {
+            assert_eq!(pow10(e, "p"), Ok(10i128.pow(e)));
+        }
+        assert!(pow10(39, "p").is_err());
     }
 
     #[test]

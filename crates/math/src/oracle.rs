@@ -75,8 +75,10 @@ pub fn classify(
         return OracleValidity::Stale;
     }
     // conf / price > max_conf_ppm / 1e6  ⇔  conf × 1e6 > max_conf_ppm × price (no division).
-    let lhs = i128::from(conf_mantissa).saturating_mul(PPM);
-    let rhs = i128::from(max_conf_ppm).saturating_mul(i128::from(price_mantissa));
+    // Both products fit in i128 (at most 2^64 × 2^32); `checked::mul` avoids the i128
+    // overflow-multiply libcall (see its doc).
+    let lhs = checked::mul(i128::from(conf_mantissa), PPM, "oracle confidence").unwrap_or(i128::MAX);
+    let rhs = checked::mul(i128::from(max_conf_ppm), i128::from(price_mantissa), "oracle confidence").unwrap_or(i128::MAX);
     if lhs > rhs {
         return OracleValidity::TooUncertain;
     }

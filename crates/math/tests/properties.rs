@@ -204,10 +204,21 @@ proptest! {
         prop_assert!(q >= 1 && q <= abs);
         if q < abs {
             prop_assert!(input.restores(q).unwrap(), "partial size must restore");
-            prop_assert!(q % lot == 0);
+            prop_assert!(q.is_multiple_of(lot));
             if q > lot {
                 prop_assert!(!input.restores(q - lot).unwrap(), "one lot less would have done");
             }
         }
+    }
+}
+
+proptest! {
+    /// The hand-rolled checked multiplication agrees with the standard library's.
+    #[test]
+    fn checked_multiplication_agrees_with_the_standard_library(a in any::<i128>(), b in any::<i128>(), sa in 0u32..127, sb in 0u32..127) {
+        use ballast_math::checked::mul;
+        prop_assert_eq!(mul(a, b, "m").ok(), a.checked_mul(b));
+        let (x, y) = (a >> sa, b >> sb);
+        prop_assert_eq!(mul(x, y, "m").ok(), x.checked_mul(y));
     }
 }

@@ -8,7 +8,7 @@
 
 use anchor_lang::prelude::*;
 use ballast_math::margin::{DomainHealth, PositionHealth, PositionRisk};
-use ballast_math::{OracleAction, Tier};
+use ballast_math::OracleAction;
 
 use crate::controller::funding;
 use crate::error::ErrorCode;
@@ -23,40 +23,39 @@ pub struct Named<'a> {
     pub oracle: &'a OraclePrice,
 }
 
-/// Values one position of `market` at `oracle`, with its pending funding.
-pub fn position_health(
-    market: &Market,
-    oracle: &OraclePrice,
-    base: i64,
-    cost_basis: i64,
-    leverage: u16,
-    snapshot: i128,
-) -> Result<PositionHealth> {
-    let (tiers, n) = market.tier_table();
-    let risk = risk(market, &tiers[..n], oracle, base, cost_basis, leverage, funding::pending(market, base, snapshot)?);
-    Ok(risk.health().map_err(ErrorCode::from)?)
+/// What a health computation reads prices for, and how strictly (the oracle policy).
+#[derive(Clone, Copy)]
+pub struct HealthQuery {
+    pub decimals: u8,
+    pub now: i64,
+    pub action: OracleAction,
 }
 
-fn risk<'t>(
-    market: &Market,
-    tiers: &'t [Tier],
-    oracle: &OraclePrice,
-    base: i64,
-    cost_basis: i64,
-    leverage: u16,
-    pending: i64,
-) -> PositionRisk<'t> {
-    PositionRisk {
-        base,
-        cost_basis,
-        pending_funding: pending,
-        leverage,
+/// A position's fields, whichever domain holds it.
+#[derive(Clone, Copy, Default)]
+pub struct PositionState {
+    pub base: i64,
+    pub cost_basis: i64,
+    pub leverage: u16,
+    /// Funding index snapshot (quote native × 1e6 per unit).
+    pub snapshot: i128,
+}
+
+/// Values one position of `market` at `oracle`, with its pending funding.
+pub fn position_health(market: &Market, oracle: &OraclePrice, p: &PositionState) -> Result<PositionHealth> {
+    let (tiers, n) = market.tier_table();
+    let risk = PositionRisk {
+        base: p.base,
+        cost_basis: p.cost_basis,
+        pending_funding: funding::pending(market, p.base, p.snapshot)?,
+        leverage: p.leverage,
         price: oracle.price,
         conf: oracle.conf,
-        tiers,
+        tiers: &tiers[..n],
         pnl_weight_ppm: market.pnl_weight_ppm,
         transfer_floor_ppm: market.transfer_floor_ppm,
-    }
+    };
+    Ok(risk.health().map_err(ErrorCode::from)?)
 }
 
 /// Health of the cross domain, and each open slot's position health (by slot index).
@@ -71,22 +70,23 @@ pub struct CrossHealth {
 pub fn cross_health(
     account: &MarginAccount,
     remaining: &[AccountInfo],
-    quote_decimals: u8,
-    now: i64,
-    action: OracleAction,
-    named: Option<Named>,
-) -> Result<CrossHealth> {
-    let mut out = CrossHealth { domain: DomainHealth::new(account.cross_collateral), positions: [None; MAX_CROSS_POSITIONS] };
+    q: &HealthQuery,
+    named: Option<&Named>,
+) -> Result<Box<CrossHealth>> {
+    let (quote_decimals, now, action) = (q.decimals, q.now, q.action);
+    // Boxed: sixteen position healths are too large for an SBF stack frame next to a handler's.
+    let mut out = Box::new(CrossHealth { domain: DomainHealth::new(account.cross_collateral), positions: [None; MAX_CROSS_POSITIONS] });
     let mut accounts = remaining.iter();
     for (i, slot) in account.cross_positions.iter().enumerate() {
         if slot.in_use == 0 || slot.base == 0 {
             continue;
         }
-        let snapshot = slot.funding_snapshot.get();
+        let state =
+            PositionState { base: slot.base, cost_basis: slot.cost_basis, leverage: slot.leverage, snapshot: slot.funding_snapshot.get() };
         let health = match named {
             Some(n) if n.market.market_index == slot.market_index => {
                 n.oracle.require(action)?;
-                position_health(n.market, n.oracle, slot.base, slot.cost_basis, slot.leverage, snapshot)?
+                position_health(n.market, n.oracle, &state)?
             }
             _ => {
                 let market_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
@@ -96,7 +96,7 @@ pub fn cross_health(
                 require_keys_eq!(oracle_ai.key(), market.oracle, ErrorCode::HealthAccountMismatch);
                 let oracle = read_oracle(&market, oracle_ai, quote_decimals, now)?;
                 oracle.require(action)?;
-                position_health(&market, &oracle, slot.base, slot.cost_basis, slot.leverage, snapshot)?
+                position_health(&market, &oracle, &state)?
             }
         };
         out.domain.add(&health).map_err(ErrorCode::from)?;
@@ -110,7 +110,11 @@ pub fn cross_health(
 pub fn isolated_health(p: &IsolatedPosition, market: &Market, oracle: &OraclePrice) -> Result<DomainHealth> {
     let mut d = DomainHealth::new(p.collateral);
     if p.base != 0 {
-        let h = position_health(market, oracle, p.base, p.cost_basis, p.leverage, p.funding_snapshot.get())?;
+        let h = position_health(
+            market,
+            oracle,
+            &PositionState { base: p.base, cost_basis: p.cost_basis, leverage: p.leverage, snapshot: p.funding_snapshot.get() },
+        )?;
         d.add(&h).map_err(ErrorCode::from)?;
     }
     Ok(d)

@@ -63,7 +63,13 @@ pub fn cover_bad_debt(collateral: &mut i64, insurance: &mut u64, pool: &mut u64)
 
 /// The buffered target a liquidation restores: equity ≥ maintenance × (1 + buffer).
 pub fn restored(d: &DomainHealth, buffer_ppm: u32) -> bool {
-    let lhs = d.maintenance_equity.saturating_mul(1_000_000);
-    let rhs = d.maintenance.saturating_mul(1_000_000 + i128::from(buffer_ppm));
-    lhs >= rhs
+    use ballast_math::checked::mul;
+    let lhs = mul(d.maintenance_equity, 1_000_000, "buffered maintenance");
+    let rhs = mul(d.maintenance, 1_000_000 + i128::from(buffer_ppm), "buffered maintenance");
+    match (lhs, rhs) {
+        (Ok(l), Ok(r)) => l >= r,
+        // Out of range only for absurd values: an overflowing requirement is never met.
+        (_, Err(_)) => false,
+        (Err(_), Ok(_)) => d.maintenance_equity > 0,
+    }
 }

@@ -8,7 +8,7 @@ use ballast_math::{OracleAction, Rounding};
 use crate::controller::{funding, liquidation, pool};
 use crate::error::ErrorCode;
 use crate::events::Liquidated;
-use crate::health::{cross_health, snapshot, Named};
+use crate::health::{cross_health, snapshot, HealthQuery, Named};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, MarginAccount, Market, MarketStatus};
 use crate::token::pay_out;
@@ -66,7 +66,8 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
         acct.cross_collateral = coll;
     }
     let named = Named { market: &market, oracle: &oracle };
-    let before = cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::Liquidation, Some(named))?;
+    let before =
+        cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::Liquidation }, Some(&named))?;
     let continuing = acct.being_liquidated == 1 && !liquidation::restored(&before.domain, buffer);
     require!(before.domain.is_liquidatable() || continuing, ErrorCode::NotLiquidatable);
 
@@ -102,7 +103,9 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
     let named = Named { market: &market, oracle: &oracle };
     let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
     let available =
-        cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::Liquidation, Some(named))?.domain.maintenance_equity;
+        cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::Liquidation }, Some(&named))?
+            .domain
+            .maintenance_equity;
     let (reward, insurance) =
         penalties(closed_notional, market.liquidation_fee_ppm, market.insurance_share_ppm, available).map_err(ErrorCode::from)?;
     acct.add_collateral(-i64::try_from(reward + insurance).map_err(|_| ErrorCode::MathOverflow)?)?;
@@ -120,7 +123,9 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
     ex.add_collateral(acct.cross_collateral.checked_sub(collateral_start).ok_or(ErrorCode::MathOverflow)?)?;
 
     let named = Named { market: &market, oracle: &oracle };
-    let after = cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::Liquidation, Some(named))?.domain;
+    let after =
+        cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::Liquidation }, Some(&named))?
+            .domain;
     let excess = |d: &DomainHealth| d.maintenance_equity - d.maintenance;
     require!(excess(&after) >= excess(&before.domain) || !acct.has_open_cross_positions(), ErrorCode::HealthWorsened);
     acct.being_liquidated = u8::from(acct.has_open_cross_positions() && !liquidation::restored(&after, buffer));

@@ -9,7 +9,7 @@ use crate::constants::ISOLATED_SEED;
 use crate::controller::{funding, isolated, transfer};
 use crate::error::ErrorCode;
 use crate::events::LeverageUpdated;
-use crate::health::{cross_health, isolated_health, pnl_to_realise, snapshot, Named};
+use crate::health::{cross_health, isolated_health, pnl_to_realise, snapshot, HealthQuery, Named};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
 
@@ -94,10 +94,8 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
                 let cross = cross_health(
                     &acct,
                     ctx.remaining_accounts,
-                    decimals,
-                    now,
-                    OracleAction::RiskReducing,
-                    Some(Named { market: &market, oracle: &oracle }),
+                    &HealthQuery { decimals, now, action: OracleAction::RiskReducing },
+                    Some(&Named { market: &market, oracle: &oracle }),
                 )?
                 .domain;
                 require!(
@@ -135,9 +133,13 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
         let before_lev = acct.cross_positions[i].leverage;
         require!(leverage <= tier_max(acct.cross_positions[i].base)?, ErrorCode::LeverageAboveTierMax);
         let named = Named { market: &market, oracle: &oracle };
-        let before = cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::RiskReducing, Some(named))?.domain;
+        let before =
+            cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskReducing }, Some(&named))?
+                .domain;
         acct.cross_positions[i].leverage = leverage;
-        let after = cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::RiskReducing, Some(named))?.domain;
+        let after =
+            cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskReducing }, Some(&named))?
+                .domain;
         if leverage < before_lev {
             require!(after.meets_initial(), ErrorCode::InsufficientMargin);
         }

@@ -9,7 +9,7 @@ use crate::constants::ISOLATED_SEED;
 use crate::controller::{funding, isolated, pool};
 use crate::error::ErrorCode;
 use crate::events::TradeExecuted;
-use crate::health::{cross_health, isolated_health, position_health, snapshot, Named};
+use crate::health::{cross_health, isolated_health, position_health, snapshot, HealthQuery, Named, PositionState};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, MarginAccount, MarginMode, Market, MarketStatus};
 
@@ -134,7 +134,10 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
 
     let named = Named { market: &market, oracle: &oracle };
     let cross_before = if mode == MarginMode::Cross {
-        Some(cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::RiskReducing, Some(named))?.domain)
+        Some(
+            cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskReducing }, Some(&named))?
+                .domain,
+        )
     } else {
         None
     };
@@ -193,7 +196,11 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
                 // The opening cost (spread, and the confidence haircut of the initial view)
                 // would leave the position just below its initial margin; cross tops it up
                 // so every increase ends at or above initial (SPEC §8.2).
-                let h = position_health(&market, &oracle, pos.base, pos.cost_basis, lev, pos.snapshot)?;
+                let h = position_health(
+                    &market,
+                    &oracle,
+                    &PositionState { base: pos.base, cost_basis: pos.cost_basis, leverage: lev, snapshot: pos.snapshot },
+                )?;
                 let mut d = DomainHealth::new(domain_collateral);
                 d.add(&h).map_err(ErrorCode::from)?;
                 let shortfall = i64::try_from((d.initial - d.initial_equity).max(0)).map_err(|_| ErrorCode::MathOverflow)?;
@@ -281,7 +288,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     let (domain_before, domain_after): (DomainHealth, DomainHealth) = match mode {
         MarginMode::Cross => {
             let action = if increasing { OracleAction::RiskIncreasing } else { OracleAction::RiskReducing };
-            let after = cross_health(&acct, ctx.remaining_accounts, decimals, now, action, Some(named))?.domain;
+            let after = cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action }, Some(&named))?.domain;
             if crate::controller::liquidation::restored(&after, ex.liquidation_buffer_ppm) {
                 acct.being_liquidated = 0;
             }
@@ -297,7 +304,9 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     if increasing {
         require!(domain_after.meets_initial(), ErrorCode::InsufficientMargin);
         if mode != MarginMode::Cross {
-            let cross = cross_health(&acct, ctx.remaining_accounts, decimals, now, OracleAction::RiskIncreasing, None)?.domain;
+            let cross =
+                cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskIncreasing }, None)?
+                    .domain;
             require!(cross.meets_initial(), ErrorCode::InsufficientCrossMargin);
         }
     } else {

@@ -5,7 +5,7 @@ use ballast_math::OracleAction;
 use crate::controller::transfer;
 use crate::error::ErrorCode;
 use crate::events::CollateralWithdrawn;
-use crate::health::{cross_health, pnl_to_realise};
+use crate::health::{cross_health, pnl_to_realise, HealthQuery};
 use crate::state::{Exchange, MarginAccount, MarketStatus};
 use crate::token::{pay_out, require_valid_amount};
 
@@ -42,7 +42,12 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
         ex.collateral_decimals
     };
     let mut acct = a.margin_account.load_mut()?;
-    let health = cross_health(&acct, ctx.remaining_accounts, decimals, clock.unix_timestamp, OracleAction::RiskIncreasing, None)?;
+    let health = cross_health(
+        &acct,
+        ctx.remaining_accounts,
+        &HealthQuery { decimals, now: clock.unix_timestamp, action: OracleAction::RiskIncreasing },
+        None,
+    )?;
     let transferable = health.domain.transferable();
     require!(amount <= transferable, ErrorCode::InsufficientTransferable);
     let collateral_before = acct.cross_collateral;
@@ -72,7 +77,13 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     ex.add_collateral(realised_i.checked_sub(delta).ok_or(ErrorCode::MathOverflow)?)?;
     drop(ex);
     let vault_after = pay_out(&a.token_program, &mut a.vault, &a.destination, &a.exchange, amount)?;
-    let after = cross_health(&acct, ctx.remaining_accounts, decimals, clock.unix_timestamp, OracleAction::RiskIncreasing, None)?.domain;
+    let after = cross_health(
+        &acct,
+        ctx.remaining_accounts,
+        &HealthQuery { decimals, now: clock.unix_timestamp, action: OracleAction::RiskIncreasing },
+        None,
+    )?
+    .domain;
     require!(after.meets_initial(), ErrorCode::InsufficientTransferable);
     // At or above initial margin is above maintenance × (1 + buffer) for any buffer ≤ 100%.
     acct.being_liquidated = 0;

@@ -4,7 +4,7 @@ use ballast_math::position::entry_price;
 use ballast_math::OracleAction;
 
 use crate::error::ErrorCode;
-use crate::health::{cross_health, isolated_health, position_health};
+use crate::health::{cross_health, isolated_health, position_health, HealthQuery, PositionState};
 use crate::oracle::read_oracle;
 use crate::state::{load_checked, Exchange, IsolatedPosition, MarginAccount, Market};
 
@@ -104,7 +104,8 @@ pub fn account_health<'info>(ctx: Context<'info, AccountHealth<'info>>) -> Resul
 
 /// The view's computation over a margin account and its health accounts (the
 /// instruction's remaining accounts). Public so off-chain code can run the exact same
-/// code on fetched account data.
+/// code on fetched account data. Split into non-inlined parts so that no SBF stack frame
+/// exceeds 4 KiB.
 pub fn compute_account_health(
     acct: &MarginAccount,
     account_key: &Pubkey,
@@ -115,29 +116,44 @@ pub fn compute_account_health(
     let cross_pairs = acct.open_cross_positions().count() * 2;
     require!(remaining.len() >= cross_pairs, ErrorCode::MissingHealthAccounts);
     let (cross_accounts, isolated_accounts) = remaining.split_at(cross_pairs);
-    let cross = cross_health(acct, cross_accounts, decimals, now, OracleAction::RiskReducing, None)?;
-    let mut cross_positions = Vec::new();
+    let cross = cross_view(acct, cross_accounts, decimals, now)?;
+    require!(isolated_accounts.len() % 3 == 0, ErrorCode::ExtraHealthAccounts);
+    let mut isolated = Vec::with_capacity(isolated_accounts.len() / 3);
+    for triple in isolated_accounts.chunks(3) {
+        isolated.push(isolated_view(triple, account_key, decimals, now)?);
+    }
+    Ok(AccountHealthView { cross, isolated })
+}
+
+#[inline(never)]
+fn cross_view(acct: &MarginAccount, cross_accounts: &[AccountInfo], decimals: u8, now: i64) -> Result<DomainView> {
+    let cross = cross_health(acct, cross_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskReducing }, None)?;
+    let mut positions = Vec::new();
     for (i, slot) in acct.cross_positions.iter().enumerate() {
         let Some(h) = cross.positions[i] else { continue };
-        let market = load_checked::<Market>(&cross_accounts[cross_positions.len() * 2])?;
-        cross_positions.push(position_view(&market, &cross.domain, &h, slot.base, slot.cost_basis, slot.leverage)?);
+        let market = load_checked::<Market>(&cross_accounts[positions.len() * 2])?;
+        positions.push(position_view(&market, &cross.domain, &h, slot.base, slot.cost_basis, slot.leverage)?);
     }
-    let mut isolated = Vec::new();
-    require!(isolated_accounts.len() % 3 == 0, ErrorCode::ExtraHealthAccounts);
-    for triple in isolated_accounts.chunks(3) {
-        let p = load_checked::<IsolatedPosition>(&triple[0])?;
-        require_keys_eq!(p.margin_account, *account_key, ErrorCode::WrongIsolatedPosition);
-        let market = load_checked::<Market>(&triple[1]).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
-        require!(market.market_index == p.market_index, ErrorCode::HealthAccountMismatch);
-        let oracle = read_oracle(&market, &triple[2], decimals, now)?;
-        oracle.require(OracleAction::RiskReducing)?;
-        let d = isolated_health(&p, &market, &oracle)?;
-        let mut positions = Vec::new();
-        if p.base != 0 {
-            let h = position_health(&market, &oracle, p.base, p.cost_basis, p.leverage, p.funding_snapshot.get())?;
-            positions.push(position_view(&market, &d, &h, p.base, p.cost_basis, p.leverage)?);
-        }
-        isolated.push(domain_view(&d, positions)?);
+    domain_view(&cross.domain, positions)
+}
+
+#[inline(never)]
+fn isolated_view(triple: &[AccountInfo], account_key: &Pubkey, decimals: u8, now: i64) -> Result<DomainView> {
+    let p = load_checked::<IsolatedPosition>(&triple[0])?;
+    require_keys_eq!(p.margin_account, *account_key, ErrorCode::WrongIsolatedPosition);
+    let market = load_checked::<Market>(&triple[1]).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
+    require!(market.market_index == p.market_index, ErrorCode::HealthAccountMismatch);
+    let oracle = read_oracle(&market, &triple[2], decimals, now)?;
+    oracle.require(OracleAction::RiskReducing)?;
+    let d = isolated_health(&p, &market, &oracle)?;
+    let mut positions = Vec::new();
+    if p.base != 0 {
+        let h = position_health(
+            &market,
+            &oracle,
+            &PositionState { base: p.base, cost_basis: p.cost_basis, leverage: p.leverage, snapshot: p.funding_snapshot.get() },
+        )?;
+        positions.push(position_view(&market, &d, &h, p.base, p.cost_basis, p.leverage)?);
     }
-    Ok(AccountHealthView { cross: domain_view(&cross.domain, cross_positions)?, isolated })
+    domain_view(&d, positions)
 }

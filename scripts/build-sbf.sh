@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the program as SBF bytecode into target/deploy/ballast.so.
+# With the Solana toolchain installed, this is `cargo build-sbf` (what `anchor build` runs).
+# Without it (machines that cannot download platform-tools), it uses the offline toolchain
+# in ../shared/sbf (Debian rustc-web + LLVM 23 from PyPI + sbpf-linker), which it installs
+# once into $SBF_HOME (default ~/.cache/sbf-offline). Prints the .so path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=target/deploy
+if cargo build-sbf --version >/dev/null 2>&1; then
+  cargo build-sbf --manifest-path programs/ballast/Cargo.toml --sbf-out-dir "$out"
+  echo "$out/ballast.so"
+  exit 0
+fi
+offline=${SBF_OFFLINE_DIR:-}
+for d in "$offline" ../shared/sbf ../../shared/sbf; do
+  if [ -n "$d" ] && [ -x "$d/cargo-build-sbf" ]; then offline=$d; break; fi
+done
+if [ -z "$offline" ] || ! [ -x "$offline/cargo-build-sbf" ]; then
+  echo "build-sbf: neither \`cargo build-sbf\` nor the offline toolchain (../shared/sbf) is available" >&2
+  exit 1
+fi
+"$offline/cargo-build-sbf" --manifest-path programs/ballast/Cargo.toml --sbf-out-dir "$out" >&2
+ls -l "$out/ballast.so" >&2
+echo "$out/ballast.so"
