@@ -4,9 +4,17 @@
 # Without it (machines that cannot download platform-tools), it uses the offline toolchain
 # in ../shared/sbf (Debian rustc-web + LLVM 23 from PyPI + sbpf-linker), which it installs
 # once into $SBF_HOME (default ~/.cache/sbf-offline). Prints the .so path.
+#   --check   only report (exit 0/1) whether a toolchain is available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/deploy
+if [ "${1:-}" = "--check" ]; then
+  cargo build-sbf --version >/dev/null 2>&1 && exit 0
+  for d in "${SBF_OFFLINE_DIR:-}" ../shared/sbf ../../shared/sbf; do
+    [ -n "$d" ] && [ -x "$d/cargo-build-sbf" ] && exit 0
+  done
+  exit 1
+fi
 if cargo build-sbf --version >/dev/null 2>&1; then
   cargo build-sbf --manifest-path programs/ballast/Cargo.toml --sbf-out-dir "$out"
   echo "$out/ballast.so"

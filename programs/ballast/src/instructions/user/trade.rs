@@ -39,20 +39,12 @@ pub struct Trade<'info> {
     // remaining: [market, oracle] per open cross position other than this market, in slot order.
 }
 
-/// A position's fields, whichever domain holds it.
-#[derive(Clone, Copy, Default)]
-struct Pos {
-    base: i64,
-    cost_basis: i64,
-    snapshot: i128,
-    leverage: u16,
-}
-
 /// Opens, increases, reduces, closes or flips a position against the pool at the oracle
 /// price plus the market's spread (SPEC §5 `trade`). An isolated open or increase moves
 /// `notional / leverage` of the opened size from cross, plus the opening cost that would
-/// otherwise leave the position below its initial margin; the fee is paid by cross. `leverage` 0 keeps the position's
-/// setting; on an open position a different non-zero value is refused (use set_leverage).
+/// otherwise leave the position below its initial margin; the fee is paid by cross.
+/// `leverage` 0 keeps the position's setting; on an open position a different non-zero
+/// value is refused (use set_leverage).
 /// `limit_price` bounds the fill: a buy fills at or below it, a sell at or above it.
 pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_price: u64, mode: MarginMode, leverage: u16) -> Result<()> {
     require!(base_delta != 0, ErrorCode::ZeroSize);
@@ -77,9 +69,13 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     let cross_open = slot.is_some_and(|i| acct.cross_positions[i].base != 0);
     let (iso_open, iso_mode, iso_pos) = if iso_exists {
         let p = isolated::load_mut(&iso_ai, &account_key, index)?;
-        (p.base != 0, p.mode()?, Pos { base: p.base, cost_basis: p.cost_basis, snapshot: p.funding_snapshot.get(), leverage: p.leverage })
+        (
+            p.base != 0,
+            p.mode()?,
+            PositionState { base: p.base, cost_basis: p.cost_basis, snapshot: p.funding_snapshot.get(), leverage: p.leverage },
+        )
     } else {
-        (false, crate::state::IsolatedMode::Isolated, Pos::default())
+        (false, crate::state::IsolatedMode::Isolated, PositionState::default())
     };
     let open_mode = if cross_open {
         Some(MarginMode::Cross)
@@ -94,11 +90,11 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     let before = match (mode, slot) {
         (MarginMode::Cross, Some(i)) => {
             let s = &acct.cross_positions[i];
-            Pos { base: s.base, cost_basis: s.cost_basis, snapshot: s.funding_snapshot.get(), leverage: s.leverage }
+            PositionState { base: s.base, cost_basis: s.cost_basis, snapshot: s.funding_snapshot.get(), leverage: s.leverage }
         }
-        (MarginMode::Cross, None) => Pos::default(),
+        (MarginMode::Cross, None) => PositionState::default(),
         _ if iso_exists => iso_pos,
-        _ => Pos::default(),
+        _ => PositionState::default(),
     };
     let lev = if before.base != 0 {
         require!(leverage == 0 || leverage == before.leverage, ErrorCode::LeverageMismatch);
@@ -196,11 +192,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
                 // The opening cost (spread, and the confidence haircut of the initial view)
                 // would leave the position just below its initial margin; cross tops it up
                 // so every increase ends at or above initial (SPEC §8.2).
-                let h = position_health(
-                    &market,
-                    &oracle,
-                    &PositionState { base: pos.base, cost_basis: pos.cost_basis, leverage: lev, snapshot: pos.snapshot },
-                )?;
+                let h = position_health(&market, &oracle, &PositionState { leverage: lev, ..pos })?;
                 let mut d = DomainHealth::new(domain_collateral);
                 d.add(&h).map_err(ErrorCode::from)?;
                 let shortfall = i64::try_from((d.initial - d.initial_equity).max(0)).map_err(|_| ErrorCode::MathOverflow)?;
