@@ -1,15 +1,15 @@
 use anchor_lang::prelude::*;
 use ballast_math::constants::MAX_LEVERAGE;
 use ballast_math::margin::DomainHealth;
-use ballast_math::position::{apply_fill, fill_price, notional, ppm_of};
-use ballast_math::tiers::{initial_margin, max_leverage_at};
+use ballast_math::position::{fill_price, notional};
+use ballast_math::tiers::max_leverage_at;
 use ballast_math::{OracleAction, Rounding};
 
 use crate::constants::ISOLATED_SEED;
-use crate::controller::{funding, isolated, pool};
+use crate::controller::{fill, funding, isolated};
 use crate::error::ErrorCode;
 use crate::events::TradeExecuted;
-use crate::health::{cross_health, isolated_health, position_health, snapshot, HealthQuery, Named, PositionState};
+use crate::health::{cross_health, isolated_health, snapshot, HealthQuery, Named, PositionState};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, MarginAccount, MarginMode, Market, MarketStatus};
 
@@ -139,8 +139,8 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     };
 
     // ---- the fill, on plain values ----
-    let mut pos = before;
-    let mut domain_collateral: i64 = match mode {
+    let pos = before;
+    let domain_collateral: i64 = match mode {
         MarginMode::Cross => acct.cross_collateral,
         _ => {
             if iso_exists {
@@ -157,60 +157,22 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
         None
     };
     let collateral_start = domain_collateral;
-    let mut pool_balance = ex.pool_balance;
-    let funding_settled = funding::settle(&market, pos.base, &mut pos.snapshot, &mut domain_collateral, &mut pool_balance)?;
-    let f = apply_fill(pos.base, pos.cost_basis, base_delta, fill).map_err(ErrorCode::from)?;
-    pos.base = f.base;
-    pos.cost_basis = f.cost_basis;
-    pos.leverage = lev;
-    pos.snapshot = funding::side_index(&market, pos.base);
-    domain_collateral = domain_collateral.checked_add(f.realised_pnl).ok_or(ErrorCode::MathOverflow)?;
-    pool::credit(&mut pool_balance, f.realised_pnl.checked_neg().ok_or(ErrorCode::MathOverflow)?)?;
-
-    let traded_notional = notional(base_delta, fill, Rounding::Ceil).map_err(ErrorCode::from)?;
-    let fee = ppm_of(traded_notional, ex.taker_fee_ppm, Rounding::Ceil).map_err(ErrorCode::from)?;
-    let protocol_fee = ppm_of(fee, ex.protocol_fee_share_ppm, Rounding::Floor).map_err(ErrorCode::from)?;
-    let fee_i = i64::try_from(fee).map_err(|_| ErrorCode::MathOverflow)?;
-    pool::credit(&mut pool_balance, i64::try_from(fee - protocol_fee).map_err(|_| ErrorCode::MathOverflow)?)?;
-    ex.fee_balance = ex.fee_balance.checked_add(protocol_fee).ok_or(ErrorCode::MathOverflow)?;
-
-    // Isolated opens and increases: margin `notional / leverage` of the opened size and the
-    // fee come from cross; reductions pay the fee from the position's own collateral.
-    let mut cross_delta: i64 = 0; // change of cross collateral other than a cross position's own flows
-    let mut margin_moved: i64 = 0;
-    match mode {
-        MarginMode::Cross => {
-            domain_collateral = domain_collateral.checked_sub(fee_i).ok_or(ErrorCode::MathOverflow)?;
-        }
-        _ => {
-            if increasing {
-                let opened_notional = notional(i64::try_from(f.opened).map_err(|_| ErrorCode::MathOverflow)?, fill, Rounding::Ceil)
-                    .map_err(ErrorCode::from)?;
-                let im = initial_margin(opened_notional, lev).map_err(ErrorCode::from)?;
-                margin_moved = i64::try_from(im).map_err(|_| ErrorCode::MathOverflow)?;
-                domain_collateral = domain_collateral.checked_add(margin_moved).ok_or(ErrorCode::MathOverflow)?;
-                // The opening cost (spread, and the confidence haircut of the initial view)
-                // would leave the position just below its initial margin; cross tops it up
-                // so every increase ends at or above initial (SPEC §8.2).
-                let h = position_health(&market, &oracle, &PositionState { leverage: lev, ..pos })?;
-                let mut d = DomainHealth::new(domain_collateral);
-                d.add(&h).map_err(ErrorCode::from)?;
-                let shortfall = i64::try_from((d.initial - d.initial_equity).max(0)).map_err(|_| ErrorCode::MathOverflow)?;
-                margin_moved = margin_moved.checked_add(shortfall).ok_or(ErrorCode::MathOverflow)?;
-                domain_collateral = domain_collateral.checked_add(shortfall).ok_or(ErrorCode::MathOverflow)?;
-                cross_delta = -(margin_moved.checked_add(fee_i).ok_or(ErrorCode::MathOverflow)?);
-            } else {
-                domain_collateral = domain_collateral.checked_sub(fee_i).ok_or(ErrorCode::MathOverflow)?;
-            }
-            if pos.base == 0 {
-                // A closed isolated position returns what it holds to cross.
-                require!(domain_collateral >= 0, ErrorCode::NegativeEquityClose);
-                cross_delta = cross_delta.checked_add(domain_collateral).ok_or(ErrorCode::MathOverflow)?;
-                margin_moved = margin_moved.checked_sub(domain_collateral).ok_or(ErrorCode::MathOverflow)?;
-                domain_collateral = 0;
-            }
-        }
-    }
+    let order = fill::FillOrder {
+        mode,
+        increasing,
+        base_delta,
+        fill_price: fill,
+        leverage: lev,
+        taker_fee_ppm: ex.taker_fee_ppm,
+        protocol_fee_share_ppm: ex.protocol_fee_share_ppm,
+    };
+    let mut state = fill::FillState { position: pos, collateral: domain_collateral, pool: ex.pool_balance, fee_balance: ex.fee_balance };
+    let out = fill::fill(&market, &oracle, &order, &mut state)?;
+    let pos = state.position;
+    let domain_collateral = state.collateral;
+    let pool_balance = state.pool;
+    ex.fee_balance = state.fee_balance;
+    let (funding_settled, fee, cross_delta, margin_moved) = (out.funding_settled, out.fee, out.cross_delta, out.margin_moved);
 
     // ---- open interest ----
     crate::controller::update_open_interest(&mut market, before.base, pos.base)?;
@@ -319,7 +281,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
         oracle_price: oracle.price,
         fill_price: fill,
         fee,
-        realised_pnl: f.realised_pnl,
+        realised_pnl: out.realised_pnl,
         funding_settled,
         margin_moved,
         domain_before: snapshot(&domain_before),

@@ -1,0 +1,99 @@
+//! A fill against the pool on plain values: funding settlement, the fill itself (realised
+//! PnL through the pool), the taker fee, and the isolated-margin moves of SPEC §5 `trade`.
+
+use anchor_lang::prelude::*;
+use ballast_math::margin::DomainHealth;
+use ballast_math::position::{apply_fill, notional, ppm_of};
+use ballast_math::tiers::initial_margin;
+use ballast_math::Rounding;
+
+use super::{funding, pool};
+use crate::error::ErrorCode;
+use crate::health::{position_health, PositionState};
+use crate::oracle::OraclePrice;
+use crate::state::{MarginMode, Market};
+
+/// What the trade asks for.
+pub struct FillOrder {
+    pub mode: MarginMode,
+    pub increasing: bool,
+    pub base_delta: i64,
+    pub fill_price: u64,
+    pub leverage: u16,
+    pub taker_fee_ppm: u32,
+    pub protocol_fee_share_ppm: u32,
+}
+
+/// The values a fill changes, in and out.
+pub struct FillState {
+    pub position: PositionState,
+    /// The trading domain's collateral (cross, or the isolated position's own).
+    pub collateral: i64,
+    pub pool: u64,
+    pub fee_balance: u64,
+}
+
+/// What happened, for the handler's write-back and event.
+#[derive(Default)]
+pub struct FillOutcome {
+    pub funding_settled: i64,
+    pub realised_pnl: i64,
+    pub fee: u64,
+    /// Change of cross collateral caused by an isolated trade (margin and fee moved in or out).
+    pub cross_delta: i64,
+    /// Margin moved from cross into the isolated position (negative: back to cross).
+    pub margin_moved: i64,
+}
+
+/// Applies one fill. Isolated opens and increases move `notional / leverage` of the opened
+/// size from cross, plus the opening cost that would otherwise leave the position below its
+/// initial margin, and the fee comes from cross; reductions pay the fee from the position's
+/// own collateral; a full close returns what the position holds to cross.
+#[inline(never)]
+pub fn fill(market: &Market, oracle: &OraclePrice, order: &FillOrder, s: &mut FillState) -> Result<FillOutcome> {
+    let mut out = FillOutcome {
+        funding_settled: funding::settle(market, s.position.base, &mut s.position.snapshot, &mut s.collateral, &mut s.pool)?,
+        ..FillOutcome::default()
+    };
+    let f = apply_fill(s.position.base, s.position.cost_basis, order.base_delta, order.fill_price).map_err(ErrorCode::from)?;
+    s.position =
+        PositionState { base: f.base, cost_basis: f.cost_basis, leverage: order.leverage, snapshot: funding::side_index(market, f.base) };
+    out.realised_pnl = f.realised_pnl;
+    s.collateral = s.collateral.checked_add(f.realised_pnl).ok_or(ErrorCode::MathOverflow)?;
+    pool::credit(&mut s.pool, f.realised_pnl.checked_neg().ok_or(ErrorCode::MathOverflow)?)?;
+
+    let traded_notional = notional(order.base_delta, order.fill_price, Rounding::Ceil).map_err(ErrorCode::from)?;
+    out.fee = ppm_of(traded_notional, order.taker_fee_ppm, Rounding::Ceil).map_err(ErrorCode::from)?;
+    let protocol_fee = ppm_of(out.fee, order.protocol_fee_share_ppm, Rounding::Floor).map_err(ErrorCode::from)?;
+    let fee_i = i64::try_from(out.fee).map_err(|_| ErrorCode::MathOverflow)?;
+    pool::credit(&mut s.pool, i64::try_from(out.fee - protocol_fee).map_err(|_| ErrorCode::MathOverflow)?)?;
+    s.fee_balance = s.fee_balance.checked_add(protocol_fee).ok_or(ErrorCode::MathOverflow)?;
+
+    if order.mode == MarginMode::Cross || !order.increasing {
+        s.collateral = s.collateral.checked_sub(fee_i).ok_or(ErrorCode::MathOverflow)?;
+    } else {
+        let opened = i64::try_from(f.opened).map_err(|_| ErrorCode::MathOverflow)?;
+        let im = initial_margin(notional(opened, order.fill_price, Rounding::Ceil).map_err(ErrorCode::from)?, order.leverage)
+            .map_err(ErrorCode::from)?;
+        out.margin_moved = i64::try_from(im).map_err(|_| ErrorCode::MathOverflow)?;
+        s.collateral = s.collateral.checked_add(out.margin_moved).ok_or(ErrorCode::MathOverflow)?;
+        // The opening cost (spread, and the confidence haircut of the initial view) would
+        // leave the position just below its initial margin; cross tops it up so every
+        // increase ends at or above initial (SPEC §8.2).
+        let h = position_health(market, oracle, &s.position)?;
+        let mut d = DomainHealth::new(s.collateral);
+        d.add(&h).map_err(ErrorCode::from)?;
+        let shortfall = i64::try_from((d.initial - d.initial_equity).max(0)).map_err(|_| ErrorCode::MathOverflow)?;
+        out.margin_moved = out.margin_moved.checked_add(shortfall).ok_or(ErrorCode::MathOverflow)?;
+        s.collateral = s.collateral.checked_add(shortfall).ok_or(ErrorCode::MathOverflow)?;
+        out.cross_delta = out.margin_moved.checked_add(fee_i).and_then(i64::checked_neg).ok_or(ErrorCode::MathOverflow)?;
+    }
+    if order.mode != MarginMode::Cross && s.position.base == 0 {
+        // A closed isolated position returns what it holds to cross.
+        require!(s.collateral >= 0, ErrorCode::NegativeEquityClose);
+        out.cross_delta = out.cross_delta.checked_add(s.collateral).ok_or(ErrorCode::MathOverflow)?;
+        out.margin_moved = out.margin_moved.checked_sub(s.collateral).ok_or(ErrorCode::MathOverflow)?;
+        s.collateral = 0;
+    }
+    Ok(out)
+}
