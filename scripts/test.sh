@@ -11,11 +11,8 @@ stage "clippy" cargo clippy --workspace --all-targets -- -D warnings
 stage "idl is current" cargo run -q -p xtask -- idl --check
 if bash scripts/build-sbf.sh --check; then
   stage "sbf build (target/deploy/ballast.so)" bash scripts/build-sbf.sh
-  # The same scenario files, run on the bytecode by solana-program-test 4.2.2. Only the files
-  # that pass on the offline toolchain's bytecode run here; scenarios that trade fault inside
-  # the program on that bytecode (docs/ARCHITECTURE.md, "Runtimes").
-  stage "bytecode scenarios" cargo nextest run -p ballast-tests --no-default-features --features sbf \
-    -E 'binary(admin) | binary(collateral) | binary(oracles) | binary(smoke)'
+  # Every scenario file again, on the bytecode, run by solana-program-test 4.2.2.
+  stage "bytecode scenarios" cargo nextest run -p ballast-tests --no-default-features --features sbf --no-fail-fast
 else
   echo "==> bytecode stages skipped: no SBF toolchain (cargo build-sbf, or ../shared/sbf beside the repository)"
 fi

@@ -266,6 +266,25 @@ impl Harness {
         self.ctx.set_sysvar(&clock);
     }
 
+    /// Events of type `T` emitted by the last transaction, when the runtime exposes them:
+    /// `Some` on the bytecode (Anchor writes them to the log as `Program data:`), `None`
+    /// natively, where Anchor's `emit!` is a no-op.
+    pub fn events<T: anchor_lang::AnchorDeserialize + anchor_lang::Discriminator>(&self) -> Option<Vec<T>> {
+        if cfg!(not(feature = "sbf")) {
+            return None;
+        }
+        use base64::Engine;
+        let mut out = vec![];
+        for line in &self.last.logs {
+            let Some(b64) = line.strip_prefix("Program data: ") else { continue };
+            let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) else { continue };
+            if bytes.len() >= 8 && &bytes[..8] == T::DISCRIMINATOR {
+                out.push(T::deserialize(&mut &bytes[8..]).expect("event layout"));
+            }
+        }
+        Some(out)
+    }
+
     /// The fee payer of every harness transaction.
     pub fn payer(&self) -> Pubkey {
         self.ctx.payer.pubkey()

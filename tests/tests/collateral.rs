@@ -42,6 +42,11 @@ async fn deposits_and_withdrawals_move_tokens_and_collateral_one_for_one() {
     let (mut h, alice) = funded_alice().await;
     let vault_before = h.token_balance(h.vault).await;
     h.deposit(&alice, 1_000 * USD).await;
+    if let Some(events) = h.events::<ballast::events::CollateralDeposited>() {
+        let e = &events[0];
+        assert_eq!((e.amount, e.collateral_before, e.collateral_after), (1_000 * USD, 4_000 * USD as i64, 5_000 * USD as i64));
+        assert_eq!(e.vault_after, vault_before + 1_000 * USD);
+    }
     assert_eq!(h.token_balance(h.vault).await, vault_before + 1_000 * USD);
     h.withdraw(&alice, 2_500 * USD).await;
     assert_eq!(h.margin(alice.account).await.cross_collateral, 2_500 * USD as i64);

@@ -34,6 +34,9 @@ async fn at_a_five_percent_floor_raising_ten_x_to_twenty_x_releases_exactly_five
     let mm_before = h.view(&alice, &[BTC]).await.isolated[0].maintenance_margin;
     let ixn = h.set_leverage_ix(&alice, BTC, 20).await;
     h.ok(&[ixn], &[&alice.key]).await;
+    if let Some(events) = h.events::<ballast::events::LeverageUpdated>() {
+        assert_eq!(events[0].margin_moved, -500 * USD as i64, "released to cross");
+    }
     let p = h.isolated(&alice, BTC).await;
     assert_eq!((p.leverage, p.collateral), (20, 500 * USD as i64));
     assert_eq!(h.margin(alice.account).await.cross_collateral, 2_500 * USD as i64);
@@ -54,6 +57,12 @@ async fn at_the_default_ten_percent_floor_the_same_raise_releases_nothing() {
     let (mut h, alice) = ten_k_isolated(100_000, MarginMode::Isolated, 2_000 * USD).await;
     let ixn = h.set_leverage_ix(&alice, BTC, 20).await;
     h.ok(&[ixn], &[&alice.key]).await;
+    if let Some(events) = h.events::<ballast::events::LeverageUpdated>() {
+        assert_eq!(events.len(), 1);
+        let e = &events[0];
+        assert_eq!((e.leverage_before, e.leverage_after, e.margin_moved), (10, 20, 0), "the event says nothing was released");
+        assert_eq!(e.domain_before.maintenance_margin, e.domain_after.maintenance_margin);
+    }
     let p = h.isolated(&alice, BTC).await;
     assert_eq!((p.leverage, p.collateral), (20, 1_000 * USD as i64));
     assert_eq!(h.margin(alice.account).await.cross_collateral, 2_000 * USD as i64);

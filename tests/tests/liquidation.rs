@@ -171,6 +171,14 @@ async fn bankruptcy_is_covered_by_insurance_first_then_the_pool() {
     let pool_before = h.exchange_state().await.pool_balance;
     let ixn = h.liquidate_isolated_ix(&keeper, &bob, BTC, ALL);
     h.ok(&[ixn], &[&keeper.key]).await;
+    if let Some(events) = h.events::<ballast::events::BadDebtCovered>() {
+        let e = &events[0];
+        assert_eq!(
+            (e.bad_debt, e.insurance_paid, e.pool_paid, e.uncovered),
+            (70_000_000, insurance, 70_000_000 - insurance, 0),
+            "the event states both amounts"
+        );
+    }
     // Loss 1 × (48,600 − 46,100) = $2,500 on $2,430 of collateral → −$70 of bad debt.
     assert_eq!(entry_equity, 2_430_000_000);
     let p = h.isolated(&bob, BTC).await;

@@ -23,6 +23,11 @@ async fn a_cross_long_round_trip_pays_spread_and_fees_and_realises_its_profit() 
     let (mut h, alice) = with_alice(10_000 * USD).await;
     let pool0 = h.exchange_state().await.pool_balance;
     h.trade(&alice, BTC, UNIT, MarginMode::Cross, 10).await;
+    if let Some(events) = h.events::<ballast::events::TradeExecuted>() {
+        let e = &events[0];
+        assert_eq!((e.base_before, e.base_after, e.fill_price, e.fee), (0, UNIT, 50_005_000_000_000, 25_002_500));
+        assert_eq!(e.domain_after.collateral, 10_000_000_000 - 25_002_500);
+    }
     let m = h.margin(alice.account).await;
     let slot = m.cross_positions[0];
     // Fill $50,005; fee 0.05% = $25.0025.

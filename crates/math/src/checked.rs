@@ -51,7 +51,7 @@ pub fn mul(a: i128, b: i128, op: &'static str) -> MathResult<i128> {
     let bits = u128::BITS.saturating_sub(x.leading_zeros()).saturating_add(u128::BITS.saturating_sub(y.leading_zeros()));
     let product = x.wrapping_mul(y);
     // bits(x) + bits(y) ≤ 127 guarantees x·y < 2^127; otherwise check by division.
-    if bits > 127 && x != 0 && product.checked_div(x) != Some(y) {
+    if bits > 127 && x != 0 && udivrem(product, x).map(|(q, _)| q) != Some(y) {
         return Err(MathError::overflow(op));
     }
     if negative {
@@ -69,20 +69,77 @@ pub fn neg(a: i128, op: &'static str) -> MathResult<i128> {
     a.checked_neg().ok_or(MathError::overflow(op))
 }
 
+/// Unsigned 128-bit division and remainder, `None` for a zero divisor.
+///
+/// Done on 64-bit words: rustc lowers `u128`/`i128` division to compiler-builtins
+/// libcalls (`__udivti3`, `__divti3`, …) whose 128-bit arguments the offline SBF
+/// toolchain passes in a way the builtins do not expect (a quotient of a numerator above
+/// 2^64 faults on chain), so this crate never divides 128-bit integers with `/` or `%`.
+/// A numerator and divisor below 2^64 use one native 64-bit division; otherwise a
+/// shift-subtract long division runs over the quotient's bits (≤ 128 steps).
+#[allow(clippy::arithmetic_side_effects, clippy::integer_division, clippy::cast_possible_truncation)]
+pub fn udivrem(n: u128, d: u128) -> Option<(u128, u128)> {
+    let split = |v: u128| ((v >> 64) as u64, v as u64);
+    let join = |h: u64, l: u64| (u128::from(h) << 64) | u128::from(l);
+    let ((nh, nl), (dh, dl)) = (split(n), split(d));
+    if dh == 0 && dl == 0 {
+        return None;
+    }
+    if nh == 0 && dh == 0 {
+        return Some((u128::from(nl / dl), u128::from(nl % dl)));
+    }
+    if (nh, nl) < (dh, dl) {
+        return Some((0, n));
+    }
+    // Align the divisor's top bit with the numerator's, then shift-subtract.
+    let lz = |h: u64, l: u64| if h == 0 { 64 + l.leading_zeros() } else { h.leading_zeros() };
+    let shift = lz(dh, dl) - lz(nh, nl);
+    let shl = |h: u64, l: u64, s: u32| -> (u64, u64) {
+        match s {
+            0 => (h, l),
+            1..=63 => ((h << s) | (l >> (64 - s)), l << s),
+            _ => (l << (s - 64), 0),
+        }
+    };
+    let (mut sh, mut sl) = shl(dh, dl, shift);
+    let (mut rh, mut rl) = (nh, nl);
+    let (mut qh, mut ql) = (0u64, 0u64);
+    for _ in 0..=shift {
+        // q <<= 1
+        qh = (qh << 1) | (ql >> 63);
+        ql <<= 1;
+        if (rh, rl) >= (sh, sl) {
+            let (low, borrow) = rl.overflowing_sub(sl);
+            rl = low;
+            rh = rh - sh - u64::from(borrow);
+            ql |= 1;
+        }
+        // divisor >>= 1
+        sl = (sl >> 1) | (sh << 63);
+        sh >>= 1;
+    }
+    Some((join(qh, ql), join(rh, rl)))
+}
+
 /// `a / b` rounded as asked. `b` may have either sign; zero is an error.
 #[inline]
 pub fn div(a: i128, b: i128, rounding: Rounding, op: &'static str) -> MathResult<i128> {
-    if b == 0 {
-        return Err(MathError::div_by_zero(op));
-    }
-    // Normalise to a positive divisor so that Euclidean division is floor division.
-    let (a, b) = if b < 0 { (neg(a, op)?, neg(b, op)?) } else { (a, b) };
-    let q = a.checked_div_euclid(b).ok_or(MathError::overflow(op))?;
-    let r = a.checked_rem_euclid(b).ok_or(MathError::overflow(op))?;
-    match rounding {
-        Rounding::Floor => Ok(q),
-        Rounding::Ceil if r == 0 => Ok(q),
-        Rounding::Ceil => add(q, 1, op),
+    let (q, r) = udivrem(a.unsigned_abs(), b.unsigned_abs()).ok_or(MathError::div_by_zero(op))?;
+    let inexact = u128::from(r != 0);
+    let negative = (a < 0) != (b < 0);
+    // |a|/|b| = q + r/|b|. Positive: floor q, ceil q + inexact. Negative: −q − r/|b|:
+    // floor −(q + inexact), ceil −q.
+    let magnitude = match (negative, rounding) {
+        (false, Rounding::Floor) | (true, Rounding::Ceil) => q,
+        (false, Rounding::Ceil) | (true, Rounding::Floor) => q.checked_add(inexact).ok_or(MathError::overflow(op))?,
+    };
+    if negative {
+        if magnitude == i128::MIN.unsigned_abs() {
+            return Ok(i128::MIN);
+        }
+        i128::try_from(magnitude).ok().and_then(i128::checked_neg).ok_or(MathError::overflow(op))
+    } else {
+        i128::try_from(magnitude).map_err(|_| MathError::overflow(op))
     }
 }
 
@@ -168,6 +225,37 @@ mod tests {
             assert_eq!(pow10(e, "p"), Ok(10i128.pow(e)));
         }
         assert!(pow10(39, "p").is_err());
+    }
+
+    #[test]
+    fn long_division_matches_the_standard_library() {
+        let edges = [
+            0u128,
+            1,
+            2,
+            3,
+            7,
+            10,
+            u128::from(u32::MAX),
+            u128::from(u64::MAX),
+            1 << 64,
+            (1 << 64) + 1,
+            1_000_000_000_000,
+            50_005_000_000_000_000_000_000,
+            (1 << 127) - 1,
+            1 << 127,
+            u128::MAX - 1,
+            u128::MAX,
+        ];
+        for &n in &edges {
+            for &d in &edges {
+                let expect = if d == 0 { None } else { Some((n / d, n % d)) };
+                assert_eq!(udivrem(n, d), expect, "{n} / {d}");
+            }
+        }
+        assert_eq!(div(i128::MIN, 1, Rounding::Floor, "t"), Ok(i128::MIN));
+        assert_eq!(div(i128::MIN, -1, Rounding::Floor, "t"), Err(MathError::overflow("t")));
+        assert_eq!(div(-50_005_000_000_000_000_000_001, 1_000_000_000_000, Rounding::Floor, "t"), Ok(-50_005_000_001));
     }
 
     #[test]

@@ -222,3 +222,22 @@ proptest! {
         prop_assert_eq!(mul(x, y, "m").ok(), x.checked_mul(y));
     }
 }
+
+proptest! {
+    /// The libcall-free division agrees with the standard library, and `div` rounds as asked.
+    #[test]
+    fn long_division_agrees_with_the_standard_library(n in any::<u128>(), d in any::<u128>(), sn in 0u32..128, sd in 0u32..128, a in any::<i128>(), b in any::<i128>()) {
+        use ballast_math::checked::{div, udivrem};
+        for (n, d) in [(n, d), (n >> sn, d >> sd), (n >> sn, (d >> sd).max(1))] {
+            let expect = if d == 0 { None } else { Some((n / d, n % d)) };
+            prop_assert_eq!(udivrem(n, d), expect);
+        }
+        let b = if b == 0 { 1 } else { b };
+        if !(a == i128::MIN && b == -1) {
+            let exact_floor = { let q = a / b; if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q } };
+            let exact_ceil = { let q = a / b; if (a % b != 0) && ((a < 0) == (b < 0)) { q + 1 } else { q } };
+            prop_assert_eq!(div(a, b, Rounding::Floor, "d").ok(), Some(exact_floor));
+            prop_assert_eq!(div(a, b, Rounding::Ceil, "d").ok(), Some(exact_ceil));
+        }
+    }
+}
