@@ -175,6 +175,8 @@ pub struct Harness {
     pub slot: u64,
     /// While true, transactions share the current slot (and blockhash).
     pub hold_slot: bool,
+    /// When set, every transaction starts with a ComputeBudget `SetComputeUnitLimit`.
+    pub compute_unit_limit: Option<u32>,
     pub last: TxOutcome,
     pub invariant_checks: u64,
 }
@@ -208,6 +210,7 @@ impl Harness {
             now: GENESIS_TIME,
             slot: 1,
             hold_slot: false,
+            compute_unit_limit: None,
             last: TxOutcome::default(),
             invariant_checks: 0,
         };
@@ -285,6 +288,22 @@ impl Harness {
         Some(out)
     }
 
+    /// `ixs`, preceded by a ComputeBudget `SetComputeUnitLimit` when one is configured.
+    pub fn with_budget(&self, ixs: &[Instruction]) -> Vec<Instruction> {
+        let mut out = vec![];
+        if let Some(units) = self.compute_unit_limit {
+            let mut data = vec![2u8]; // SetComputeUnitLimit
+            data.extend_from_slice(&units.to_le_bytes());
+            out.push(Instruction {
+                program_id: anchor_lang::prelude::pubkey!("ComputeBudget111111111111111111111111111111"),
+                accounts: vec![],
+                data,
+            });
+        }
+        out.extend_from_slice(ixs);
+        out
+    }
+
     /// The fee payer of every harness transaction.
     pub fn payer(&self) -> Pubkey {
         self.ctx.payer.pubkey()
@@ -305,7 +324,7 @@ impl Harness {
                 all.push(s);
             }
         }
-        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, self.ctx.last_blockhash);
+        let tx = Transaction::new_signed_with_payer(&self.with_budget(ixs), Some(&payer.pubkey()), &all, self.ctx.last_blockhash);
         let res = self.ctx.banks_client.process_transaction_with_metadata(tx).await.expect("banks transport");
         let outcome = res.metadata.map(|m| TxOutcome { logs: m.log_messages, compute_units: m.compute_units_consumed }).unwrap_or_default();
         self.last = outcome.clone();
@@ -652,9 +671,9 @@ impl Harness {
             keys.extend([ix::isolated_pda(&user.account, i), m.address, m.oracle]);
         }
         // The instruction itself must accept these accounts (simulated on the runtime).
-        let sim_ix = ix::account_health(user.account, &keys);
+        let sim_ixs = self.with_budget(&[ix::account_health(user.account, &keys)]);
         let payer = self.ctx.payer.insecure_clone();
-        let tx = Transaction::new_signed_with_payer(&[sim_ix], Some(&payer.pubkey()), &[&payer], self.ctx.last_blockhash);
+        let tx = Transaction::new_signed_with_payer(&sim_ixs, Some(&payer.pubkey()), &[&payer], self.ctx.last_blockhash);
         let sim = self.ctx.banks_client.simulate_transaction(tx).await.expect("simulate");
         if let Some(Err(e)) = sim.result {
             panic!("account_health simulation failed: {e:?}");
