@@ -2,10 +2,11 @@
 //! values: sizing within `max_base`, penalties, and covering bad debt.
 
 use anchor_lang::prelude::*;
-use ballast_math::liquidation::LiquidationInput;
+use ballast_math::liquidation::{penalties, LiquidationInput};
 use ballast_math::margin::DomainHealth;
 
 use crate::error::ErrorCode;
+use crate::state::Market;
 
 /// The size to close: the math's target size, bounded by the keeper's `max_base` and
 /// rounded down to a lot when bounded (unless the bound closes everything).
@@ -72,4 +73,33 @@ pub fn restored(d: &DomainHealth, buffer_ppm: u32) -> bool {
         (_, Err(_)) => false,
         (Err(_), Ok(_)) => d.maintenance_equity > 0,
     }
+}
+
+/// The balances a liquidation settles against.
+pub struct Settlement<'a> {
+    /// The liquidated domain's collateral.
+    pub collateral: &'a mut i64,
+    pub insurance: &'a mut u64,
+    pub pool: &'a mut u64,
+}
+
+/// What a liquidation charged.
+pub struct Charged {
+    pub reward: u64,
+    pub insurance: u64,
+    pub bad_debt: BadDebt,
+}
+
+/// Charges the keeper reward and the insurance share on `closed_notional` to the domain —
+/// capped together at its `available` equity, reward first — credits the insurance fund,
+/// and, when the domain has no position left (`flat`), covers negative collateral with the
+/// insurance fund, then the pool.
+pub fn charge(market: &Market, closed_notional: u64, available: i128, flat: bool, s: Settlement) -> Result<Charged> {
+    let (reward, insurance) =
+        penalties(closed_notional, market.liquidation_fee_ppm, market.insurance_share_ppm, available).map_err(ErrorCode::from)?;
+    let paid = i64::try_from(reward.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?).map_err(|_| ErrorCode::MathOverflow)?;
+    *s.collateral = s.collateral.checked_sub(paid).ok_or(ErrorCode::MathOverflow)?;
+    *s.insurance = s.insurance.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?;
+    let bad_debt = if flat { cover_bad_debt(s.collateral, s.insurance, s.pool)? } else { BadDebt::default() };
+    Ok(Charged { reward, insurance, bad_debt })
 }

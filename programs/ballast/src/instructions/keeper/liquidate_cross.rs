@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use ballast_math::liquidation::{penalties, LiquidationInput};
+use ballast_math::liquidation::LiquidationInput;
 use ballast_math::margin::DomainHealth;
 use ballast_math::position::{apply_fill, notional};
 use ballast_math::{OracleAction, Rounding};
@@ -106,18 +106,17 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
         cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::Liquidation }, Some(&named))?
             .domain
             .maintenance_equity;
-    let (reward, insurance) =
-        penalties(closed_notional, market.liquidation_fee_ppm, market.insurance_share_ppm, available).map_err(ErrorCode::from)?;
-    acct.add_collateral(-i64::try_from(reward + insurance).map_err(|_| ErrorCode::MathOverflow)?)?;
-    let mut insurance_balance = ex.insurance_balance.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?;
-    let debt = if !acct.has_open_cross_positions() {
-        let mut coll = acct.cross_collateral;
-        let d = liquidation::cover_bad_debt(&mut coll, &mut insurance_balance, &mut pool_balance)?;
-        acct.cross_collateral = coll;
-        d
-    } else {
-        liquidation::BadDebt::default()
-    };
+    let flat = !acct.has_open_cross_positions();
+    let (mut collateral, mut insurance_balance) = (acct.cross_collateral, ex.insurance_balance);
+    let charged = liquidation::charge(
+        &market,
+        closed_notional,
+        available,
+        flat,
+        liquidation::Settlement { collateral: &mut collateral, insurance: &mut insurance_balance, pool: &mut pool_balance },
+    )?;
+    let (reward, insurance, debt) = (charged.reward, charged.insurance, charged.bad_debt);
+    acct.cross_collateral = collateral;
     ex.insurance_balance = insurance_balance;
     ex.pool_balance = pool_balance;
     ex.add_collateral(acct.cross_collateral.checked_sub(collateral_start).ok_or(ErrorCode::MathOverflow)?)?;

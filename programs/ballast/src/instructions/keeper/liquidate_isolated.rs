@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use ballast_math::liquidation::{penalties, LiquidationInput};
+use ballast_math::liquidation::LiquidationInput;
 use ballast_math::position::{apply_fill, notional};
 use ballast_math::{OracleAction, Rounding};
 
@@ -88,19 +88,17 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
 
     let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
     let available = isolated_health(&p, &market, &oracle)?.maintenance_equity;
-    let (reward, insurance) =
-        penalties(closed_notional, market.liquidation_fee_ppm, market.insurance_share_ppm, available).map_err(ErrorCode::from)?;
-    let paid = i64::try_from(reward + insurance).map_err(|_| ErrorCode::MathOverflow)?;
-    p.collateral = p.collateral.checked_sub(paid).ok_or(ErrorCode::MathOverflow)?;
-    let mut insurance_balance = ex.insurance_balance.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?;
-    let debt = if p.base == 0 {
-        let mut coll = p.collateral;
-        let d = liquidation::cover_bad_debt(&mut coll, &mut insurance_balance, &mut pool_balance)?;
-        p.collateral = coll;
-        d
-    } else {
-        liquidation::BadDebt::default()
-    };
+    let flat = p.base == 0;
+    let (mut collateral, mut insurance_balance) = (p.collateral, ex.insurance_balance);
+    let charged = liquidation::charge(
+        &market,
+        closed_notional,
+        available,
+        flat,
+        liquidation::Settlement { collateral: &mut collateral, insurance: &mut insurance_balance, pool: &mut pool_balance },
+    )?;
+    let (reward, insurance, debt) = (charged.reward, charged.insurance, charged.bad_debt);
+    p.collateral = collateral;
     ex.insurance_balance = insurance_balance;
     ex.pool_balance = pool_balance;
     ex.add_collateral(p.collateral.checked_sub(collateral_start).ok_or(ErrorCode::MathOverflow)?)?;
