@@ -107,17 +107,14 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
             .domain
             .maintenance_equity;
     let flat = !acct.has_open_cross_positions();
-    let (mut collateral, mut insurance_balance) = (acct.cross_collateral, ex.insurance_balance);
     let charged = liquidation::charge(
         &market,
         closed_notional,
         available,
         flat,
-        liquidation::Settlement { collateral: &mut collateral, insurance: &mut insurance_balance, pool: &mut pool_balance },
+        liquidation::Settlement { collateral: &mut acct.cross_collateral, insurance: &mut ex.insurance_balance, pool: &mut pool_balance },
     )?;
     let (reward, insurance, debt) = (charged.reward, charged.insurance, charged.bad_debt);
-    acct.cross_collateral = collateral;
-    ex.insurance_balance = insurance_balance;
     ex.pool_balance = pool_balance;
     ex.add_collateral(acct.cross_collateral.checked_sub(collateral_start).ok_or(ErrorCode::MathOverflow)?)?;
 

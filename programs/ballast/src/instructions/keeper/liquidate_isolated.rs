@@ -89,17 +89,14 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
     let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
     let available = isolated_health(&p, &market, &oracle)?.maintenance_equity;
     let flat = p.base == 0;
-    let (mut collateral, mut insurance_balance) = (p.collateral, ex.insurance_balance);
     let charged = liquidation::charge(
         &market,
         closed_notional,
         available,
         flat,
-        liquidation::Settlement { collateral: &mut collateral, insurance: &mut insurance_balance, pool: &mut pool_balance },
+        liquidation::Settlement { collateral: &mut p.collateral, insurance: &mut ex.insurance_balance, pool: &mut pool_balance },
     )?;
     let (reward, insurance, debt) = (charged.reward, charged.insurance, charged.bad_debt);
-    p.collateral = collateral;
-    ex.insurance_balance = insurance_balance;
     ex.pool_balance = pool_balance;
     ex.add_collateral(p.collateral.checked_sub(collateral_start).ok_or(ErrorCode::MathOverflow)?)?;
     p.last_active_slot = clock.slot;
