@@ -39,3 +39,44 @@ ensure_tools() {
     fi
   done
 }
+
+# Tools built once per machine live outside the clone so fresh clones reuse them.
+BALLAST_TOOLS_DIR=${BALLAST_TOOLS_DIR:-$HOME/.cache/ballast-tools}
+TEST_VALIDATOR_VERSION=4.2.2
+TEST_VALIDATOR_BIN="$BALLAST_TOOLS_DIR/agave-$TEST_VALIDATOR_VERSION/bin/solana-test-validator"
+
+# ensure_test_validator — builds `solana-test-validator` from the crates.io
+# `agave-validator` package (same version as the bytecode runtime in the tests) unless
+# a matching binary is already cached or on PATH. Sets TEST_VALIDATOR to its path.
+ensure_test_validator() {
+  if command -v solana-test-validator >/dev/null 2>&1 \
+    && solana-test-validator --version 2>/dev/null | grep -q " $TEST_VALIDATOR_VERSION "; then
+    TEST_VALIDATOR=$(command -v solana-test-validator)
+    return
+  fi
+  if [ ! -x "$TEST_VALIDATOR_BIN" ]; then
+    echo "building solana-test-validator $TEST_VALIDATOR_VERSION into $BALLAST_TOOLS_DIR (once per machine, ~30 min on 2 cores)"
+    # RocksDB's bindings are generated with bindgen, which needs libclang.
+    if ! ls /usr/lib/llvm-*/lib/libclang.so /usr/lib/x86_64-linux-gnu/libclang*.so >/dev/null 2>&1; then
+      if command -v apt-get >/dev/null 2>&1; then
+        local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get install -y --no-install-recommends libclang-dev \
+          || { $sudo apt-get update && $sudo apt-get install -y --no-install-recommends libclang-dev; }
+      else
+        echo "libclang is missing: install your distribution's libclang development package" >&2
+        return 1
+      fi
+    fi
+    # A persistent target dir makes an interrupted build resume; it is removed once the
+    # binary is installed. Optimised enough to run a validator, no debug info, no LTO.
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=0 \
+    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_INCREMENTAL=false \
+      cargo install agave-validator --version "=$TEST_VALIDATOR_VERSION" --locked \
+        --features agave-unstable-api --bin solana-test-validator \
+        --root "$BALLAST_TOOLS_DIR/agave-$TEST_VALIDATOR_VERSION" \
+        --target-dir "$BALLAST_TOOLS_DIR/agave-build"
+    rm -rf "$BALLAST_TOOLS_DIR/agave-build"
+  fi
+  TEST_VALIDATOR=$TEST_VALIDATOR_BIN
+}
