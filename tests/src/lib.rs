@@ -328,6 +328,9 @@ impl Harness {
         let res = self.ctx.banks_client.process_transaction_with_metadata(tx).await.expect("banks transport");
         let outcome = res.metadata.map(|m| TxOutcome { logs: m.log_messages, compute_units: m.compute_units_consumed }).unwrap_or_default();
         self.last = outcome.clone();
+        if std::env::var_os("BALLAST_PRINT_LOGS").is_some() {
+            println!("--- tx ({} CU)\n{}", outcome.compute_units, outcome.logs.join("\n"));
+        }
         self.check_invariants().await;
         res.result.map(|_| outcome)
     }

@@ -40,20 +40,29 @@ pub fn sub(a: i128, b: i128, op: &'static str) -> MathResult<i128> {
 /// `a × b`, checked.
 ///
 /// Not `i128::checked_mul`: that lowers to the `__muloti4` libcall, an i128-returning
-/// builtin that the offline SBF toolchain's return-convention patch does not cover (it
-/// wraps `__multi3` and the divisions). The magnitudes are multiplied as u128 instead
-/// (`__multi3`), with an explicit overflow test that only divides when the operands are
-/// large enough to overflow. Property-tested equal to `checked_mul`.
+/// builtin that the offline SBF toolchain's return-convention patch does not cover. The
+/// magnitudes are multiplied on 64-bit words instead ([`mul_wide`]); a product of two
+/// magnitudes above 2^64 always overflows. Property-tested equal to `checked_mul`.
 #[inline]
+#[allow(clippy::cast_possible_truncation)]
 pub fn mul(a: i128, b: i128, op: &'static str) -> MathResult<i128> {
     let negative = (a < 0) != (b < 0);
     let (x, y) = (a.unsigned_abs(), b.unsigned_abs());
-    let bits = u128::BITS.saturating_sub(x.leading_zeros()).saturating_add(u128::BITS.saturating_sub(y.leading_zeros()));
-    let product = x.wrapping_mul(y);
-    // bits(x) + bits(y) ≤ 127 guarantees x·y < 2^127; otherwise check by division.
-    if bits > 127 && x != 0 && udivrem(product, x).map(|(q, _)| q) != Some(y) {
-        return Err(MathError::overflow(op));
-    }
+    let (xh, xl, yh, yl) = ((x >> 64) as u64, x as u64, (y >> 64) as u64, y as u64);
+    let product = match (xh, yh) {
+        (0, 0) => mul_wide(xl, yl),
+        (0, h) | (h, 0) => {
+            let low = if xh == 0 { xl } else { yl };
+            // (h·2^64 + l)·low = h·low·2^64 + l·low; h·low must fit the high word.
+            let l = if xh == 0 { yl } else { xl };
+            let cross = mul_wide(h, low);
+            if cross >> 64 != 0 {
+                return Err(MathError::overflow(op));
+            }
+            mul_wide(l, low).checked_add(cross << 64).ok_or(MathError::overflow(op))?
+        }
+        _ => return Err(MathError::overflow(op)),
+    };
     if negative {
         if product == i128::MIN.unsigned_abs() {
             return Ok(i128::MIN);
@@ -62,6 +71,21 @@ pub fn mul(a: i128, b: i128, op: &'static str) -> MathResult<i128> {
     } else {
         i128::try_from(product).map_err(|_| MathError::overflow(op))
     }
+}
+
+/// The full 128-bit product of two 64-bit words, from 32-bit halves (native
+/// multiplications only; no libcall).
+#[inline]
+#[allow(clippy::arithmetic_side_effects)]
+pub fn mul_wide(a: u64, b: u64) -> u128 {
+    const LOW: u64 = u32::MAX as u64;
+    let (a1, a0, b1, b0) = (a >> 32, a & LOW, b >> 32, b & LOW);
+    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    // Each partial product is < 2^64; the middle column sums three 32-bit values.
+    let mid = (p00 >> 32) + (p01 & LOW) + (p10 & LOW);
+    let lo = (mid << 32) | (p00 & LOW);
+    let hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    (u128::from(hi) << 64) | u128::from(lo)
 }
 
 #[inline]
@@ -92,6 +116,16 @@ pub fn udivrem(n: u128, d: u128) -> Option<(u128, u128)> {
         if nh == 0 {
             return Some((u128::from(nl / dl), u128::from(nl % dl)));
         }
+        if dl <= u64::from(u32::MAX) {
+            return Some(div_short(n, dl));
+        }
+        // A divisor that is a 32-bit number times a power of two (1e12 = 5^12·2^12):
+        // divide the shifted numerator and put the shifted-out bits back into the remainder.
+        let tz = dl.trailing_zeros();
+        if dl >> tz <= u64::from(u32::MAX) {
+            let (q, r) = div_short(n >> tz, dl >> tz);
+            return Some((q, (r << tz) | (n & ((1u128 << tz) - 1))));
+        }
         let (qh, rh) = (nh / dl, nh % dl);
         let (ql, r) = div_wide(rh, nl, dl);
         return Some(((u128::from(qh) << 64) | u128::from(ql), u128::from(r)));
@@ -114,6 +148,21 @@ pub fn udivrem(n: u128, d: u128) -> Option<(u128, u128)> {
         r -= d;
     }
     Some((u128::from(q), r))
+}
+
+/// `n / d` for `0 < d < 2^32`: four native divisions on 32-bit digits (each partial
+/// dividend `r·2^32 + digit` fits 64 bits because `r < d < 2^32`).
+#[inline]
+#[allow(clippy::arithmetic_side_effects, clippy::integer_division, clippy::cast_possible_truncation)]
+fn div_short(n: u128, d: u64) -> (u128, u128) {
+    let mut q: u128 = 0;
+    let mut r: u64 = 0;
+    for shift in [96u32, 64, 32, 0] {
+        let part = (r << 32) | ((n >> shift) as u64 & u64::from(u32::MAX));
+        q = (q << 32) | u128::from(part / d);
+        r = part % d;
+    }
+    (q, u128::from(r))
 }
 
 /// `(hi·2^64 + lo) / d` for `hi < d`: the quotient fits 64 bits. Knuth's algorithm D
@@ -293,6 +342,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::cast_possible_wrap)]
     fn long_division_matches_the_standard_library_on_many_magnitudes() {
         // Deterministic xorshift over every pair of bit widths, so each branch (native,
         // narrow divisor, wide divisor, estimate corrections) is hit many times.
@@ -309,6 +359,9 @@ mod tests {
                     let n = next() >> (128 - nbits);
                     let d = (next() >> (128 - dbits)) | (1 << (dbits - 1));
                     assert_eq!(udivrem(n, d), Some((n / d, n % d)), "{n} / {d}");
+                    let (a, b) = (n as i128, -((d >> 1) as i128));
+                    assert_eq!(mul(a, b, "m").ok(), a.checked_mul(b), "{a} × {b}");
+                    assert_eq!(mul(b, b, "m").ok(), b.checked_mul(b), "{b} × {b}");
                 }
             }
         }
