@@ -245,10 +245,11 @@ async fn a_delegate_moves_margin_only_between_the_owners_own_domains() {
     // The delegate may move Alice's margin between her domains…
     let add = ix::add_isolated_margin(dave.pubkey(), alice.account, BTC, oracle, 100 * USD, &[]);
     h.ok(&[add], &[&dave.key]).await;
-    // …but naming their own margin account against Alice's position is refused by the PDA check.
+    // …but naming their own margin account against Alice's position is refused: the
+    // position records the margin account it belongs to.
     let mut to_self = ix::remove_isolated_margin(dave.pubkey(), alice.account, BTC, oracle, 100 * USD);
     to_self.accounts[2].pubkey = dave.account;
-    h.expect_failure(&[to_self], &[&dave.key], anchor_code(anchor_lang::error::ErrorCode::ConstraintSeeds)).await;
+    h.expect_failure(&[to_self], &[&dave.key], code(ErrorCode::WrongIsolatedPosition)).await;
     // …and with their own account and its own PDA there is nothing to take.
     let own = ix::remove_isolated_margin(dave.pubkey(), dave.account, BTC, oracle, 100 * USD);
     h.expect_failure(&[own], &[&dave.key], code(ErrorCode::NoOpenPosition)).await;

@@ -3,6 +3,7 @@
 //! Numbers in comments are hand computations (BTC at $50,000, 0.01% half-spread, 0.05%
 //! taker fee of which 20% is protocol fee, tiers 20x < $100k ≤ 10x < $500k ≤ 5x).
 
+use anchor_lang::prelude::Pubkey;
 use ballast::error::ErrorCode;
 use ballast::state::{AllowedModes, MarginMode, MarketParams, MarketStatus};
 use ballast_tests::*;
@@ -364,4 +365,33 @@ async fn a_flat_isolated_position_closes_and_then_the_account_can_close() {
     assert!(h.account(ix::isolated_pda(&alice.account, BTC)).await.is_none());
     assert_eq!(h.margin(alice.account).await.isolated_count, 0);
     h.ok(&[close_account], &[&alice.key]).await;
+}
+
+#[tokio::test]
+async fn the_isolated_position_account_is_identified_by_its_contents_or_its_address() {
+    let (mut h, alice) = with_alice(10_000 * USD).await;
+    let bob = h.user("bob", 100_000 * USD).await;
+    h.deposit(&bob, 10_000 * USD).await;
+    let eth = h.add_push_market(3_000.0, default_market_params()).await.index;
+    h.trade(&bob, eth, UNIT, MarginMode::Isolated, 5).await;
+    // An isolated position is only ever created at its PDA.
+    let mut elsewhere = h.trade_ix(&alice, BTC, 10 * MILLI, MarginMode::Isolated, 5).await;
+    elsewhere.accounts[5].pubkey = Pubkey::new_unique();
+    h.expect_failure(&[elsewhere], &[&alice.key], anchor_code(anchor_lang::error::ErrorCode::ConstraintSeeds)).await;
+    // Someone else's position is refused by the margin account it records.
+    let mut borrowed = h.trade_ix(&alice, eth, 10 * MILLI, MarginMode::Cross, 5).await;
+    borrowed.accounts[5].pubkey = ix::isolated_pda(&bob.account, eth);
+    h.expect_failure(&[borrowed], &[&alice.key], code(ErrorCode::WrongIsolatedPosition)).await;
+    // Bob cannot hide his isolated ETH position behind an empty account to trade ETH in
+    // cross too: an account with isolated positions must show the PDA itself.
+    let mut hidden = h.trade_ix(&bob, eth, 10 * MILLI, MarginMode::Cross, 5).await;
+    hidden.accounts[5].pubkey = Pubkey::new_unique();
+    h.expect_failure(&[hidden], &[&bob.key], anchor_code(anchor_lang::error::ErrorCode::ConstraintSeeds)).await;
+    let shown = h.trade_ix(&bob, eth, 10 * MILLI, MarginMode::Cross, 5).await;
+    h.expect_failure(&[shown], &[&bob.key], code(ErrorCode::ModeMismatch)).await;
+    // With no isolated position at all, the account passed for a cross trade is only
+    // looked at for emptiness.
+    let mut plain = h.trade_ix(&alice, BTC, 10 * MILLI, MarginMode::Cross, 5).await;
+    plain.accounts[5].pubkey = Pubkey::new_unique();
+    h.ok(&[plain], &[&alice.key]).await;
 }

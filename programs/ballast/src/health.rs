@@ -7,14 +7,15 @@
 //! missing, extra, reordered or substituted.
 
 use anchor_lang::prelude::*;
+use ballast_math::constants::MAX_TIERS;
+use ballast_math::funding::pending_funding;
 use ballast_math::margin::{DomainHealth, PositionHealth, PositionRisk};
-use ballast_math::OracleAction;
+use ballast_math::{OracleAction, Tier};
 
-use crate::controller::funding;
 use crate::error::ErrorCode;
 use crate::events::DomainSnapshot;
 use crate::oracle::{read_oracle, OraclePrice};
-use crate::state::{load_checked, IsolatedPosition, MarginAccount, Market, MAX_CROSS_POSITIONS};
+use crate::state::{load_checked, CrossPosition, IsolatedPosition, MarginAccount, Market, MAX_CROSS_POSITIONS};
 
 /// A market (and its oracle reading) the instruction already holds.
 #[derive(Clone, Copy)]
@@ -41,69 +42,169 @@ pub struct PositionState {
     pub snapshot: i128,
 }
 
-/// Values one position of `market` at `oracle`, with its pending funding.
-pub fn position_health(market: &Market, oracle: &OraclePrice, p: &PositionState) -> Result<PositionHealth> {
-    let (tiers, n) = market.tier_table();
-    let risk = PositionRisk {
-        base: p.base,
-        cost_basis: p.cost_basis,
-        pending_funding: funding::pending(market, p.base, p.snapshot)?,
-        leverage: p.leverage,
-        price: oracle.price,
-        conf: oracle.conf,
-        tiers: &tiers[..n],
-        pnl_weight_ppm: market.pnl_weight_ppm,
-        transfer_floor_ppm: market.transfer_floor_ppm,
-    };
-    Ok(risk.health().map_err(ErrorCode::from)?)
+/// What valuing a position needs from its market and oracle, copied once so that a
+/// position can be valued again without re-reading its accounts.
+#[derive(Clone, Copy)]
+pub struct MarketView {
+    pub market_index: u16,
+    tiers: [Tier; MAX_TIERS],
+    tier_count: usize,
+    pnl_weight_ppm: u32,
+    transfer_floor_ppm: u32,
+    long_index: i128,
+    short_index: i128,
+    price: u64,
+    conf: u64,
 }
 
-/// Health of the cross domain, and each open slot's position health (by slot index).
+impl MarketView {
+    pub fn of(market: &Market, oracle: &OraclePrice) -> Self {
+        let (tiers, tier_count) = market.tier_table();
+        Self {
+            market_index: market.market_index,
+            tiers,
+            tier_count,
+            pnl_weight_ppm: market.pnl_weight_ppm,
+            transfer_floor_ppm: market.transfer_floor_ppm,
+            long_index: market.cumulative_funding_long.get(),
+            short_index: market.cumulative_funding_short.get(),
+            price: oracle.price,
+            conf: oracle.conf,
+        }
+    }
+
+    /// Values one position at this view's price, with its pending funding.
+    pub fn value(&self, p: &PositionState) -> Result<PositionHealth> {
+        let index = if p.base >= 0 { self.long_index } else { self.short_index };
+        let risk = PositionRisk {
+            base: p.base,
+            cost_basis: p.cost_basis,
+            pending_funding: pending_funding(p.base, index, p.snapshot).map_err(ErrorCode::from)?,
+            leverage: p.leverage,
+            price: self.price,
+            conf: self.conf,
+            tiers: &self.tiers[..self.tier_count],
+            pnl_weight_ppm: self.pnl_weight_ppm,
+            transfer_floor_ppm: self.transfer_floor_ppm,
+        };
+        Ok(risk.health().map_err(ErrorCode::from)?)
+    }
+}
+
+/// Values one position of `market` at `oracle`, with its pending funding.
+pub fn position_health(market: &Market, oracle: &OraclePrice, p: &PositionState) -> Result<PositionHealth> {
+    MarketView::of(market, oracle).value(p)
+}
+
+fn slot_state(slot: &CrossPosition) -> PositionState {
+    PositionState { base: slot.base, cost_basis: slot.cost_basis, leverage: slot.leverage, snapshot: slot.funding_snapshot.get() }
+}
+
+/// One valued cross position of a [`CrossBook`].
+#[derive(Clone, Copy)]
+struct Entry {
+    slot: usize,
+    view: MarketView,
+    health: PositionHealth,
+}
+
+/// The cross positions of an account other than the instruction's own market, each read
+/// and valued exactly once per instruction (one pass over the health accounts). A
+/// domain's health before and after a change is the book's sum plus the collateral and
+/// the instruction's own position valued from memory, so no oracle or market account is
+/// parsed twice.
+pub struct CrossBook {
+    entries: Vec<Entry>,
+    /// The instruction's own market, copied at the scan (its funding is accrued first;
+    /// nothing an instruction changes afterwards affects a valuation).
+    named: Option<MarketView>,
+    action: OracleAction,
+}
+
+impl CrossBook {
+    /// Reads `remaining` (`[market, oracle]` per open cross position in slot order,
+    /// skipping the `named` market) and values each position. Every oracle read,
+    /// including the named one, must permit `q.action`. Nothing may be missing, extra,
+    /// reordered or substituted.
+    pub fn scan(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<&Named>) -> Result<Self> {
+        if let Some(n) = named {
+            n.oracle.require(q.action)?;
+        }
+        // Fixed capacity: the heap used does not grow with the number of positions.
+        let mut entries = Vec::with_capacity(MAX_CROSS_POSITIONS);
+        let mut accounts = remaining.iter();
+        for (i, slot) in account.cross_positions.iter().enumerate() {
+            if slot.in_use == 0 || slot.base == 0 || named.is_some_and(|n| n.market.market_index == slot.market_index) {
+                continue;
+            }
+            let market_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
+            let oracle_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
+            let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
+            require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
+            require_keys_eq!(oracle_ai.key(), market.oracle, ErrorCode::HealthAccountMismatch);
+            let oracle = read_oracle(&market, oracle_ai, q.decimals, q.now)?;
+            oracle.require(q.action)?;
+            let view = MarketView::of(&market, &oracle);
+            entries.push(Entry { slot: i, view, health: view.value(&slot_state(slot))? });
+        }
+        require!(accounts.next().is_none(), ErrorCode::ExtraHealthAccounts);
+        Ok(Self { entries, named: named.map(|n| MarketView::of(n.market, n.oracle)), action: q.action })
+    }
+
+    /// Values the slot again from the account's current fields (after the instruction
+    /// changed a position other than its own market's).
+    pub fn revalue(&mut self, account: &MarginAccount, slot: usize) -> Result<()> {
+        let e = self.entries.iter_mut().find(|e| e.slot == slot).ok_or(ErrorCode::InvariantViolated)?;
+        e.health = e.view.value(&slot_state(&account.cross_positions[slot]))?;
+        Ok(())
+    }
+
+    /// The cross domain as the account stands now, and each open slot's position health.
+    pub fn health(&self, account: &MarginAccount) -> Result<Box<CrossHealth>> {
+        let mut out = Box::new(CrossHealth { domain: DomainHealth::new(account.cross_collateral), positions: [None; MAX_CROSS_POSITIONS] });
+        let mut entries = self.entries.iter().peekable();
+        for (i, slot) in account.cross_positions.iter().enumerate() {
+            let stored = entries.next_if(|e| e.slot == i);
+            if slot.in_use == 0 || slot.base == 0 {
+                continue;
+            }
+            let health = match (stored, &self.named) {
+                (Some(e), _) => e.health,
+                (None, Some(view)) if view.market_index == slot.market_index => view.value(&slot_state(slot))?,
+                // A position opened after the scan in a market the book has not read.
+                _ => return err!(ErrorCode::MissingHealthAccounts),
+            };
+            out.domain.add(&health).map_err(ErrorCode::from)?;
+            out.positions[i] = Some(health);
+        }
+        Ok(out)
+    }
+
+    /// The cross domain's totals as the account stands now.
+    pub fn domain(&self, account: &MarginAccount) -> Result<DomainHealth> {
+        Ok(self.health(account)?.domain)
+    }
+
+    /// The oracle policy this book was read under.
+    pub fn action(&self) -> OracleAction {
+        self.action
+    }
+}
+
+/// Health of a domain's positions, by slot index.
 pub struct CrossHealth {
     pub domain: DomainHealth,
     pub positions: [Option<PositionHealth>; MAX_CROSS_POSITIONS],
 }
 
-/// Health of the cross domain. `remaining` holds `[market, oracle]` per open cross
-/// position in slot order, skipping the `named` market. Every oracle read must permit
-/// `action`.
+/// Health of the cross domain in one call: a [`CrossBook`] read and summed once.
 pub fn cross_health(
     account: &MarginAccount,
     remaining: &[AccountInfo],
     q: &HealthQuery,
     named: Option<&Named>,
 ) -> Result<Box<CrossHealth>> {
-    let (quote_decimals, now, action) = (q.decimals, q.now, q.action);
-    // Boxed: sixteen position healths are too large for an SBF stack frame next to a handler's.
-    let mut out = Box::new(CrossHealth { domain: DomainHealth::new(account.cross_collateral), positions: [None; MAX_CROSS_POSITIONS] });
-    let mut accounts = remaining.iter();
-    for (i, slot) in account.cross_positions.iter().enumerate() {
-        if slot.in_use == 0 || slot.base == 0 {
-            continue;
-        }
-        let state =
-            PositionState { base: slot.base, cost_basis: slot.cost_basis, leverage: slot.leverage, snapshot: slot.funding_snapshot.get() };
-        let health = match named {
-            Some(n) if n.market.market_index == slot.market_index => {
-                n.oracle.require(action)?;
-                position_health(n.market, n.oracle, &state)?
-            }
-            _ => {
-                let market_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
-                let oracle_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
-                let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
-                require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
-                require_keys_eq!(oracle_ai.key(), market.oracle, ErrorCode::HealthAccountMismatch);
-                let oracle = read_oracle(&market, oracle_ai, quote_decimals, now)?;
-                oracle.require(action)?;
-                position_health(&market, &oracle, &state)?
-            }
-        };
-        out.domain.add(&health).map_err(ErrorCode::from)?;
-        out.positions[i] = Some(health);
-    }
-    require!(accounts.next().is_none(), ErrorCode::ExtraHealthAccounts);
-    Ok(out)
+    CrossBook::scan(account, remaining, q, named)?.health(account)
 }
 
 /// Health of one isolated position's domain.

@@ -5,7 +5,7 @@ use anchor_lang::system_program;
 
 use crate::constants::ISOLATED_SEED;
 use crate::error::ErrorCode;
-use crate::state::{load_checked_mut, IsolatedPosition, ACCOUNT_VERSION};
+use crate::state::{load_checked, load_checked_mut, IsolatedPosition, ACCOUNT_VERSION};
 
 /// True once the PDA holds an `IsolatedPosition` of this program.
 pub fn exists(ai: &AccountInfo) -> bool {
@@ -17,6 +17,29 @@ pub fn load_mut<'a>(ai: &'a AccountInfo, margin_account: &Pubkey, market_index: 
     let p = load_checked_mut::<IsolatedPosition>(ai)?;
     require!(p.margin_account == *margin_account && p.market_index == market_index, ErrorCode::WrongIsolatedPosition);
     Ok(p)
+}
+
+/// Checks that `ai` is `margin_account`'s isolated position account for `market_index`,
+/// without a PDA search where none is needed. An existing account is identified by its
+/// contents: only this program writes an `IsolatedPosition`, and only at its PDA, so its
+/// recorded margin account and market identify it. An empty account matters only when
+/// the margin account has isolated positions (it then stands for "none in this market"),
+/// and must then be the PDA itself.
+pub fn verify_address(ai: &AccountInfo, margin_account: &Pubkey, market_index: u16, isolated_count: u8) -> Result<()> {
+    if exists(ai) {
+        let p = load_checked::<IsolatedPosition>(ai)?;
+        require!(p.margin_account == *margin_account && p.market_index == market_index, ErrorCode::WrongIsolatedPosition);
+    } else if isolated_count > 0 {
+        pda_bump(ai, margin_account, market_index)?;
+    }
+    Ok(())
+}
+
+/// The bump of the isolated position PDA, after checking that `ai` is that PDA.
+pub fn pda_bump(ai: &AccountInfo, margin_account: &Pubkey, market_index: u16) -> Result<u8> {
+    let (pda, bump) = Pubkey::find_program_address(&[ISOLATED_SEED, margin_account.as_ref(), &market_index.to_le_bytes()], &crate::ID);
+    require_keys_eq!(ai.key(), pda, anchor_lang::error::ErrorCode::ConstraintSeeds);
+    Ok(bump)
 }
 
 /// Creates the isolated position PDA `["isolated", margin_account, market_index]` paid by

@@ -2,7 +2,6 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use ballast_math::OracleAction;
 
-use crate::constants::ISOLATED_SEED;
 use crate::controller::funding;
 use crate::error::ErrorCode;
 use crate::events::MarginGuardExecuted;
@@ -25,8 +24,10 @@ pub struct ExecuteMarginGuard<'info> {
     pub oracle: UncheckedAccount<'info>,
     #[account(
         mut,
-        seeds = [ISOLATED_SEED, margin_account.key().as_ref(), &market.load()?.market_index.to_le_bytes()],
-        bump = isolated_position.load()?.bump,
+        // Identified by its recorded margin account and market (only this program writes
+        // an IsolatedPosition, and only at its PDA).
+        constraint = isolated_position.load()?.margin_account == margin_account.key() @ ErrorCode::WrongIsolatedPosition,
+        constraint = isolated_position.load()?.market_index == market.load()?.market_index @ ErrorCode::WrongIsolatedPosition,
     )]
     pub isolated_position: AccountLoader<'info, IsolatedPosition>,
     #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]

@@ -8,7 +8,7 @@ use ballast_math::{OracleAction, Rounding};
 use crate::controller::{funding, liquidation, pool};
 use crate::error::ErrorCode;
 use crate::events::Liquidated;
-use crate::health::{cross_health, snapshot, HealthQuery, Named};
+use crate::health::{snapshot, CrossBook, HealthQuery, Named};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, MarginAccount, Market, MarketStatus};
 use crate::token::pay_out;
@@ -65,9 +65,13 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
         s.funding_snapshot.set(snap);
         acct.cross_collateral = coll;
     }
-    let named = Named { market: &market, oracle: &oracle };
-    let before =
-        cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::Liquidation }, Some(&named))?;
+    // Every other cross position is read and valued once; the domain after each step
+    // below is the book's sum with this market's position valued from memory.
+    let book = {
+        let named = Named { market: &market, oracle: &oracle };
+        CrossBook::scan(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::Liquidation }, Some(&named))?
+    };
+    let before = book.health(&acct)?;
     let continuing = acct.being_liquidated == 1 && !liquidation::restored(&before.domain, buffer);
     require!(before.domain.is_liquidatable() || continuing, ErrorCode::NotLiquidatable);
 
@@ -100,12 +104,8 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
         }
     }
 
-    let named = Named { market: &market, oracle: &oracle };
     let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
-    let available =
-        cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::Liquidation }, Some(&named))?
-            .domain
-            .maintenance_equity;
+    let available = book.domain(&acct)?.maintenance_equity;
     let flat = !acct.has_open_cross_positions();
     let charged = liquidation::charge(
         &market,
@@ -118,10 +118,7 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
     ex.pool_balance = pool_balance;
     ex.add_collateral(acct.cross_collateral.checked_sub(collateral_start).ok_or(ErrorCode::MathOverflow)?)?;
 
-    let named = Named { market: &market, oracle: &oracle };
-    let after =
-        cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::Liquidation }, Some(&named))?
-            .domain;
+    let after = book.domain(&acct)?;
     let excess = |d: &DomainHealth| d.maintenance_equity - d.maintenance;
     require!(excess(&after) >= excess(&before.domain) || !acct.has_open_cross_positions(), ErrorCode::HealthWorsened);
     acct.being_liquidated = u8::from(acct.has_open_cross_positions() && !liquidation::restored(&after, buffer));

@@ -28,6 +28,7 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     oracle.require(OracleAction::RiskReducing)?;
     funding::accrue(&mut market, oracle.price, now)?;
     let iso_ai = a.isolated_position.to_account_info();
+    isolated::verify_address(&iso_ai, &account_key, market.market_index, acct.isolated_count)?;
     require!(isolated::exists(&iso_ai), ErrorCode::NoOpenPosition);
     let mut p = isolated::load_mut(&iso_ai, &account_key, market.market_index)?;
     require!(p.base != 0, ErrorCode::NoOpenPosition);

@@ -1,6 +1,5 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::ISOLATED_SEED;
 use crate::error::ErrorCode;
 use crate::events::IsolatedPositionClosed;
 use crate::state::{IsolatedPosition, MarginAccount};
@@ -14,8 +13,9 @@ pub struct CloseIsolatedPosition<'info> {
     #[account(
         mut,
         close = owner,
-        seeds = [ISOLATED_SEED, margin_account.key().as_ref(), &isolated_position.load()?.market_index.to_le_bytes()],
-        bump = isolated_position.load()?.bump,
+        // Only this program writes an IsolatedPosition, and only at its PDA: the recorded
+        // margin account identifies it without a PDA derivation.
+        constraint = isolated_position.load()?.margin_account == margin_account.key() @ ErrorCode::WrongIsolatedPosition,
     )]
     pub isolated_position: AccountLoader<'info, IsolatedPosition>,
 }

@@ -5,11 +5,10 @@ use ballast_math::position::notional;
 use ballast_math::tiers::max_leverage_at;
 use ballast_math::{OracleAction, Rounding};
 
-use crate::constants::ISOLATED_SEED;
 use crate::controller::{funding, isolated, transfer};
 use crate::error::ErrorCode;
 use crate::events::LeverageUpdated;
-use crate::health::{cross_health, isolated_health, pnl_to_realise, snapshot, HealthQuery, Named};
+use crate::health::{cross_health, isolated_health, pnl_to_realise, snapshot, CrossBook, HealthQuery, Named};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
 
@@ -27,12 +26,10 @@ pub struct AdjustPosition<'info> {
     pub market: AccountLoader<'info, Market>,
     /// CHECK: the market's oracle, checked by `read_oracle`.
     pub oracle: UncheckedAccount<'info>,
-    /// CHECK: the isolated position PDA of this margin account and market (may not exist).
-    #[account(
-        mut,
-        seeds = [ISOLATED_SEED, margin_account.key().as_ref(), &market.load()?.market_index.to_le_bytes()],
-        bump,
-    )]
+    /// CHECK: by `isolated::verify_address` in each handler.
+    /// The isolated position PDA `["isolated", margin_account, market_index as u16 LE]`
+    /// (may not exist).
+    #[account(mut)]
     pub isolated_position: UncheckedAccount<'info>,
     // remaining: [market, oracle] per open cross position other than this market, in slot
     // order (set_leverage, add_isolated_margin; remove_isolated_margin needs none).
@@ -72,6 +69,7 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
     };
 
     let iso_ai = a.isolated_position.to_account_info();
+    isolated::verify_address(&iso_ai, &account_key, index, acct.isolated_count)?;
     let iso_exists = isolated::exists(&iso_ai);
     let iso_open = iso_exists && isolated::load_mut(&iso_ai, &account_key, index)?.base != 0;
     let slot = acct.slot_of(index);
@@ -133,13 +131,11 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
         let before_lev = acct.cross_positions[i].leverage;
         require!(leverage <= tier_max(acct.cross_positions[i].base)?, ErrorCode::LeverageAboveTierMax);
         let named = Named { market: &market, oracle: &oracle };
-        let before =
-            cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskReducing }, Some(&named))?
-                .domain;
+        let q = HealthQuery { decimals, now, action: OracleAction::RiskReducing };
+        let book = CrossBook::scan(&acct, ctx.remaining_accounts, &q, Some(&named))?;
+        let before = book.domain(&acct)?;
         acct.cross_positions[i].leverage = leverage;
-        let after =
-            cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskReducing }, Some(&named))?
-                .domain;
+        let after = book.domain(&acct)?;
         if leverage < before_lev {
             require!(after.meets_initial(), ErrorCode::InsufficientMargin);
         }

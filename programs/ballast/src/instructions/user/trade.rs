@@ -5,11 +5,10 @@ use ballast_math::position::{fill_price, notional};
 use ballast_math::tiers::max_leverage_at;
 use ballast_math::{OracleAction, Rounding};
 
-use crate::constants::ISOLATED_SEED;
 use crate::controller::{fill, funding, isolated};
 use crate::error::ErrorCode;
 use crate::events::TradeExecuted;
-use crate::health::{cross_health, isolated_health, snapshot, HealthQuery, Named, PositionState};
+use crate::health::{isolated_health, snapshot, CrossBook, HealthQuery, Named, PositionState};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, MarginAccount, MarginMode, Market, MarketStatus};
 
@@ -26,14 +25,11 @@ pub struct Trade<'info> {
     pub market: AccountLoader<'info, Market>,
     /// CHECK: must be the market's oracle; checked and parsed by `read_oracle`.
     pub oracle: UncheckedAccount<'info>,
-    /// CHECK: the account's isolated position PDA for this market (may not exist yet; it is
-    /// created when an isolated position first opens). Always passed so a cross trade can
-    /// see that no isolated position is open in the market, and vice versa.
-    #[account(
-        mut,
-        seeds = [ISOLATED_SEED, margin_account.key().as_ref(), &market.load()?.market_index.to_le_bytes()],
-        bump,
-    )]
+    /// CHECK: by `isolated::verify_address` (contents when it exists, else the address).
+    /// The isolated position PDA `["isolated", margin_account, market_index as u16 LE]`.
+    /// It may not exist yet: it is created when an isolated position first opens. Always
+    /// passed so a cross trade can see that no isolated position is open in the market.
+    #[account(mut)]
     pub isolated_position: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
     // remaining: [market, oracle] per open cross position other than this market, in slot order.
@@ -64,6 +60,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
 
     // ---- where the market stands for this account ----
     let iso_ai = a.isolated_position.to_account_info();
+    isolated::verify_address(&iso_ai, &account_key, index, acct.isolated_count)?;
     let iso_exists = isolated::exists(&iso_ai);
     let slot = acct.slot_of(index);
     let cross_open = slot.is_some_and(|i| acct.cross_positions[i].base != 0);
@@ -128,15 +125,15 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
         require!(fill >= limit_price, ErrorCode::LimitPriceExceeded);
     }
 
-    let named = Named { market: &market, oracle: &oracle };
-    let cross_before = if mode == MarginMode::Cross {
-        Some(
-            cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskReducing }, Some(&named))?
-                .domain,
-        )
+    // The other cross positions are read once, under the policy the trade needs.
+    let action = if increasing { OracleAction::RiskIncreasing } else { OracleAction::RiskReducing };
+    let book = if mode == MarginMode::Cross {
+        let named = Named { market: &market, oracle: &oracle };
+        Some(CrossBook::scan(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action }, Some(&named))?)
     } else {
         None
     };
+    let cross_before = book.as_ref().map(|b| b.domain(&acct)).transpose()?;
 
     // ---- the fill, on plain values ----
     let pos = before;
@@ -204,14 +201,8 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
         _ => {
             if !iso_exists {
                 drop(acct);
-                isolated::create(
-                    &iso_ai,
-                    &a.authority.to_account_info(),
-                    &a.system_program.to_account_info(),
-                    &account_key,
-                    index,
-                    ctx.bumps.isolated_position,
-                )?;
+                let bump = isolated::pda_bump(&iso_ai, &account_key, index)?;
+                isolated::create(&iso_ai, &a.authority.to_account_info(), &a.system_program.to_account_info(), &account_key, index, bump)?;
                 acct = a.margin_account.load_mut()?;
                 acct.isolated_count = acct.isolated_count.checked_add(1).ok_or(ErrorCode::MathOverflow)?;
             }
@@ -238,11 +229,9 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     if increasing {
         require!(lev <= max_lev, ErrorCode::LeverageAboveTierMax);
     }
-    let named = Named { market: &market, oracle: &oracle };
     let (domain_before, domain_after): (DomainHealth, DomainHealth) = match mode {
         MarginMode::Cross => {
-            let action = if increasing { OracleAction::RiskIncreasing } else { OracleAction::RiskReducing };
-            let after = cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action }, Some(&named))?.domain;
+            let after = book.as_ref().ok_or(ErrorCode::InvariantViolated)?.domain(&acct)?;
             if crate::controller::liquidation::restored(&after, ex.liquidation_buffer_ppm) {
                 acct.being_liquidated = 0;
             }
@@ -258,9 +247,8 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     if increasing {
         require!(domain_after.meets_initial(), ErrorCode::InsufficientMargin);
         if mode != MarginMode::Cross {
-            let cross =
-                cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskIncreasing }, None)?
-                    .domain;
+            let q = HealthQuery { decimals, now, action: OracleAction::RiskIncreasing };
+            let cross = CrossBook::scan(&acct, ctx.remaining_accounts, &q, None)?.domain(&acct)?;
             require!(cross.meets_initial(), ErrorCode::InsufficientCrossMargin);
         }
     } else {

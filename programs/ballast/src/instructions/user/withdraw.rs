@@ -5,7 +5,7 @@ use ballast_math::OracleAction;
 use crate::controller::transfer;
 use crate::error::ErrorCode;
 use crate::events::CollateralWithdrawn;
-use crate::health::{cross_health, pnl_to_realise, HealthQuery};
+use crate::health::{pnl_to_realise, CrossBook, HealthQuery};
 use crate::state::{Exchange, MarginAccount, MarketStatus};
 use crate::token::{pay_out, require_valid_amount};
 
@@ -42,12 +42,13 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
         ex.collateral_decimals
     };
     let mut acct = a.margin_account.load_mut()?;
-    let health = cross_health(
+    let mut book = CrossBook::scan(
         &acct,
         ctx.remaining_accounts,
         &HealthQuery { decimals, now: clock.unix_timestamp, action: OracleAction::RiskIncreasing },
         None,
     )?;
+    let health = book.health(&acct)?;
     let transferable = health.domain.transferable();
     require!(amount <= transferable, ErrorCode::InsufficientTransferable);
     let collateral_before = acct.cross_collateral;
@@ -66,6 +67,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
         let mut collateral = acct.cross_collateral;
         transfer::realise(take, &mut acct.cross_positions[i].cost_basis, &mut collateral, &mut pool_balance)?;
         acct.cross_collateral = collateral;
+        book.revalue(&acct, i)?;
         need -= take;
     }
     require!(need == 0, ErrorCode::InsufficientTransferable);
@@ -77,13 +79,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     ex.add_collateral(realised_i.checked_sub(delta).ok_or(ErrorCode::MathOverflow)?)?;
     drop(ex);
     let vault_after = pay_out(&a.token_program, &mut a.vault, &a.destination, &a.exchange, amount)?;
-    let after = cross_health(
-        &acct,
-        ctx.remaining_accounts,
-        &HealthQuery { decimals, now: clock.unix_timestamp, action: OracleAction::RiskIncreasing },
-        None,
-    )?
-    .domain;
+    let after = book.domain(&acct)?;
     require!(after.meets_initial(), ErrorCode::InsufficientTransferable);
     // At or above initial margin is above maintenance × (1 + buffer) for any buffer ≤ 100%.
     acct.being_liquidated = 0;
