@@ -14,10 +14,10 @@
 //! the left side falls more slowly than the right and the condition is monotone in `q`.
 
 use crate::checked::{self, Rounding};
-use crate::constants::PPM;
+use crate::constants::{NOTIONAL_DIVISOR, PPM};
 use crate::error::{MathError, MathResult};
 use crate::position::notional;
-use crate::tiers::{maintenance_margin, Tier};
+use crate::tiers::{maintenance_margin, rate_and_deduction, tier_index, Tier};
 
 /// Inputs for sizing one liquidation.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +48,11 @@ impl LiquidationInput<'_> {
 
     /// Whether closing `q` lots restores the buffered maintenance condition.
     pub fn restores(&self, q: u64) -> MathResult<bool> {
+        self.restores_with(q, self.position_mm(self.base.unsigned_abs())?)
+    }
+
+    /// [`Self::restores`] with the whole position's maintenance margin already known.
+    fn restores_with(&self, q: u64, mm_whole: i128) -> MathResult<bool> {
         const OP: &str = "liquidation target";
         let abs = self.base.unsigned_abs();
         let closed = i64::try_from(q).map_err(|_| MathError::overflow(OP))?;
@@ -59,7 +64,7 @@ impl LiquidationInput<'_> {
             OP,
         )?;
         let mm_after = checked::add(
-            checked::sub(self.maintenance, self.position_mm(abs)?, OP)?,
+            checked::sub(self.maintenance, mm_whole, OP)?,
             self.position_mm(abs.checked_sub(q).ok_or(MathError::overflow(OP))?)?,
             OP,
         )?;
@@ -67,34 +72,106 @@ impl LiquidationInput<'_> {
         Ok(checked::sub(self.equity, penalty, OP)? >= target)
     }
 
+    /// First guess, in lots, of the size that restores the target: the condition solved
+    /// as a linear equation in the closed notional `x` with the current tier's rate `r`
+    /// and deduction `D`, ignoring rounding (k = 1e6 + buffer, P = penalty ppm):
+    ///
+    /// ```text
+    /// x · (k·r − P·1e6) ≥ k·((M − MM_pos)·1e6 + N·r − D) − E·1e12
+    /// ```
+    ///
+    /// Only a starting point: [`Self::close_size`] searches outwards from it, so a guess
+    /// off by tiers or rounding costs a few evaluations, never a wrong size.
+    fn estimate_lots(&self, mm_whole: i128, lot: u64) -> MathResult<u64> {
+        const OP: &str = "liquidation estimate";
+        let abs = self.base.unsigned_abs();
+        let whole = notional(self.base, self.price, Rounding::Ceil)?;
+        let (rate, deduction) = rate_and_deduction(self.tiers, tier_index(self.tiers, whole))?;
+        let k = checked::add(PPM, i128::from(self.buffer_ppm), OP)?;
+        let slope = checked::sub(checked::mul(k, rate, OP)?, checked::mul(i128::from(self.penalty_ppm), PPM, OP)?, OP)?;
+        if slope <= 0 {
+            return Err(MathError::invalid(OP));
+        }
+        let rest = checked::sub(self.maintenance, mm_whole, OP)?;
+        let need = checked::sub(
+            checked::mul(
+                k,
+                checked::sub(checked::add(checked::mul(rest, PPM, OP)?, checked::mul(i128::from(whole), rate, OP)?, OP)?, deduction, OP)?,
+                OP,
+            )?,
+            checked::mul(self.equity, NOTIONAL_DIVISOR, OP)?,
+            OP,
+        )?;
+        let x = checked::div(need.max(0), slope, Rounding::Ceil, OP)?;
+        let q = checked::mul_div(x, NOTIONAL_DIVISOR, i128::from(self.price.max(1)), Rounding::Ceil, OP)?;
+        let k_lots = checked::div(q, i128::from(lot), Rounding::Ceil, OP)?;
+        Ok(u64::try_from(k_lots).unwrap_or(u64::MAX).min(abs.div_ceil(lot)))
+    }
+
     /// Lots to close (1..=|base|): the smallest lot multiple that restores the target,
     /// the whole position when none does or when the rest would be dust.
+    ///
+    /// The target is monotone in the size, so the smallest restoring multiple `k` is
+    /// found by bracketing it around [`Self::estimate_lots`] (steps doubling away from the
+    /// guess) and bisecting the bracket. The bracket starts as `(0, lots + 1)`: closing
+    /// nothing never restores a liquidatable domain, and `lots + 1` stands for "no
+    /// multiple restores". Usually two evaluations instead of a bisection over every lot
+    /// of the position.
     pub fn close_size(&self) -> MathResult<u64> {
         const OP: &str = "liquidation size";
         let abs = self.base.unsigned_abs();
         if abs == 0 {
             return Ok(0);
         }
+        let mm_whole = self.position_mm(abs)?;
         let lot = self.lot_size.max(1);
         let lots = abs.div_ceil(lot);
         let size_of = |k: u64| k.checked_mul(lot).map_or(abs, |q| q.min(abs));
-        let mut q = abs;
-        if self.restores(size_of(1))? {
-            q = size_of(1);
-        } else if self.restores(abs)? {
-            // Binary search for the smallest k with restores(size_of(k)); k = lots restores.
-            let (mut lo, mut hi) = (1u64, lots);
-            while hi.checked_sub(lo).ok_or(MathError::overflow(OP))? > 1 {
-                let half = hi.checked_sub(lo).and_then(|d| d.checked_div(2)).ok_or(MathError::overflow(OP))?;
-                let mid = lo.checked_add(half).ok_or(MathError::overflow(OP))?;
-                if self.restores(size_of(mid))? {
-                    hi = mid;
-                } else {
-                    lo = mid;
+        let restores = |k: u64| self.restores_with(size_of(k), mm_whole);
+        let none = lots.checked_add(1).ok_or(MathError::overflow(OP))?;
+        // Invariant: lo does not restore (or is 0), hi restores (or is `none`), lo < hi.
+        let (mut lo, mut hi) = (0u64, none);
+        let guess = self.estimate_lots(mm_whole, lot).unwrap_or(lots >> 1).clamp(1, lots);
+        let mut step = 1u64;
+        if restores(guess)? {
+            hi = guess;
+            loop {
+                let probe = hi.saturating_sub(step);
+                if probe <= lo {
+                    break;
                 }
+                if !restores(probe)? {
+                    lo = probe;
+                    break;
+                }
+                hi = probe;
+                step = step.saturating_mul(2);
             }
-            q = size_of(hi);
+        } else {
+            lo = guess;
+            loop {
+                let probe = lo.saturating_add(step);
+                if probe >= hi {
+                    break;
+                }
+                if restores(probe)? {
+                    hi = probe;
+                    break;
+                }
+                lo = probe;
+                step = step.saturating_mul(2);
+            }
         }
+        while hi.checked_sub(lo).ok_or(MathError::overflow(OP))? > 1 {
+            let half = hi.checked_sub(lo).and_then(|d| d.checked_div(2)).ok_or(MathError::overflow(OP))?;
+            let mid = lo.checked_add(half).ok_or(MathError::overflow(OP))?;
+            if restores(mid)? {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        let mut q = if hi == none { abs } else { size_of(hi) };
         let rest = i64::try_from(abs.checked_sub(q).ok_or(MathError::overflow(OP))?).map_err(|_| MathError::overflow(OP))?;
         if rest > 0 && notional(rest, self.price, Rounding::Floor)? < self.dust_notional {
             q = abs;

@@ -16,7 +16,7 @@ use crate::checked::{self, Rounding};
 use crate::constants::{EFFECTIVE_LEVERAGE_SCALE, NOTIONAL_DIVISOR, PPM};
 use crate::error::MathResult;
 use crate::oracle::conservative_price;
-use crate::position::{notional, unrealized_pnl, weighted_pnl};
+use crate::position::{notional, notional_and_value, weighted_pnl};
 use crate::tiers::{self, Tier};
 
 /// Everything needed to value one position.
@@ -63,13 +63,16 @@ pub struct PositionHealth {
 
 impl PositionRisk<'_> {
     pub fn health(&self) -> MathResult<PositionHealth> {
+        const OP: &str = "unrealized pnl";
         let is_long = self.base > 0;
-        let notional_plain = notional(self.base, self.price, Rounding::Ceil)?;
-        let pnl = unrealized_pnl(self.base, self.cost_basis, self.price)?;
+        let cost_basis = i128::from(self.cost_basis);
+        // One product per price gives both the notional (up) and the value (down).
+        let (notional_plain, value) = notional_and_value(self.base, self.price)?;
+        let pnl = checked::sub(value, cost_basis, OP)?;
         let maintenance = tiers::maintenance_margin(self.tiers, notional_plain)?;
         let cons_price = conservative_price(self.price, self.conf, is_long)?;
-        let notional_cons = notional(self.base, cons_price, Rounding::Ceil)?;
-        let initial_pnl = weighted_pnl(unrealized_pnl(self.base, self.cost_basis, cons_price)?, self.pnl_weight_ppm)?;
+        let (notional_cons, value_cons) = notional_and_value(self.base, cons_price)?;
+        let initial_pnl = weighted_pnl(checked::sub(value_cons, cost_basis, OP)?, self.pnl_weight_ppm)?;
         Ok(PositionHealth {
             notional: notional_plain,
             pnl,
@@ -122,6 +125,18 @@ impl DomainHealth {
             self.realisable_pnl = checked::add(self.realisable_pnl, p.initial_pnl, OP)?;
         }
         Ok(())
+    }
+
+    /// The same domain with `delta` more collateral (positions unchanged): both equities
+    /// move by exactly `delta`, requirements do not.
+    pub fn with_collateral_change(&self, delta: i128) -> MathResult<Self> {
+        const OP: &str = "domain health";
+        Ok(Self {
+            collateral: checked::add(self.collateral, delta, OP)?,
+            maintenance_equity: checked::add(self.maintenance_equity, delta, OP)?,
+            initial_equity: checked::add(self.initial_equity, delta, OP)?,
+            ..*self
+        })
     }
 
     /// Equity strictly below maintenance margin: a keeper may liquidate.

@@ -7,7 +7,7 @@
 
 use crate::checked::{self, Rounding};
 use crate::constants::{NOTIONAL_DIVISOR, PPM};
-use crate::error::MathResult;
+use crate::error::{MathError, MathResult};
 
 /// `|base| × price / 1e12` in quote native units.
 ///
@@ -31,6 +31,19 @@ pub fn cost_basis_at(base: i64, price: u64) -> MathResult<i64> {
     const OP: &str = "cost basis";
     let c = checked::mul_div(i128::from(base), i128::from(price), NOTIONAL_DIVISOR, Rounding::Ceil, OP)?;
     checked::to_i64(c, OP)
+}
+
+/// `(notional, signed_value)` of `base` at `price` from one product and one division:
+/// the notional rounded up (a requirement) and the value rounded toward minus infinity,
+/// exactly [`notional`] with `Ceil` and [`signed_value`].
+pub fn notional_and_value(base: i64, price: u64) -> MathResult<(u64, i128)> {
+    const OP: &str = "notional";
+    let product = checked::mul_wide(base.unsigned_abs(), price);
+    let (q, r) = checked::udivrem(product, NOTIONAL_DIVISOR.unsigned_abs()).ok_or(MathError::div_by_zero(OP))?;
+    let up = q.checked_add(u128::from(r != 0)).ok_or(MathError::overflow(OP))?;
+    let notional = u64::try_from(up).map_err(|_| MathError::overflow(OP))?;
+    let value = if base >= 0 { i128::try_from(q).map_err(|_| MathError::overflow(OP))? } else { checked::neg(i128::from(notional), OP)? };
+    Ok((notional, value))
 }
 
 /// Unrealized PnL at `price` (value rounded in the protocol's favour).
@@ -102,6 +115,16 @@ mod tests {
         assert_eq!(weighted_pnl(1_001, 500_000), Ok(500));
         assert_eq!(weighted_pnl(1_000, 0), Ok(0));
         assert_eq!(weighted_pnl(-1_000, 0), Ok(-1_000));
+    }
+
+    #[test]
+    fn one_product_gives_the_rounded_notional_and_value() {
+        for base in [0, 1, -1, 7, -7, ONE, -ONE, 3 * ONE + 1, -(3 * ONE + 1), i64::MAX, i64::MIN + 1] {
+            for price in [1, 999, USD, 1_234 * USD + 7, 99_999 * USD] {
+                let Ok(n) = notional(base, price, Rounding::Ceil) else { continue };
+                assert_eq!(notional_and_value(base, price), Ok((n, signed_value(base, price).unwrap())), "{base} @ {price}");
+            }
+        }
     }
 
     #[test]

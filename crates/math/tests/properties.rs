@@ -88,6 +88,11 @@ proptest! {
         prop_assert!(u128::from(initial_margin(n, lev).unwrap()) * u128::from(lev) >= u128::from(n));
         prop_assert!(i128::from(notional(base, price, Rounding::Ceil).unwrap()) * NOTIONAL_DIVISOR >= exact.abs());
         prop_assert!(i128::from(notional(base, price, Rounding::Floor).unwrap()) * NOTIONAL_DIVISOR <= exact.abs());
+        // The one-product form used by position health is the same pair of roundings.
+        prop_assert_eq!(
+            ballast_math::position::notional_and_value(base, price).unwrap(),
+            (notional(base, price, Rounding::Ceil).unwrap(), signed_value(base, price).unwrap())
+        );
         // A trader who opens and is valued at the same price never shows a profit.
         let cb = cost_basis_at(base, price).unwrap();
         prop_assert!(unrealized_pnl(base, cb, price).unwrap() <= 0);
@@ -202,6 +207,24 @@ proptest! {
         };
         let q = input.close_size().unwrap();
         prop_assert!(q >= 1 && q <= abs);
+        // Same answer as a plain bisection over every lot of the position.
+        let reference = {
+            let restores = |k: u64| input.restores((k * lot).min(abs)).unwrap();
+            let mut r = abs;
+            if restores(1) {
+                r = lot.min(abs);
+            } else if restores(lots) {
+                let (mut lo, mut hi) = (1u64, lots);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if restores(mid) { hi = mid } else { lo = mid }
+                }
+                r = (hi * lot).min(abs);
+            }
+            let rest = (abs - r) as i64;
+            if rest > 0 && notional(rest, price, Rounding::Floor).unwrap() < dust { abs } else { r }
+        };
+        prop_assert_eq!(q, reference);
         if q < abs {
             prop_assert!(input.restores(q).unwrap(), "partial size must restore");
             prop_assert!(q.is_multiple_of(lot));

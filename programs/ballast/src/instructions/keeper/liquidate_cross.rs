@@ -105,7 +105,9 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
     }
 
     let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
-    let available = book.domain(&acct)?.maintenance_equity;
+    let after_fill = book.domain(&acct)?;
+    let available = after_fill.maintenance_equity;
+    let collateral_before_charge = acct.cross_collateral;
     let flat = !acct.has_open_cross_positions();
     let charged = liquidation::charge(
         &market,
@@ -118,7 +120,11 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
     ex.pool_balance = pool_balance;
     ex.add_collateral(acct.cross_collateral.checked_sub(collateral_start).ok_or(ErrorCode::MathOverflow)?)?;
 
-    let after = book.domain(&acct)?;
+    // The charge only moves collateral: the domain after it is the post-fill domain
+    // shifted by that change.
+    let after = after_fill
+        .with_collateral_change(i128::from(acct.cross_collateral) - i128::from(collateral_before_charge))
+        .map_err(ErrorCode::from)?;
     let excess = |d: &DomainHealth| d.maintenance_equity - d.maintenance;
     require!(excess(&after) >= excess(&before.domain) || !acct.has_open_cross_positions(), ErrorCode::HealthWorsened);
     acct.being_liquidated = u8::from(acct.has_open_cross_positions() && !liquidation::restored(&after, buffer));

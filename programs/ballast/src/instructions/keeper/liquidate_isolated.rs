@@ -87,7 +87,9 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
     }
 
     let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
-    let available = isolated_health(&p, &market, &oracle)?.maintenance_equity;
+    let after_fill = isolated_health(&p, &market, &oracle)?;
+    let available = after_fill.maintenance_equity;
+    let collateral_before_charge = p.collateral;
     let flat = p.base == 0;
     let charged = liquidation::charge(
         &market,
@@ -101,7 +103,10 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
     ex.add_collateral(p.collateral.checked_sub(collateral_start).ok_or(ErrorCode::MathOverflow)?)?;
     p.last_active_slot = clock.slot;
 
-    let after = isolated_health(&p, &market, &oracle)?;
+    // The charge only moves collateral: the domain after it is the post-fill domain
+    // shifted by that change (exact, no second valuation).
+    let after =
+        after_fill.with_collateral_change(i128::from(p.collateral) - i128::from(collateral_before_charge)).map_err(ErrorCode::from)?;
     let excess = |d: &ballast_math::DomainHealth| d.maintenance_equity - d.maintenance;
     require!(excess(&after) >= excess(&before) || p.base == 0, ErrorCode::HealthWorsened);
     p.invariant()?;
