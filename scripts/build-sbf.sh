@@ -15,8 +15,12 @@ if [ "${1:-}" = "--check" ]; then
   done
   exit 1
 fi
+# Ballast, and the calibration program (a subset of Anchor's published benchmark) whose
+# compute units tell how this build compares with published numbers.
+programs=(programs/ballast programs/calibration)
 if cargo build-sbf --version >/dev/null 2>&1; then
-  cargo build-sbf --manifest-path programs/ballast/Cargo.toml --sbf-out-dir "$out"
+  for p in "${programs[@]}"; do cargo build-sbf --manifest-path "$p/Cargo.toml" --sbf-out-dir "$out"; done
+  echo "platform-tools (cargo build-sbf)" > "$out/toolchain.txt"
   echo "$out/ballast.so"
   exit 0
 fi
@@ -28,6 +32,9 @@ if [ -z "$offline" ] || ! [ -x "$offline/cargo-build-sbf" ]; then
   echo "build-sbf: neither \`cargo build-sbf\` nor the offline toolchain (../shared/sbf) is available" >&2
   exit 1
 fi
-"$offline/cargo-build-sbf" --manifest-path programs/ballast/Cargo.toml --sbf-out-dir "$out" >&2
+for p in "${programs[@]}"; do
+  "$offline/cargo-build-sbf" --manifest-path "$p/Cargo.toml" --sbf-out-dir "$out" >&2
+done
+echo "offline (upstream LLVM BPF + sbpf-linker, SBPF v3)" > "$out/toolchain.txt"
 ls -l "$out/ballast.so" >&2
 echo "$out/ballast.so"

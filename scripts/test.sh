@@ -13,6 +13,8 @@ if bash scripts/build-sbf.sh --check; then
   stage "sbf build (target/deploy/ballast.so)" bash scripts/build-sbf.sh
   # Every scenario file again, on the bytecode, run by solana-program-test 4.2.2.
   stage "bytecode scenarios" cargo nextest run -p ballast-tests --no-default-features --features sbf --no-fail-fast
+  # The committed compute-unit table must be what this build measures, and within limits.
+  stage "compute-unit table is current" env SKIP_SBF_BUILD=1 bash scripts/bench.sh --check
 else
   echo "==> bytecode stages skipped: no SBF toolchain (cargo build-sbf, or ../shared/sbf beside the repository)"
 fi

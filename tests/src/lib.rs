@@ -42,6 +42,17 @@ pub const ORACLE_EXPONENT: i32 = -8;
 pub const GENESIS_TIME: i64 = 1_800_000_000;
 
 /// `dollars` as a push-oracle mantissa (exponent -8).
+/// A fresh keypair, deterministic per process: the n-th call returns the same key in
+/// every run, so PDA bumps (and with them compute units) repeat exactly from run to run.
+pub fn next_keypair() -> Keypair {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&n.to_le_bytes());
+    seed[8..24].copy_from_slice(b"ballast-harness!");
+    Keypair::new_from_array(seed)
+}
+
 pub fn oracle_price(dollars: f64) -> i64 {
     (dollars * 1e8).round() as i64
 }
@@ -195,10 +206,10 @@ impl Harness {
         let ctx = pt.start_with_context().await;
         let mut h = Self {
             ctx,
-            admin: Keypair::new(),
-            guardian: Keypair::new(),
-            oracle_authority: Keypair::new(),
-            mint_authority: Keypair::new(),
+            admin: next_keypair(),
+            guardian: next_keypair(),
+            oracle_authority: next_keypair(),
+            mint_authority: next_keypair(),
             mint: Pubkey::default(),
             admin_token: Pubkey::default(),
             exchange: ix::exchange_pda(),
@@ -465,7 +476,7 @@ impl Harness {
     }
 
     pub async fn create_mint(&mut self, decimals: u8) -> Pubkey {
-        let mint = Keypair::new();
+        let mint = next_keypair();
         let payer = self.ctx.payer.pubkey();
         let rent = self.ctx.banks_client.get_rent().await.unwrap();
         let len = spl_token_interface::state::Mint::LEN;
@@ -491,7 +502,7 @@ impl Harness {
     }
 
     pub async fn create_token_account(&mut self, owner: Pubkey, mint: Pubkey) -> Pubkey {
-        let acct = Keypair::new();
+        let acct = next_keypair();
         let payer = self.ctx.payer.pubkey();
         let rent = self.ctx.banks_client.get_rent().await.unwrap();
         let len = spl_token_interface::state::Account::LEN;
@@ -537,7 +548,7 @@ impl Harness {
 
     /// Creates a push oracle at `dollars` with 0.01% confidence.
     pub async fn create_push_oracle(&mut self, dollars: f64) -> Pubkey {
-        let oracle = Keypair::new();
+        let oracle = next_keypair();
         let auth = self.oracle_authority.insecure_clone();
         let price = oracle_price(dollars);
         let payer = self.ctx.payer.pubkey();
@@ -575,7 +586,7 @@ impl Harness {
 
     /// A user with `tokens` collateral in their wallet and an empty margin account.
     pub async fn user(&mut self, name: &'static str, tokens: u64) -> User {
-        let key = Keypair::new();
+        let key = next_keypair();
         self.airdrop(key.pubkey(), 10_000_000_000).await;
         let token = self.create_token_account(key.pubkey(), self.mint).await;
         if tokens > 0 {
