@@ -15,6 +15,11 @@ if bash scripts/build-sbf.sh --check; then
   stage "bytecode scenarios" cargo nextest run -p ballast-tests --no-default-features --features sbf --no-fail-fast
   # The committed compute-unit table must be what this build measures, and within limits.
   stage "compute-unit table is current" env SKIP_SBF_BUILD=1 bash scripts/bench.sh --check
+  # A real local validator: built once per machine into a cache outside the clone.
+  stage "solana-test-validator ${TEST_VALIDATOR_VERSION} (cached)" ensure_test_validator
+  export TEST_VALIDATOR
+  stage "keeper over JSON-RPC on a local validator" \
+    cargo nextest run -p ballast-migrations --run-ignored only --no-fail-fast
 else
   echo "==> bytecode stages skipped: no SBF toolchain (cargo build-sbf, or ../shared/sbf beside the repository)"
 fi

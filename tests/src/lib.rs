@@ -8,7 +8,7 @@
 //! account the harness knows about changed by a single byte.
 #![allow(deprecated)] // program-test 3.x marks its API "agave-unstable-api"
 
-pub mod ix;
+pub use ballast_client::ix;
 pub mod keeper_chain;
 pub mod pyth;
 pub mod rt;
