@@ -53,6 +53,8 @@ pub struct PositionHealth {
     pub maintenance: u64,
     /// Weighted PnL at the conservative price.
     pub initial_pnl: i128,
+    /// Notional at the conservative price, rounded up (what initial margin is taken on).
+    pub notional_conservative: u64,
     /// Initial margin: conservative notional / leverage (rounded up).
     pub initial: u64,
     /// Transfer floor on the conservative notional (rounded up).
@@ -78,10 +80,19 @@ impl PositionRisk<'_> {
             pnl,
             maintenance,
             initial_pnl,
+            notional_conservative: notional_cons,
             initial: tiers::initial_margin(notional_cons, self.leverage)?,
             transfer_floor: tiers::transfer_floor(notional_cons, self.transfer_floor_ppm)?,
             pending_funding: self.pending_funding,
         })
+    }
+}
+
+impl PositionHealth {
+    /// The same position at another leverage setting: only the initial margin depends on
+    /// it, so this equals valuing the position again with `leverage`.
+    pub fn with_leverage(&self, leverage: u16) -> MathResult<Self> {
+        Ok(Self { initial: tiers::initial_margin(self.notional_conservative, leverage)?, ..*self })
     }
 }
 

@@ -121,6 +121,10 @@ proptest! {
         }
         // Positive PnL in the initial view never exceeds the plain, unweighted PnL.
         prop_assert!(h.initial_pnl <= h.pnl.max(0));
+        // A leverage change is exactly a revaluation at the new setting.
+        for other in [1, lev, max_leverage_at(&tiers, n)] {
+            prop_assert_eq!(h.with_leverage(other).unwrap(), PositionRisk { leverage: other, ..risk }.health().unwrap());
+        }
     }
 
     #[test]

@@ -209,15 +209,21 @@ pub fn cross_health(
 
 /// Health of one isolated position's domain.
 pub fn isolated_health(p: &IsolatedPosition, market: &Market, oracle: &OraclePrice) -> Result<DomainHealth> {
-    let mut d = DomainHealth::new(p.collateral);
-    if p.base != 0 {
-        let h = position_health(
-            market,
-            oracle,
-            &PositionState { base: p.base, cost_basis: p.cost_basis, leverage: p.leverage, snapshot: p.funding_snapshot.get() },
-        )?;
-        d.add(&h).map_err(ErrorCode::from)?;
+    if p.base == 0 {
+        return Ok(DomainHealth::new(p.collateral));
     }
+    let h = position_health(
+        market,
+        oracle,
+        &PositionState { base: p.base, cost_basis: p.cost_basis, leverage: p.leverage, snapshot: p.funding_snapshot.get() },
+    )?;
+    domain_of(p.collateral, &h)
+}
+
+/// A one-position domain: `collateral` and the position's health.
+pub fn domain_of(collateral: i64, h: &PositionHealth) -> Result<DomainHealth> {
+    let mut d = DomainHealth::new(collateral);
+    d.add(h).map_err(ErrorCode::from)?;
     Ok(d)
 }
 

@@ -335,6 +335,8 @@ async fn main() {
     let _ = writeln!(md, "An SPL Token `transfer` through this runtime's bundled token program costs **{spl} CU**, far below the");
     let _ = writeln!(md, "classic program's ~4,600: the bundled token program is not the classic build and calibrates nothing.\n");
     let _ = writeln!(md, "## Instructions\n");
+    let _ = writeln!(md, "Opening an isolated position creates its account at its PDA, whose derivation costs 1,500 CU per");
+    let _ = writeln!(md, "bump tried: the open rows differ by the bumps their addresses happen to need.\n");
     let _ = writeln!(md, "| instruction / path | CU |\n|---|---:|");
     for (name, cu) in t.rows.iter().filter(|(n, _)| !n.starts_with("sweep")) {
         let _ = writeln!(md, "| {name} | {cu} |");
@@ -377,20 +379,24 @@ async fn main() {
             marginal,
             1_500,
             800,
-            "each further position is one market and one oracle account parsed and one position valued \
-             (two 64×64-bit products, seven checked 128-bit multiply-divides in software). What would close \
-             the gap: storing each tier's maintenance rate and deduction in the market (no per-valuation \
-             tier arithmetic), a u64 fast path through the PnL and margin formulas, and the official \
-             toolchain (see Calibration)",
+            "each further position costs one market account checked (about 330 CU), one oracle \
+             parsed and converted (about 750) and one valuation (about 1,650: two 64×64-bit products and \
+             seven checked 128-bit multiply-divides in software, plus the tier table); the view also \
+             computes each position's liquidation price. What would close the gap: each tier's \
+             maintenance rate and deduction stored in the market instead of derived per valuation, u64 \
+             arithmetic where operands provably fit, and oracles converted once per slot by a crank. \
+             Whether the official toolchain's backend compiles this math more cheaply cannot be measured \
+             here: the calibration covers Anchor's own work only",
         ),
         (
             "set_leverage isolated (largest path)",
             row("set_leverage isolated").max(row("set_leverage strict-isolated")),
             6_000,
             3_000,
-            "about 2,300 CU is Anchor's entry and account checks, about 1,000 the event, and the isolated \
-             domain is valued three times (before, at the new setting, after the transfer) at about 1,650 \
-             each; valuing it once and deriving the other two from the leverage change would save about 3,000",
+            "the isolated domain is valued once (about 1,650 CU) and derived for the new setting and \
+             after the transfer; the rest is Anchor's entry and account checks (about 2,300), the oracle \
+             read (about 750), the event (about 1,000), funding accrual, the tier check and the invariants. \
+             6,000 needs the per-valuation savings above and a leaner event",
         ),
         ("liquidate_isolated", row("liquidate_isolated"), 30_000, 18_000, "the stretch needs the same per-valuation savings as above"),
         (

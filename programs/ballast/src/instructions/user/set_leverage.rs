@@ -8,7 +8,9 @@ use ballast_math::{OracleAction, Rounding};
 use crate::controller::{funding, isolated, transfer};
 use crate::error::ErrorCode;
 use crate::events::LeverageUpdated;
-use crate::health::{cross_health, isolated_health, pnl_to_realise, snapshot, CrossBook, HealthQuery, Named};
+use crate::health::{
+    cross_health, domain_of, isolated_health, pnl_to_realise, position_health, snapshot, CrossBook, HealthQuery, Named, PositionState,
+};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
 
@@ -82,9 +84,15 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
         let mode = p.mode()?;
         let before_lev = p.leverage;
         require!(leverage <= tier_max(p.base)?, ErrorCode::LeverageAboveTierMax);
-        let before = isolated_health(&p, &market, &oracle)?;
+        // Valued once: a leverage change moves only the initial margin, and the transfers
+        // below move only collateral (unless profit is realised).
+        let state = PositionState { base: p.base, cost_basis: p.cost_basis, leverage: p.leverage, snapshot: p.funding_snapshot.get() };
+        let position = position_health(&market, &oracle, &state)?;
+        let before = domain_of(p.collateral, &position)?;
         p.leverage = leverage;
-        let at_new = isolated_health(&p, &market, &oracle)?;
+        let at_new = domain_of(p.collateral, &position.with_leverage(leverage).map_err(ErrorCode::from)?)?;
+        let collateral_at_new = p.collateral;
+        let mut realised = false;
         if leverage < before_lev {
             // Lowering: pull the shortfall `IM_new − equity` from cross free collateral.
             let shortfall = u64::try_from((at_new.initial - at_new.initial_equity).max(0)).map_err(|_| ErrorCode::MathOverflow)?;
@@ -114,6 +122,7 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
             let release = release.min(u64::try_from(p.collateral.max(0)).unwrap_or(0).saturating_add(realise));
             let (mut cb, mut coll) = (p.cost_basis, p.collateral);
             transfer::realise(realise, &mut cb, &mut coll, &mut pool_balance)?;
+            realised = realise > 0;
             let r = i64::try_from(release).map_err(|_| ErrorCode::MathOverflow)?;
             p.cost_basis = cb;
             p.collateral = coll.checked_sub(r).ok_or(ErrorCode::MathOverflow)?;
@@ -121,7 +130,11 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
             ex.add_collateral(i64::try_from(realise).map_err(|_| ErrorCode::MathOverflow)?)?;
             margin_moved = -r;
         }
-        let after = isolated_health(&p, &market, &oracle)?;
+        let after = if realised {
+            isolated_health(&p, &market, &oracle)?
+        } else {
+            at_new.with_collateral_change(i128::from(p.collateral) - i128::from(collateral_at_new)).map_err(ErrorCode::from)?
+        };
         require!(after.meets_initial(), ErrorCode::InsufficientMargin);
         p.last_active_slot = clock.slot;
         p.invariant()?;
