@@ -117,14 +117,16 @@ pub fn udivrem(n: u128, d: u128) -> Option<(u128, u128)> {
             return Some((u128::from(nl / dl), u128::from(nl % dl)));
         }
         if dl <= u64::from(u32::MAX) {
-            return Some(div_short(n, dl));
+            return Some(div_short(nh, nl, dl));
         }
         // A divisor that is a 32-bit number times a power of two (1e12 = 5^12·2^12):
         // divide the shifted numerator and put the shifted-out bits back into the remainder.
         let tz = dl.trailing_zeros();
         if dl >> tz <= u64::from(u32::MAX) {
-            let (q, r) = div_short(n >> tz, dl >> tz);
-            return Some((q, (r << tz) | (n & ((1u128 << tz) - 1))));
+            // 0 < tz < 64 here (dl ≥ 2^32 and dl >> tz < 2^32).
+            let (sh, sl) = (nh >> tz, (nl >> tz) | (nh << (64 - tz)));
+            let (q, r) = div_short(sh, sl, dl >> tz);
+            return Some((q, (r << tz) | u128::from(nl & ((1u64 << tz) - 1))));
         }
         let (qh, rh) = (nh / dl, nh % dl);
         let (ql, r) = div_wide(rh, nl, dl);
@@ -150,19 +152,32 @@ pub fn udivrem(n: u128, d: u128) -> Option<(u128, u128)> {
     Some((u128::from(q), r))
 }
 
-/// `n / d` for `0 < d < 2^32`: four native divisions on 32-bit digits (each partial
-/// dividend `r·2^32 + digit` fits 64 bits because `r < d < 2^32`).
+/// `(nh·2^64 + nl) / d` for `0 < d < 2^32`: four native divisions on 32-bit digits (each
+/// partial dividend `r·2^32 + digit` fits 64 bits because `r < d < 2^32`), all on words.
 #[inline]
-#[allow(clippy::arithmetic_side_effects, clippy::integer_division, clippy::cast_possible_truncation)]
-fn div_short(n: u128, d: u64) -> (u128, u128) {
-    let mut q: u128 = 0;
-    let mut r: u64 = 0;
-    for shift in [96u32, 64, 32, 0] {
-        let part = (r << 32) | ((n >> shift) as u64 & u64::from(u32::MAX));
-        q = (q << 32) | u128::from(part / d);
+#[allow(clippy::arithmetic_side_effects, clippy::integer_division)]
+fn div_short(nh: u64, nl: u64, d: u64) -> (u128, u128) {
+    const LOW: u64 = u32::MAX as u64;
+    let mut r = 0u64;
+    let mut digit = |next: u64| {
+        let part = (r << 32) | next;
         r = part % d;
-    }
-    (q, u128::from(r))
+        part / d
+    };
+    let (q3, q2, q1, q0) = (digit(nh >> 32), digit(nh & LOW), digit(nl >> 32), digit(nl & LOW));
+    ((u128::from((q3 << 32) | q2) << 64) | u128::from((q1 << 32) | q0), u128::from(r))
+}
+
+/// `n / 1e12` (the notional divisor, `5^12 · 2^12`) and whether it was inexact: a shift
+/// and four native divisions by `5^12`, with no branch on the divisor.
+#[inline]
+#[allow(clippy::cast_possible_truncation)]
+pub fn div_by_notional_divisor(n: u128) -> (u128, bool) {
+    const ODD: u64 = 244_140_625; // 5^12
+    let (nh, nl) = ((n >> 64) as u64, n as u64);
+    let (sh, sl) = (nh >> 12, (nl >> 12) | (nh << 52));
+    let (q, r) = div_short(sh, sl, ODD);
+    (q, r != 0 || nl & 0xfff != 0)
 }
 
 /// `(hi·2^64 + lo) / d` for `hi < d`: the quotient fits 64 bits. Knuth's algorithm D
@@ -199,7 +214,17 @@ fn div_wide(hi: u64, lo: u64, d: u64) -> (u64, u64) {
 
 /// `a / b` rounded as asked. `b` may have either sign; zero is an error.
 #[inline]
+#[allow(clippy::arithmetic_side_effects, clippy::integer_division)]
 pub fn div(a: i128, b: i128, rounding: Rounding, op: &'static str) -> MathResult<i128> {
+    // Most operands are non-negative and fit a word: one native division.
+    if let (Ok(x), Ok(y)) = (u64::try_from(a), u64::try_from(b)) {
+        if y == 0 {
+            return Err(MathError::div_by_zero(op));
+        }
+        let q = x / y;
+        let up = rounding == Rounding::Ceil && x % y != 0;
+        return Ok(i128::from(q) + i128::from(up));
+    }
     let (q, r) = udivrem(a.unsigned_abs(), b.unsigned_abs()).ok_or(MathError::div_by_zero(op))?;
     let inexact = u128::from(r != 0);
     let negative = (a < 0) != (b < 0);
@@ -222,6 +247,18 @@ pub fn div(a: i128, b: i128, rounding: Rounding, op: &'static str) -> MathResult
 /// `a * b / c` with one rounding at the end.
 #[inline]
 pub fn mul_div(a: i128, b: i128, c: i128, rounding: Rounding, op: &'static str) -> MathResult<i128> {
+    // Word-sized magnitudes: the exact 128-bit product of the magnitudes, one unsigned
+    // division, then the sign and the rounding (as in `div`).
+    if let (Ok(x), Ok(y), Ok(z)) = (u64::try_from(a.unsigned_abs()), u64::try_from(b.unsigned_abs()), u64::try_from(c.unsigned_abs())) {
+        let (q, r) = udivrem(mul_wide(x, y), u128::from(z)).ok_or(MathError::div_by_zero(op))?;
+        let negative = q != 0 || r != 0;
+        let negative = negative && ((a < 0) != (b < 0)) != (c < 0);
+        // Away from zero when the exact quotient is inexact and the rounding points away.
+        let away = r != 0 && (rounding == Rounding::Ceil) != negative;
+        let magnitude = if away { q.checked_add(1).ok_or(MathError::overflow(op))? } else { q };
+        let v = i128::try_from(magnitude).map_err(|_| MathError::overflow(op))?;
+        return Ok(if negative { neg(v, op)? } else { v });
+    }
     div(mul(a, b, op)?, c, rounding, op)
 }
 
@@ -365,6 +402,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_notional_divisor_shortcut_is_a_division_by_1e12() {
+        const D: u128 = 1_000_000_000_000;
+        let mut x: u128 = 0x2545_f491_4f6c_dd1d_9e37_79b9_7f4a_7c15;
+        for bits in 0..=128u32 {
+            for _ in 0..16 {
+                x ^= x << 23;
+                x ^= x >> 17;
+                x ^= x << 26;
+                let n = if bits == 0 { 0 } else { x >> (128 - bits) };
+                assert_eq!(div_by_notional_divisor(n), (n / D, n % D != 0), "{n}");
+            }
+        }
+        assert_eq!(D, (crate::constants::NOTIONAL_DIVISOR).unsigned_abs());
     }
 
     #[test]

@@ -15,7 +15,9 @@ pub const PRICE_SCALE_EXPONENT: i32 = 3;
 pub const NOTIONAL_DIVISOR: i128 = 1_000_000_000_000; // BASE_PRECISION × PRICE_SCALE = 1e12
 
 /// Ratios (margin fractions, fees, weights, floors): parts per million, 1e6 = 100%.
-pub const PPM: i128 = 1_000_000; // 1e6
+pub const PPM: i128 = 1_000_000;
+/// [`PPM`] as a word, for word-sized arithmetic.
+pub const PPM_WORD: u64 = 1_000_000; // 1e6
 
 /// Effective leverage reported by views: notional / equity, scaled by 1e6 (10x = 10_000_000).
 pub const EFFECTIVE_LEVERAGE_SCALE: i128 = 1_000_000; // 1e6

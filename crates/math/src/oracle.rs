@@ -2,17 +2,24 @@
 //! classification of a reading once, and the per-action policy that uses the class.
 
 use crate::checked::{self, Rounding};
-use crate::constants::{PPM, PRICE_SCALE_EXPONENT};
+use crate::constants::{PPM_WORD, PRICE_SCALE_EXPONENT};
 use crate::error::{MathError, MathResult};
 
 /// Converts an oracle number `mantissa × 10^exponent` (in whole quote units per whole
 /// base unit, as Pyth publishes) into the program's price scale, for a collateral mint
 /// with `quote_decimals` decimals. The division, when the exponent is very negative,
 /// rounds as the caller says (prices for value round down, confidences round up).
+#[allow(clippy::integer_division, clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
 pub fn to_price(mantissa: u64, exponent: i32, quote_decimals: u8, rounding: Rounding) -> MathResult<u64> {
     const OP: &str = "oracle price conversion";
     let shift =
         exponent.checked_add(i32::from(quote_decimals)).and_then(|s| s.checked_add(PRICE_SCALE_EXPONENT)).ok_or(MathError::invalid(OP))?;
+    // Word fast path: 10^|shift| fits a word for |shift| ≤ 19.
+    if let Some(&p) = POW10_WORD.get(shift.unsigned_abs() as usize) {
+        let (q, r) = if shift >= 0 { (checked::mul_wide(mantissa, p), 0) } else { (u128::from(mantissa / p), mantissa % p) };
+        let q = if rounding == Rounding::Ceil && r != 0 { q.checked_add(1).ok_or(MathError::overflow(OP))? } else { q };
+        return u64::try_from(q).map_err(|_| MathError::overflow(OP));
+    }
     let m = i128::from(mantissa);
     let scaled = if shift >= 0 {
         checked::mul(m, checked::pow10(shift.unsigned_abs(), OP)?, OP)?
@@ -22,6 +29,17 @@ pub fn to_price(mantissa: u64, exponent: i32, quote_decimals: u8, rounding: Roun
     };
     checked::to_u64(scaled, OP)
 }
+
+/// `10^k` for `k ≤ 19`, the powers of ten that fit a word.
+const POW10_WORD: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
 
 /// The class of one oracle reading, decided once per instruction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,10 +93,9 @@ pub fn classify(
         return OracleValidity::Stale;
     }
     // conf / price > max_conf_ppm / 1e6  ⇔  conf × 1e6 > max_conf_ppm × price (no division).
-    // Both products fit in i128 (at most 2^64 × 2^32); `checked::mul` avoids the i128
-    // overflow-multiply libcall (see its doc).
-    let lhs = checked::mul(i128::from(conf_mantissa), PPM, "oracle confidence").unwrap_or(i128::MAX);
-    let rhs = checked::mul(i128::from(max_conf_ppm), i128::from(price_mantissa), "oracle confidence").unwrap_or(i128::MAX);
+    // Both are exact 128-bit products of two words (`mul_wide`: no libcall, no overflow).
+    let lhs = checked::mul_wide(conf_mantissa, PPM_WORD);
+    let rhs = checked::mul_wide(u64::from(max_conf_ppm), price_mantissa.unsigned_abs());
     if lhs > rhs {
         return OracleValidity::TooUncertain;
     }

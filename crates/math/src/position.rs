@@ -39,8 +39,8 @@ pub fn cost_basis_at(base: i64, price: u64) -> MathResult<i64> {
 pub fn notional_and_value(base: i64, price: u64) -> MathResult<(u64, i128)> {
     const OP: &str = "notional";
     let product = checked::mul_wide(base.unsigned_abs(), price);
-    let (q, r) = checked::udivrem(product, NOTIONAL_DIVISOR.unsigned_abs()).ok_or(MathError::div_by_zero(OP))?;
-    let up = q.checked_add(u128::from(r != 0)).ok_or(MathError::overflow(OP))?;
+    let (q, inexact) = checked::div_by_notional_divisor(product);
+    let up = q.checked_add(u128::from(inexact)).ok_or(MathError::overflow(OP))?;
     let notional = u64::try_from(up).map_err(|_| MathError::overflow(OP))?;
     let value = if base >= 0 { i128::try_from(q).map_err(|_| MathError::overflow(OP))? } else { checked::neg(i128::from(notional), OP)? };
     Ok((notional, value))

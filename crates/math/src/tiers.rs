@@ -18,7 +18,7 @@
 //! the margin is identical from both sides of every boundary.
 
 use crate::checked::{self, Rounding};
-use crate::constants::{DEFAULT_TRANSFER_FLOOR_PPM, MAX_LEVERAGE, MAX_TIERS, PPM};
+use crate::constants::{DEFAULT_TRANSFER_FLOOR_PPM, MAX_LEVERAGE, MAX_TIERS, PPM, PPM_WORD};
 use crate::error::MathResult;
 
 /// One leverage tier.
@@ -90,9 +90,30 @@ pub fn max_leverage_at(tiers: &[Tier], notional: u64) -> u16 {
 pub fn maintenance_margin(tiers: &[Tier], notional: u64) -> MathResult<u64> {
     const OP: &str = "maintenance margin";
     let i = tier_index(tiers, notional);
+    // Word path for every table `validate_tiers` accepts (rates never fall, so each
+    // deduction step is non-negative); the general path below gives the same result.
+    if let Some((rate, deduction)) = rate_and_deduction_words(tiers, i) {
+        if let Some(scaled) = checked::mul_wide(notional, rate).checked_sub(deduction) {
+            let (q, r) = checked::udivrem(scaled, u128::from(PPM_WORD)).ok_or(crate::MathError::div_by_zero(OP))?;
+            let q = if r != 0 { q.checked_add(1).ok_or(crate::MathError::overflow(OP))? } else { q };
+            return u64::try_from(q).map_err(|_| crate::MathError::overflow(OP));
+        }
+    }
     let (rate, deduction) = rate_and_deduction(tiers, i)?;
     let scaled = checked::sub(checked::mul(i128::from(notional), rate, OP)?, deduction, OP)?;
     checked::to_u64(checked::div(scaled, PPM, Rounding::Ceil, OP)?, OP)
+}
+
+/// [`rate_and_deduction`] on words; `None` when a rate falls from one tier to the next
+/// (a table `validate_tiers` refuses) or a leverage is 0.
+fn rate_and_deduction_words(tiers: &[Tier], i: usize) -> Option<(u64, u128)> {
+    let (mut prev, mut deduction) = (0u64, 0u128);
+    for t in tiers.iter().take(i.saturating_add(1)) {
+        let rate = PPM_WORD.div_ceil(u64::from(t.max_leverage).checked_mul(2).filter(|&d| d > 0)?);
+        deduction = deduction.checked_add(checked::mul_wide(t.notional_threshold, rate.checked_sub(prev)?))?;
+        prev = rate;
+    }
+    Some((prev, deduction))
 }
 
 /// `(r_i, D_i)` for tier `i`, both in ppm units (`D_i` in quote native × ppm).

@@ -65,6 +65,10 @@ proptest! {
         let a = maintenance_margin(&tiers, n).unwrap();
         let b = maintenance_margin(&tiers, n + step).unwrap();
         prop_assert!(b >= a);
+        // The word-sized evaluation equals the formula in 128-bit signed arithmetic.
+        let (rate, deduction) = ballast_math::tiers::rate_and_deduction(&tiers, ballast_math::tiers::tier_index(&tiers, n)).unwrap();
+        let scaled = i128::from(n) * rate - deduction;
+        prop_assert_eq!(i128::from(a), scaled / 1_000_000 + i128::from(scaled % 1_000_000 != 0));
         // Rates are at most 50%, so `step` more notional adds at most ceil(step/2) + 1 (rounding).
         prop_assert!(b - a <= step / 2 + 2, "jump {a} → {b} over {step}");
     }
@@ -265,6 +269,57 @@ proptest! {
             let exact_ceil = { let q = a / b; if (a % b != 0) && ((a < 0) == (b < 0)) { q + 1 } else { q } };
             prop_assert_eq!(div(a, b, Rounding::Floor, "d").ok(), Some(exact_floor));
             prop_assert_eq!(div(a, b, Rounding::Ceil, "d").ok(), Some(exact_ceil));
+        }
+    }
+}
+
+proptest! {
+    /// Oracle conversion equals exact 128-bit arithmetic, with the asked rounding.
+    #[test]
+    fn oracle_conversion_is_exact_with_the_asked_rounding(mantissa in any::<u64>(), exponent in -30i32..=12, decimals in 0u8..=12, up in any::<bool>()) {
+        use ballast_math::oracle::to_price;
+        let rounding = if up { Rounding::Ceil } else { Rounding::Floor };
+        let shift = exponent + i32::from(decimals) + 3;
+        let expect = if shift >= 0 {
+            10u128.checked_pow(shift as u32).and_then(|p| u128::from(mantissa).checked_mul(p))
+        } else {
+            let p = 10u128.pow((-shift) as u32);
+            let (q, r) = (u128::from(mantissa) / p, u128::from(mantissa) % p);
+            Some(if up && r != 0 { q + 1 } else { q })
+        }
+        .and_then(|v| u64::try_from(v).ok());
+        prop_assert_eq!(to_price(mantissa, exponent, decimals, rounding).ok(), expect);
+    }
+}
+
+proptest! {
+    /// `mul_div` is the exact quotient rounded as asked, for any signs and magnitudes
+    /// (both the word-sized fast path and the general path).
+    #[test]
+    fn mul_div_rounds_the_exact_quotient(a in any::<i128>(), b in any::<i128>(), c in any::<i128>(), sa in 0u32..127, sb in 0u32..127, sc in 0u32..127, up in any::<bool>()) {
+        use ballast_math::checked::mul_div;
+        let rounding = if up { Rounding::Ceil } else { Rounding::Floor };
+        let wide = (u64::MAX as i128, -(u64::MAX as i128), 3);
+        for (a, b, c) in [(a >> sa, b >> sb, c >> sc), (a >> 64.max(sa), b >> 64.max(sb), c >> 64.max(sc)), (a >> 100.max(sa), b, c >> 90.max(sc)), wide] {
+            let words = a.unsigned_abs() < 1 << 64 && b.unsigned_abs() < 1 << 64 && c.unsigned_abs() < 1 << 64;
+            let expect = if c == 0 {
+                None
+            } else if words {
+                // Word-sized operands: the quotient of the exact (up to 128-bit) product.
+                let (p, d) = (a.unsigned_abs() * b.unsigned_abs(), c.unsigned_abs());
+                let (q, r) = (p / d, p % d);
+                let negative = ((a < 0) != (b < 0)) != (c < 0) && p != 0;
+                let q = if r != 0 && up != negative { q + 1 } else { q };
+                i128::try_from(q).ok().map(|q| if negative { -q } else { q })
+            } else {
+                a.checked_mul(b).and_then(|p| {
+                    if p == i128::MIN && c == -1 { return None; }
+                    let (q, r) = (p / c, p % c);
+                    let exact_negative = (p < 0) != (c < 0);
+                    Some(if r != 0 && up && !exact_negative { q + 1 } else if r != 0 && !up && exact_negative { q - 1 } else { q })
+                })
+            };
+            prop_assert_eq!(mul_div(a, b, c, rounding, "t").ok(), expect, "{} × {} / {}", a, b, c);
         }
     }
 }
