@@ -115,6 +115,9 @@ struct Entry {
 /// parsed twice.
 pub struct CrossBook {
     entries: Vec<Entry>,
+    /// Σ of the entries' healths (collateral 0): the domain without collateral and
+    /// without the named market, summed once.
+    others: DomainHealth,
     /// The instruction's own market, copied at the scan (its funding is accrued first;
     /// nothing an instruction changes afterwards affects a valuation).
     named: Option<MarketView>,
@@ -141,14 +144,15 @@ impl CrossBook {
             let oracle_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
             let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
             require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
-            require_keys_eq!(oracle_ai.key(), market.oracle, ErrorCode::HealthAccountMismatch);
+            require!(crate::state::same_key(oracle_ai.key, &market.oracle), ErrorCode::HealthAccountMismatch);
             let oracle = read_oracle(&market, oracle_ai, q.decimals, q.now)?;
             oracle.require(q.action)?;
             let view = MarketView::of(&market, &oracle);
             entries.push(Entry { slot: i, view, health: view.value(&slot_state(slot))? });
         }
         require!(accounts.next().is_none(), ErrorCode::ExtraHealthAccounts);
-        Ok(Self { entries, named: named.map(|n| MarketView::of(n.market, n.oracle)), action: q.action })
+        let others = sum(&entries)?;
+        Ok(Self { entries, others, named: named.map(|n| MarketView::of(n.market, n.oracle)), action: q.action })
     }
 
     /// Values the slot again from the account's current fields (after the instruction
@@ -156,6 +160,7 @@ impl CrossBook {
     pub fn revalue(&mut self, account: &MarginAccount, slot: usize) -> Result<()> {
         let e = self.entries.iter_mut().find(|e| e.slot == slot).ok_or(ErrorCode::InvariantViolated)?;
         e.health = e.view.value(&slot_state(&account.cross_positions[slot]))?;
+        self.others = sum(&self.entries)?;
         Ok(())
     }
 
@@ -180,15 +185,41 @@ impl CrossBook {
         Ok(out)
     }
 
-    /// The cross domain's totals as the account stands now.
+    /// The cross domain's totals as the account stands now: the pre-summed other
+    /// positions, the collateral, and the named market's position valued from memory. The
+    /// slots are walked only to check that the book still matches the account (no position
+    /// the book valued has gone, none it has not read has appeared).
     pub fn domain(&self, account: &MarginAccount) -> Result<DomainHealth> {
-        Ok(self.health(account)?.domain)
+        let mut d = self.others.with_collateral_change(i128::from(account.cross_collateral)).map_err(ErrorCode::from)?;
+        let mut entries = self.entries.iter().peekable();
+        for (i, slot) in account.cross_positions.iter().enumerate() {
+            let stored = entries.next_if(|e| e.slot == i).is_some();
+            let open = slot.in_use != 0 && slot.base != 0;
+            match (open, stored, &self.named) {
+                (true, true, _) | (false, false, _) => {}
+                (false, true, _) => return err!(ErrorCode::InvariantViolated),
+                (true, false, Some(view)) if view.market_index == slot.market_index => {
+                    d.add(&view.value(&slot_state(slot))?).map_err(ErrorCode::from)?;
+                }
+                (true, false, _) => return err!(ErrorCode::MissingHealthAccounts),
+            }
+        }
+        Ok(d)
     }
 
     /// The oracle policy this book was read under.
     pub fn action(&self) -> OracleAction {
         self.action
     }
+}
+
+/// Σ of the entries' position healths, on zero collateral.
+fn sum(entries: &[Entry]) -> Result<DomainHealth> {
+    let mut d = DomainHealth::new(0);
+    for e in entries {
+        d.add(&e.health).map_err(ErrorCode::from)?;
+    }
+    Ok(d)
 }
 
 /// Health of a domain's positions, by slot index.

@@ -372,31 +372,34 @@ async fn main() {
         let _ = writeln!(md, "| {name} | {bytes} | {} |", rent(bytes));
     }
     let row = |prefix: &str| t.rows.iter().filter(|(n, _)| n.starts_with(prefix)).map(|(_, cu)| *cu).max().unwrap_or(0);
-    let marginal = [per(first.1, last.1), per(first.2, last.2), per(first.3, last.3), per(first.4, last.4)].into_iter().max().unwrap_or(0);
+    // The instructions' marginal cost; the simulated view also prices each position's
+    // liquidation and is reported beside it.
+    let marginal = [per(first.1, last.1), per(first.2, last.2), per(first.4, last.4)].into_iter().max().unwrap_or(0);
     let targets: [(&str, u64, u64, u64, &str); 5] = [
         (
-            "marginal CU per cross position (largest of the four)",
+            "marginal CU per cross position (trade, withdraw, liquidate_cross: largest)",
             marginal,
             1_500,
             800,
-            "each further position costs one market account checked (about 330 CU), one oracle \
-             parsed and converted (about 750) and one valuation (about 1,650: two 64×64-bit products and \
-             seven checked 128-bit multiply-divides in software, plus the tier table); the view also \
-             computes each position's liquidation price. What would close the gap: each tier's \
-             maintenance rate and deduction stored in the market instead of derived per valuation, u64 \
-             arithmetic where operands provably fit, and oracles converted once per slot by a crank. \
-             Whether the official toolchain's backend compiles this math more cheaply cannot be measured \
-             here: the calibration covers Anchor's own work only",
+            "each further position costs one market account checked (about 110 CU), one oracle \
+             parsed, classified and converted (about 400) and one valuation (about 1,300: funding, two \
+             64×64-bit products divided by 1e12, the tiered maintenance margin, weighted PnL, initial \
+             margin and floor, each a checked operation returning a typed error), plus copying its \
+             market view. What would close the gap: the tiers' rates and deductions stored in the market, \
+             prices converted once per slot by a crank instead of per reader, and leaner result types in \
+             the valuation. Whether the official toolchain's backend compiles this math more cheaply \
+             cannot be measured here: the calibration covers Anchor's own work only",
         ),
         (
             "set_leverage isolated (largest path)",
             row("set_leverage isolated").max(row("set_leverage strict-isolated")),
             6_000,
             3_000,
-            "the isolated domain is valued once (about 1,650 CU) and derived for the new setting and \
+            "the isolated domain is valued once (about 1,300 CU) and derived for the new setting and \
              after the transfer; the rest is Anchor's entry and account checks (about 2,300), the oracle \
-             read (about 750), the event (about 1,000), funding accrual, the tier check and the invariants. \
-             6,000 needs the per-valuation savings above and a leaner event",
+             read (about 400), the event (about 1,000), funding accrual, the tier check, the invariants \
+             and, when lowering, the cross domain the margin comes from. 6,000 needs the per-valuation \
+             savings above and a leaner event",
         ),
         ("liquidate_isolated", row("liquidate_isolated"), 30_000, 18_000, "the stretch needs the same per-valuation savings as above"),
         (
@@ -420,6 +423,12 @@ async fn main() {
         let _ = writeln!(md, "| {name} | {measured} | {target} | {stretch} | {status} |");
     }
     let _ = writeln!(md, "| heap growth with position count | none | none | | met: health reads use fixed-capacity allocations |");
+    let _ = writeln!(
+        md,
+        "\nThe simulated `account_health` view costs {} CU per further position: it also computes each position's entry \
+         price, effective leverage and liquidation price.",
+        per(first.3, last.3)
+    );
     let missed: Vec<_> = targets.iter().filter(|(_, m, target, _, why)| m > target && !why.is_empty()).collect();
     if !missed.is_empty() {
         let _ = writeln!(md, "\nWhy the missed targets are missed, and what would fix them:\n");

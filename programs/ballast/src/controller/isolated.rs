@@ -5,17 +5,17 @@ use anchor_lang::system_program;
 
 use crate::constants::ISOLATED_SEED;
 use crate::error::ErrorCode;
-use crate::state::{load_checked, load_checked_mut, IsolatedPosition, ACCOUNT_VERSION};
+use crate::state::{load_checked, load_checked_mut, same_key, IsolatedPosition, ACCOUNT_VERSION};
 
 /// True once the PDA holds an `IsolatedPosition` of this program.
 pub fn exists(ai: &AccountInfo) -> bool {
-    ai.owner == &crate::ID && ai.data_len() > 0
+    crate::state::same_key(ai.owner, &crate::ID) && ai.data_len() > 0
 }
 
 /// Loads an existing isolated position and checks that it belongs to `margin_account` and `market_index`.
 pub fn load_mut<'a>(ai: &'a AccountInfo, margin_account: &Pubkey, market_index: u16) -> Result<core::cell::RefMut<'a, IsolatedPosition>> {
     let p = load_checked_mut::<IsolatedPosition>(ai)?;
-    require!(p.margin_account == *margin_account && p.market_index == market_index, ErrorCode::WrongIsolatedPosition);
+    require!(same_key(&p.margin_account, margin_account) && p.market_index == market_index, ErrorCode::WrongIsolatedPosition);
     Ok(p)
 }
 
@@ -28,7 +28,7 @@ pub fn load_mut<'a>(ai: &'a AccountInfo, margin_account: &Pubkey, market_index: 
 pub fn verify_address(ai: &AccountInfo, margin_account: &Pubkey, market_index: u16, isolated_count: u8) -> Result<()> {
     if exists(ai) {
         let p = load_checked::<IsolatedPosition>(ai)?;
-        require!(p.margin_account == *margin_account && p.market_index == market_index, ErrorCode::WrongIsolatedPosition);
+        require!(same_key(&p.margin_account, margin_account) && p.market_index == market_index, ErrorCode::WrongIsolatedPosition);
     } else if isolated_count > 0 {
         pda_bump(ai, margin_account, market_index)?;
     }

@@ -71,9 +71,9 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
         let named = Named { market: &market, oracle: &oracle };
         CrossBook::scan(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::Liquidation }, Some(&named))?
     };
-    let before = book.health(&acct)?;
-    let continuing = acct.being_liquidated == 1 && !liquidation::restored(&before.domain, buffer);
-    require!(before.domain.is_liquidatable() || continuing, ErrorCode::NotLiquidatable);
+    let before = book.domain(&acct)?;
+    let continuing = acct.being_liquidated == 1 && !liquidation::restored(&before, buffer);
+    require!(before.is_liquidatable() || continuing, ErrorCode::NotLiquidatable);
 
     let (tiers, n) = market.tier_table();
     let slot = acct.cross_positions[i];
@@ -81,8 +81,8 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
         base: slot.base,
         price: oracle.price,
         tiers: &tiers[..n],
-        equity: before.domain.maintenance_equity,
-        maintenance: before.domain.maintenance,
+        equity: before.maintenance_equity,
+        maintenance: before.maintenance,
         penalty_ppm: market.liquidation_fee_ppm + market.insurance_share_ppm,
         buffer_ppm: buffer,
         lot_size: market.lot_size,
@@ -126,7 +126,7 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
         .with_collateral_change(i128::from(acct.cross_collateral) - i128::from(collateral_before_charge))
         .map_err(ErrorCode::from)?;
     let excess = |d: &DomainHealth| d.maintenance_equity - d.maintenance;
-    require!(excess(&after) >= excess(&before.domain) || !acct.has_open_cross_positions(), ErrorCode::HealthWorsened);
+    require!(excess(&after) >= excess(&before) || !acct.has_open_cross_positions(), ErrorCode::HealthWorsened);
     acct.being_liquidated = u8::from(acct.has_open_cross_positions() && !liquidation::restored(&after, buffer));
     acct.last_active_slot = clock.slot;
     acct.invariant()?;
@@ -145,7 +145,7 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
         realised_pnl: f.realised_pnl,
         keeper_reward: reward,
         insurance_share: insurance,
-        domain_before: snapshot(&before.domain),
+        domain_before: snapshot(&before),
         domain_after: snapshot(&after),
     });
     debt.emit(account_key, index);

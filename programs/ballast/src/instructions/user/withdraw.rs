@@ -48,8 +48,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
         &HealthQuery { decimals, now: clock.unix_timestamp, action: OracleAction::RiskIncreasing },
         None,
     )?;
-    let health = book.health(&acct)?;
-    let transferable = health.domain.transferable();
+    let transferable = book.domain(&acct)?.transferable();
     require!(amount <= transferable, ErrorCode::InsufficientTransferable);
     let collateral_before = acct.cross_collateral;
     // The part above collateral is realised from positions with positive (weighted,
@@ -58,7 +57,9 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     let realised = need;
     let mut ex = a.exchange.load_mut()?;
     let mut pool_balance = ex.pool_balance;
-    for (i, h) in health.positions.iter().enumerate() {
+    // Per-position healths only when profit must be realised (boxed: off the stack).
+    let health = if need > 0 { Some(book.health(&acct)?) } else { None };
+    for (i, h) in health.iter().flat_map(|h| h.positions.iter().enumerate()) {
         let Some(h) = h else { continue };
         if need == 0 {
             break;
