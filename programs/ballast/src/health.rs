@@ -228,7 +228,12 @@ pub struct CrossHealth {
     pub positions: [Option<PositionHealth>; MAX_CROSS_POSITIONS],
 }
 
-/// Health of the cross domain in one call: a [`CrossBook`] read and summed once.
+/// The cross domain's totals in one call (a [`CrossBook`] read once, its sum reused).
+pub fn cross_domain(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<&Named>) -> Result<DomainHealth> {
+    CrossBook::scan(account, remaining, q, named)?.domain(account)
+}
+
+/// Health of the cross domain and of each position, in one call.
 pub fn cross_health(
     account: &MarginAccount,
     remaining: &[AccountInfo],

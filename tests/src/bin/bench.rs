@@ -100,15 +100,36 @@ async fn single_paths(t: &mut Table) {
     t.add("liquidate_cross, 1 position (partial)", h.ok(&[ixn], &[&keeper.key]).await.compute_units);
 }
 
+/// Columns of the sweep: every instruction that reads the whole cross domain.
+const SWEEP_COLUMNS: [&str; 7] = [
+    "trade (opens the last)",
+    "withdraw",
+    "set_leverage (cross)",
+    "add_isolated_margin",
+    "execute_margin_guard",
+    "account_health (simulated)",
+    "liquidate_cross",
+];
+const VIEW_COLUMN: usize = 5;
+const LIQUIDATE_COLUMN: usize = 6;
+
+struct SweepRow {
+    n: usize,
+    cu: [u64; SWEEP_COLUMNS.len()],
+}
+
 /// Cross-account instructions over 1, 2, 4, 8 and 16 open cross positions.
-async fn sweep(t: &mut Table) -> (Vec<(usize, u64, u64, u64, u64)>, (usize, usize)) {
+async fn sweep(t: &mut Table) -> (Vec<SweepRow>, (usize, usize)) {
     let mut out = vec![];
     let mut sizes = (0, 0);
     for n in [1usize, 2, 4, 8, 16] {
         let mut h = frictionless().await;
+        let frictionless_market = || MarketParams { spread_ppm: 0, ..default_market_params() };
         for _ in 1..n {
-            h.add_push_market(100.0, MarketParams { spread_ppm: 0, ..default_market_params() }).await;
+            h.add_push_market(100.0, frictionless_market()).await;
         }
+        // One more market for an isolated position (not a cross position).
+        let iso = h.add_push_market(100.0, frictionless_market()).await.index;
         let alice = h.user("alice", 10_000_000 * USD).await;
         h.deposit(&alice, 1_000_000 * USD).await;
         for i in 1..n as u16 {
@@ -119,6 +140,21 @@ async fn sweep(t: &mut Table) -> (Vec<(usize, u64, u64, u64, u64)>, (usize, usiz
         let trade = h.ok(&[ixn], &[&alice.key]).await.compute_units;
         let ixn = h.withdraw_ix(&alice, USD).await;
         let withdraw = h.ok(&[ixn], &[&alice.key]).await.compute_units;
+        let ixn = h.set_leverage_ix(&alice, BTC, 9).await;
+        let set_leverage = h.ok(&[ixn], &[&alice.key]).await.compute_units;
+        // An isolated position beside the n cross positions: margin moves and a guard read
+        // the whole cross domain.
+        h.trade(&alice, iso, UNIT, MarginMode::Isolated, 10).await;
+        let ixn = h.add_margin_ix(&alice, iso, 10 * USD).await;
+        let add_margin = h.ok(&[ixn], &[&alice.key]).await.compute_units;
+        let keeper = h.user("keeper", 0).await;
+        // The position holds about 8× its maintenance margin (10x plus the margin added): a
+        // 20× trigger is due.
+        h.ok(&[ix::set_margin_guard(alice.pubkey(), alice.account, iso, 20_000_000, USD, 10 * USD)], &[&alice.key]).await;
+        let oracle = h.markets[usize::from(iso)].oracle;
+        let health = h.health_accounts(alice.account).await;
+        let ixn = ix::execute_margin_guard(keeper.pubkey(), keeper.token, alice.account, iso, oracle, &health);
+        let guard = h.ok(&[ixn], &[&keeper.key]).await.compute_units;
         let view = {
             let keys = h.health_accounts(alice.account).await;
             let ixs = h.with_budget(&[ix::account_health(alice.account, &keys)]);
@@ -128,7 +164,6 @@ async fn sweep(t: &mut Table) -> (Vec<(usize, u64, u64, u64, u64)>, (usize, usiz
             sim.simulation_details.map_or(0, |d| d.units_consumed)
         };
         // Take out everything transferable, then halve BTC: the cross domain is liquidatable.
-        let keeper = h.user("keeper", 0).await;
         let free = h.view(&alice, &[]).await.cross.transferable;
         h.withdraw(&alice, free - 1).await;
         h.set_price(BTC, 25_000.0, 2.5).await;
@@ -147,8 +182,9 @@ async fn sweep(t: &mut Table) -> (Vec<(usize, u64, u64, u64, u64)>, (usize, usiz
             sizes = transaction_sizes(&ixs, &keeper.key, &[]);
         }
         let liq = h.ok(&[ixn], &[&keeper.key]).await.compute_units;
-        t.add(format!("sweep n={n}: trade / withdraw / account_health / liquidate_cross"), trade);
-        out.push((n, trade, withdraw, view, liq));
+        let cu = [trade, withdraw, set_leverage, add_margin, guard, view, liq];
+        t.add(format!("sweep n={n}: {cu:?}"), trade);
+        out.push(SweepRow { n, cu });
     }
     (out, sizes)
 }
@@ -342,20 +378,16 @@ async fn main() {
         let _ = writeln!(md, "| {name} | {cu} |");
     }
     let _ = writeln!(md, "\n## Cross positions sweep\n");
-    let _ = writeln!(md, "| open cross positions | trade (opens the last) | withdraw | account_health (simulated) | liquidate_cross |\n|---:|---:|---:|---:|---:|");
-    for (n, trade, withdraw, view, liq) in &sweep {
-        let _ = writeln!(md, "| {n} | {trade} | {withdraw} | {view} | {liq} |");
+    let _ = writeln!(md, "| open cross positions | {} |", SWEEP_COLUMNS.join(" | "));
+    let _ = writeln!(md, "|---:|{}", "---:|".repeat(SWEEP_COLUMNS.len()));
+    for r in &sweep {
+        let cells: Vec<String> = r.cu.iter().map(u64::to_string).collect();
+        let _ = writeln!(md, "| {} | {} |", r.n, cells.join(" | "));
     }
     let (first, last) = (sweep.first().unwrap(), sweep.last().unwrap());
-    let per = |a: u64, b: u64| (b.saturating_sub(a)) / (last.0 - first.0) as u64;
-    let _ = writeln!(
-        md,
-        "\nMarginal CU per additional cross position (1 → 16): trade {}, withdraw {}, account_health {}, liquidate_cross {}.",
-        per(first.1, last.1),
-        per(first.2, last.2),
-        per(first.3, last.3),
-        per(first.4, last.4)
-    );
+    let marginal: Vec<u64> = (0..SWEEP_COLUMNS.len()).map(|c| last.cu[c].saturating_sub(first.cu[c]) / (last.n - first.n) as u64).collect();
+    let described: Vec<String> = SWEEP_COLUMNS.iter().zip(&marginal).map(|(name, m)| format!("{name} {m}")).collect();
+    let _ = writeln!(md, "\nMarginal CU per additional cross position (1 → 16): {}.", described.join(", "));
     let (legacy, v0) = sizes;
     let _ = writeln!(md, "\nThe 16-position `liquidate_cross` transaction (with compute-unit limit and price instructions) is");
     let _ = writeln!(md, "{legacy} bytes as a legacy transaction and {v0} bytes as a v0 transaction whose address lookup table");
@@ -374,10 +406,11 @@ async fn main() {
     let row = |prefix: &str| t.rows.iter().filter(|(n, _)| n.starts_with(prefix)).map(|(_, cu)| *cu).max().unwrap_or(0);
     // The instructions' marginal cost; the simulated view also prices each position's
     // liquidation and is reported beside it.
-    let marginal = [per(first.1, last.1), per(first.2, last.2), per(first.4, last.4)].into_iter().max().unwrap_or(0);
+    let view_marginal = marginal[VIEW_COLUMN];
+    let marginal = marginal.iter().enumerate().filter(|(c, _)| *c != VIEW_COLUMN).map(|(_, m)| *m).max().unwrap_or(0);
     let targets: [(&str, u64, u64, u64, &str); 5] = [
         (
-            "marginal CU per cross position (trade, withdraw, liquidate_cross: largest)",
+            "marginal CU per cross position (largest over the sweep's instructions)",
             marginal,
             1_500,
             800,
@@ -404,7 +437,7 @@ async fn main() {
         ("liquidate_isolated", row("liquidate_isolated"), 30_000, 18_000, "the stretch needs the same per-valuation savings as above"),
         (
             "liquidate_cross at 16 cross positions",
-            last.4,
+            last.cu[LIQUIDATE_COLUMN],
             59_000,
             33_000,
             "fifteen other positions are each read and valued once; the per-position cost above is the lever",
@@ -427,7 +460,7 @@ async fn main() {
         md,
         "\nThe simulated `account_health` view costs {} CU per further position: it also computes each position's entry \
          price, effective leverage and liquidation price.",
-        per(first.3, last.3)
+        view_marginal
     );
     let missed: Vec<_> = targets.iter().filter(|(_, m, target, _, why)| m > target && !why.is_empty()).collect();
     if !missed.is_empty() {
@@ -438,8 +471,7 @@ async fn main() {
     }
 
     let mut failures = vec![];
-    let (_, trade16, withdraw16, view16, liq16) = *last;
-    for (what, cu) in [("trade", trade16), ("withdraw", withdraw16), ("account_health", view16), ("liquidate_cross", liq16)] {
+    for (what, &cu) in SWEEP_COLUMNS.iter().zip(&last.cu) {
         if cu > SIXTEEN_POSITION_CU_LIMIT {
             failures.push(format!("{what} at 16 cross positions costs {cu} CU (> {SIXTEEN_POSITION_CU_LIMIT})"));
         }

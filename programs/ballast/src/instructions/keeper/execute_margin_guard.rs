@@ -5,7 +5,7 @@ use ballast_math::OracleAction;
 use crate::controller::funding;
 use crate::error::ErrorCode;
 use crate::events::MarginGuardExecuted;
-use crate::health::{cross_health, isolated_health, HealthQuery};
+use crate::health::{cross_domain, isolated_health, HealthQuery};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, IsolatedPosition, MarginAccount, Market};
 use crate::token::pay_out;
@@ -69,8 +69,7 @@ pub fn execute_margin_guard<'info>(ctx: Context<'info, ExecuteMarginGuard<'info>
     acct.add_collateral(-(top_up_i + tip_i))?;
     p.collateral = p.collateral.checked_add(top_up_i).ok_or(ErrorCode::MathOverflow)?;
     p.guard.used_total = used;
-    let cross =
-        cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskIncreasing }, None)?.domain;
+    let cross = cross_domain(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskIncreasing }, None)?;
     require!(cross.meets_initial(), ErrorCode::InsufficientCrossMargin);
     let after = isolated_health(&p, &market, &oracle)?;
     let ratio_after = after.maintenance_ratio_ppm().map_err(ErrorCode::from)?.unwrap_or(i64::MAX);

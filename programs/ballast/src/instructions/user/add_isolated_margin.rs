@@ -4,7 +4,7 @@ use ballast_math::OracleAction;
 use crate::controller::{funding, isolated};
 use crate::error::ErrorCode;
 use crate::events::MarginTransferred;
-use crate::health::{cross_health, isolated_health, snapshot, HealthQuery};
+use crate::health::{cross_domain, isolated_health, snapshot, HealthQuery};
 use crate::oracle::read_oracle;
 use crate::token::require_valid_amount;
 
@@ -37,8 +37,7 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     let before = isolated_health(&p, &market, &oracle)?;
     acct.add_collateral(-amt)?;
     p.collateral = p.collateral.checked_add(amt).ok_or(ErrorCode::MathOverflow)?;
-    let cross =
-        cross_health(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskReducing }, None)?.domain;
+    let cross = cross_domain(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskReducing }, None)?;
     require!(cross.meets_initial(), ErrorCode::InsufficientCrossMargin);
     let after = isolated_health(&p, &market, &oracle)?;
     p.last_active_slot = clock.slot;

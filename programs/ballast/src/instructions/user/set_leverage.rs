@@ -9,7 +9,7 @@ use crate::controller::{funding, isolated, transfer};
 use crate::error::ErrorCode;
 use crate::events::LeverageUpdated;
 use crate::health::{
-    cross_health, domain_of, isolated_health, pnl_to_realise, position_health, snapshot, CrossBook, HealthQuery, Named, PositionState,
+    cross_domain, domain_of, isolated_health, pnl_to_realise, position_health, snapshot, CrossBook, HealthQuery, Named, PositionState,
 };
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
@@ -97,13 +97,12 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
             // Lowering: pull the shortfall `IM_new − equity` from cross free collateral.
             let shortfall = u64::try_from((at_new.initial - at_new.initial_equity).max(0)).map_err(|_| ErrorCode::MathOverflow)?;
             if shortfall > 0 {
-                let cross = cross_health(
+                let cross = cross_domain(
                     &acct,
                     ctx.remaining_accounts,
                     &HealthQuery { decimals, now, action: OracleAction::RiskReducing },
                     Some(&Named { market: &market, oracle: &oracle }),
-                )?
-                .domain;
+                )?;
                 require!(
                     shortfall <= cross.transferable() && i128::from(shortfall) <= i128::from(acct.cross_collateral),
                     ErrorCode::InsufficientCrossMargin
