@@ -56,6 +56,9 @@ pub trait Chain {
     async fn send(&mut self, tx: &Transaction) -> ChainResult<Result<(), TxFailure>>;
 }
 
+/// The largest transaction a node accepts, in bytes.
+pub const PACKET_DATA_SIZE: usize = 1_232;
+
 /// Operator settings.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -367,13 +370,23 @@ impl<C: Chain> Keeper<C> {
         let tx = Transaction::new_signed_with_payer(&[limit, price, ix], Some(&self.payer.pubkey()), &[&self.payer], blockhash);
         let lost_codes = [u32::from(ballast::error::ErrorCode::NotLiquidatable), u32::from(ballast::error::ErrorCode::GuardNotTriggered)];
         let classify = |f: &TxFailure| if f.custom_code.is_some_and(|c| lost_codes.contains(&c)) { "lost" } else { "failed" };
-        let outcome = match self.chain.simulate(&tx).await? {
-            Err(f) => Outcome { result: classify(&f), compute_units: 0, error: Some(f.message), action },
-            Ok(units) => {
-                self.counters.sent += 1;
-                match self.chain.send(&tx).await? {
-                    Ok(()) => Outcome { result: "won", compute_units: units, error: None, action },
-                    Err(f) => Outcome { result: classify(&f), compute_units: units, error: Some(f.message), action },
+        let size = bincode::serialize(&tx).map_err(|e| e.to_string())?.len();
+        let outcome = if size > PACKET_DATA_SIZE {
+            // A cross account with many positions needs more accounts than a legacy
+            // transaction carries; nodes refuse it, so say why instead of sending it.
+            let error = format!(
+                "transaction is {size} bytes, over the {PACKET_DATA_SIZE}-byte limit: this account needs a v0 transaction with an address lookup table (docs/KEEPERS.md)"
+            );
+            Outcome { result: "failed", compute_units: 0, error: Some(error), action }
+        } else {
+            match self.chain.simulate(&tx).await? {
+                Err(f) => Outcome { result: classify(&f), compute_units: 0, error: Some(f.message), action },
+                Ok(units) => {
+                    self.counters.sent += 1;
+                    match self.chain.send(&tx).await? {
+                        Ok(()) => Outcome { result: "won", compute_units: units, error: None, action },
+                        Err(f) => Outcome { result: classify(&f), compute_units: units, error: Some(f.message), action },
+                    }
                 }
             }
         };

@@ -112,3 +112,32 @@ async fn stale_prices_are_skipped_like_the_program_would_refuse_them() {
     let mut bot = h.keeper_bot(&keeper).await;
     assert!(bot.scan().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_account_too_large_for_a_legacy_transaction_is_reported_instead_of_sent() {
+    let mut h = setup().await;
+    let keeper = h.user("keeper", 0).await;
+    // Sixteen cross positions: the liquidation names 15 other markets and their oracles.
+    for _ in 1..16 {
+        h.add_push_market(100.0, MarketParams { spread_ppm: 0, ..default_market_params() }).await;
+    }
+    let alice = h.user("alice", 10_000_000 * USD).await;
+    h.deposit(&alice, 1_000_000 * USD).await;
+    for i in 1..16u16 {
+        h.trade(&alice, i, UNIT, MarginMode::Cross, 10).await;
+    }
+    h.trade(&alice, BTC, 100 * MILLI, MarginMode::Cross, 10).await;
+    let free = h.view(&alice, &[]).await.cross.transferable;
+    h.withdraw(&alice, free - 1).await;
+    h.set_price(BTC, 25_000.0, 0.0).await;
+    let before = h.margin(alice.account).await;
+    let mut bot = h.keeper_bot(&keeper).await;
+    let outcomes = bot.run_once().await.unwrap();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].result, "failed");
+    let error = outcomes[0].error.clone().unwrap_or_default();
+    assert!(error.contains("over the 1232-byte limit") && error.contains("address lookup table"), "{error}");
+    let c = bot.counters;
+    assert_eq!((c.liquidatable, c.sent, c.failed), (1, 0, 1));
+    assert_eq!(bytemuck::bytes_of(&h.margin(alice.account).await), bytemuck::bytes_of(&before));
+}
