@@ -11,7 +11,11 @@
 //! or the whole position if no partial size does, or if what would remain is below the
 //! market's dust notional. Closing at the oracle price leaves equity unchanged apart from
 //! the penalty; the penalty rate is below every maintenance rate (market validation), so
-//! the left side falls more slowly than the right and the condition is monotone in `q`.
+//! the left side falls more slowly than the right and the condition is monotone in `q` —
+//! up to rounding: each side is rounded up in native units, so where one lot is worth a
+//! few native units the condition can flip back for a lot or two near its boundary. The
+//! size returned then restores while one lot less does not (always true, and
+//! property-tested), at one of those adjacent boundaries.
 
 use crate::checked::{self, Rounding};
 use crate::constants::{NOTIONAL_DIVISOR, PPM};
@@ -108,10 +112,11 @@ impl LiquidationInput<'_> {
         Ok(u64::try_from(k_lots).unwrap_or(u64::MAX).min(abs.div_ceil(lot)))
     }
 
-    /// Lots to close (1..=|base|): the smallest lot multiple that restores the target,
-    /// the whole position when none does or when the rest would be dust.
+    /// Lots to close (1..=|base|): the lot multiple that restores the target where one lot
+    /// less does not (the smallest, up to the rounding noted in the module docs), the whole
+    /// position when none does or when the rest would be dust.
     ///
-    /// The target is monotone in the size, so the smallest restoring multiple `k` is
+    /// The target is monotone in the size (up to rounding), so the restoring multiple `k` is
     /// found by bracketing it around [`Self::estimate_lots`] (steps doubling away from the
     /// guess) and bisecting the bracket. The bracket starts as `(0, lots + 1)`: closing
     /// nothing never restores a liquidatable domain, and `lots + 1` stands for "no

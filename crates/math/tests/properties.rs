@@ -215,24 +215,6 @@ proptest! {
         };
         let q = input.close_size().unwrap();
         prop_assert!(q >= 1 && q <= abs);
-        // Same answer as a plain bisection over every lot of the position.
-        let reference = {
-            let restores = |k: u64| input.restores((k * lot).min(abs)).unwrap();
-            let mut r = abs;
-            if restores(1) {
-                r = lot.min(abs);
-            } else if restores(lots) {
-                let (mut lo, mut hi) = (1u64, lots);
-                while hi - lo > 1 {
-                    let mid = lo + (hi - lo) / 2;
-                    if restores(mid) { hi = mid } else { lo = mid }
-                }
-                r = (hi * lot).min(abs);
-            }
-            let rest = (abs - r) as i64;
-            if rest > 0 && notional(rest, price, Rounding::Floor).unwrap() < dust { abs } else { r }
-        };
-        prop_assert_eq!(q, reference);
         if q < abs {
             prop_assert!(input.restores(q).unwrap(), "partial size must restore");
             prop_assert!(q.is_multiple_of(lot));

@@ -33,7 +33,7 @@ pub struct HealthQuery {
 }
 
 /// A position's fields, whichever domain holds it.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct PositionState {
     pub base: i64,
     pub cost_basis: i64,
@@ -104,6 +104,9 @@ fn slot_state(slot: &CrossPosition) -> PositionState {
 #[derive(Clone, Copy)]
 struct Entry {
     slot: usize,
+    /// The slot's fields when it was valued: `domain()` refuses to use the health if the
+    /// account changed them without a `revalue`.
+    state: PositionState,
     view: MarketView,
     health: PositionHealth,
 }
@@ -148,7 +151,8 @@ impl CrossBook {
             let oracle = read_oracle(&market, oracle_ai, q.decimals, q.now)?;
             oracle.require(q.action)?;
             let view = MarketView::of(&market, &oracle);
-            entries.push(Entry { slot: i, view, health: view.value(&slot_state(slot))? });
+            let state = slot_state(slot);
+            entries.push(Entry { slot: i, state, view, health: view.value(&state)? });
         }
         require!(accounts.next().is_none(), ErrorCode::ExtraHealthAccounts);
         let others = sum(&entries)?;
@@ -159,7 +163,8 @@ impl CrossBook {
     /// changed a position other than its own market's).
     pub fn revalue(&mut self, account: &MarginAccount, slot: usize) -> Result<()> {
         let e = self.entries.iter_mut().find(|e| e.slot == slot).ok_or(ErrorCode::InvariantViolated)?;
-        e.health = e.view.value(&slot_state(&account.cross_positions[slot]))?;
+        e.state = slot_state(&account.cross_positions[slot]);
+        e.health = e.view.value(&e.state)?;
         self.others = sum(&self.entries)?;
         Ok(())
     }
@@ -171,10 +176,14 @@ impl CrossBook {
         for (i, slot) in account.cross_positions.iter().enumerate() {
             let stored = entries.next_if(|e| e.slot == i);
             if slot.in_use == 0 || slot.base == 0 {
+                require!(stored.is_none(), ErrorCode::InvariantViolated);
                 continue;
             }
             let health = match (stored, &self.named) {
-                (Some(e), _) => e.health,
+                (Some(e), _) => {
+                    require!(e.state == slot_state(slot), ErrorCode::InvariantViolated);
+                    e.health
+                }
                 (None, Some(view)) if view.market_index == slot.market_index => view.value(&slot_state(slot))?,
                 // A position opened after the scan in a market the book has not read.
                 _ => return err!(ErrorCode::MissingHealthAccounts),
@@ -193,7 +202,12 @@ impl CrossBook {
         let mut d = self.others.with_collateral_change(i128::from(account.cross_collateral)).map_err(ErrorCode::from)?;
         let mut entries = self.entries.iter().peekable();
         for (i, slot) in account.cross_positions.iter().enumerate() {
-            let stored = entries.next_if(|e| e.slot == i).is_some();
+            let stored = entries.next_if(|e| e.slot == i);
+            // A valued slot must still hold exactly what was valued.
+            if let Some(e) = stored {
+                require!(e.state == slot_state(slot), ErrorCode::InvariantViolated);
+            }
+            let stored = stored.is_some();
             let open = slot.in_use != 0 && slot.base != 0;
             match (open, stored, &self.named) {
                 (true, true, _) | (false, false, _) => {}

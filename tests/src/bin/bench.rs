@@ -418,7 +418,7 @@ async fn main() {
              parsed, classified and converted (about 400) and one valuation (about 1,300: funding, two \
              64×64-bit products divided by 1e12, the tiered maintenance margin, weighted PnL, initial \
              margin and floor, each a checked operation returning a typed error), plus copying its \
-             market view. What would close the gap: the tiers' rates and deductions stored in the market, \
+             market view and re-checking the slot each time the domain is read. What would close the gap: the tiers' rates and deductions stored in the market, \
              prices converted once per slot by a crank instead of per reader, and leaner result types in \
              the valuation. Whether the official toolchain's backend compiles this math more cheaply \
              cannot be measured here: the calibration covers Anchor's own work only",
