@@ -484,7 +484,13 @@ async fn main() {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         let fresh = path.with_extension("fresh.md");
         let _ = std::fs::remove_file(&fresh);
-        if committed != md {
+        // The committed table is one toolchain's measurements; another toolchain's code
+        // (platform-tools where it is installed) is measured against the limits only.
+        let same_toolchain = committed.contains(&format!("toolchain: {toolchain})"));
+        if !same_toolchain {
+            println!("bench: the committed table was measured with another toolchain; checking the limits only");
+        }
+        if same_toolchain && committed != md {
             std::fs::write(&fresh, &md).unwrap();
             failures.push(format!(
                 "{} is stale: regenerate it with `bash scripts/bench.sh` and commit it (this run's table: {})",
