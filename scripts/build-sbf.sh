@@ -8,9 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/deploy
+# Where the offline toolchain may be: beside the repository (../shared/sbf), or at the
+# machines' shared directory when the repository is cloned elsewhere (CI clones into /tmp).
+candidates=(../shared/sbf ../../shared/sbf /work/shared/sbf)
 if [ "${1:-}" = "--check" ]; then
   cargo build-sbf --version >/dev/null 2>&1 && exit 0
-  for d in "${SBF_OFFLINE_DIR:-}" ../shared/sbf ../../shared/sbf; do
+  for d in "${SBF_OFFLINE_DIR:-}" "${candidates[@]}"; do
     [ -n "$d" ] && [ -x "$d/cargo-build-sbf" ] && exit 0
   done
   exit 1
@@ -25,7 +28,7 @@ if cargo build-sbf --version >/dev/null 2>&1; then
   exit 0
 fi
 offline=${SBF_OFFLINE_DIR:-}
-for d in "$offline" ../shared/sbf ../../shared/sbf; do
+for d in "$offline" "${candidates[@]}"; do
   if [ -n "$d" ] && [ -x "$d/cargo-build-sbf" ]; then offline=$d; break; fi
 done
 if [ -z "$offline" ] || ! [ -x "$offline/cargo-build-sbf" ]; then
