@@ -124,7 +124,6 @@ pub struct CrossBook {
     /// The instruction's own market, copied at the scan (its funding is accrued first;
     /// nothing an instruction changes afterwards affects a valuation).
     named: Option<MarketView>,
-    action: OracleAction,
 }
 
 impl CrossBook {
@@ -156,7 +155,7 @@ impl CrossBook {
         }
         require!(accounts.next().is_none(), ErrorCode::ExtraHealthAccounts);
         let others = sum(&entries)?;
-        Ok(Self { entries, others, named: named.map(|n| MarketView::of(n.market, n.oracle)), action: q.action })
+        Ok(Self { entries, others, named: named.map(|n| MarketView::of(n.market, n.oracle)) })
     }
 
     /// Values the slot again from the account's current fields (after the instruction
@@ -219,11 +218,6 @@ impl CrossBook {
             }
         }
         Ok(d)
-    }
-
-    /// The oracle policy this book was read under.
-    pub fn action(&self) -> OracleAction {
-        self.action
     }
 }
 
