@@ -55,7 +55,7 @@ ensure_test_validator() {
     return
   fi
   if [ ! -x "$TEST_VALIDATOR_BIN" ]; then
-    echo "building solana-test-validator $TEST_VALIDATOR_VERSION into $BALLAST_TOOLS_DIR (once per machine, ~30 min on 2 cores)"
+    echo "building solana-test-validator $TEST_VALIDATOR_VERSION into $BALLAST_TOOLS_DIR (once per machine, ~25 min on 2 cores)"
     # RocksDB's bindings are generated with bindgen, which needs libclang.
     if ! ls /usr/lib/llvm-*/lib/libclang.so /usr/lib/x86_64-linux-gnu/libclang*.so >/dev/null 2>&1; then
       if command -v apt-get >/dev/null 2>&1; then
