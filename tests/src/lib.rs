@@ -190,6 +190,9 @@ pub struct Harness {
     pub compute_unit_limit: Option<u32>,
     pub last: TxOutcome,
     pub invariant_checks: u64,
+    /// Tokens sent straight to the vault (not through the program) and not yet credited
+    /// by `sync_vault`: the vault holds exactly this much more than the claims.
+    pub vault_surplus: u64,
 }
 
 impl Harness {
@@ -224,6 +227,7 @@ impl Harness {
             compute_unit_limit: None,
             last: TxOutcome::default(),
             invariant_checks: 0,
+            vault_surplus: 0,
         };
         for k in [h.admin.pubkey(), h.guardian.pubkey(), h.oracle_authority.pubkey()] {
             h.airdrop(k, 100_000_000_000).await;
@@ -323,6 +327,11 @@ impl Harness {
     /// Moves the clock forward by `secs` (the next transaction sees it).
     pub fn advance_time(&mut self, secs: i64) {
         self.now += secs;
+    }
+
+    /// Skips `n` slots (the next transaction lands `n + 1` slots after the last).
+    pub fn advance_slots(&mut self, n: u64) {
+        self.slot += n;
     }
 
     /// Sends `ixs` signed by the payer and `signers`, then checks every invariant.
@@ -464,7 +473,8 @@ impl Harness {
         assert_eq!(i128::from(ex.total_collateral), collateral, "exchange total_collateral != Σ account collateral");
         let vault = self.token_balance(self.vault).await;
         let claims = collateral + i128::from(ex.pool_balance) + i128::from(ex.insurance_balance) + i128::from(ex.fee_balance);
-        assert_eq!(i128::from(vault), claims, "vault {vault} != Σ claims {claims}");
+        let surplus = i128::from(self.vault_surplus);
+        assert_eq!(i128::from(vault), claims + surplus, "vault {vault} != Σ claims {claims} + donated surplus {surplus}");
     }
 
     // ----- SPL Token and lamports -----
@@ -525,6 +535,15 @@ impl Harness {
         let auth = self.mint_authority.insecure_clone();
         let ixn = spl_token_interface::instruction::mint_to(&ix::TOKEN_PROGRAM, &self.mint, &to, &auth.pubkey(), &[], amount).unwrap();
         self.ok(&[ixn], &[&auth]).await;
+    }
+
+    /// Sends `amount` from `from`'s wallet straight into the vault with a plain SPL Token
+    /// transfer, bypassing the program (anyone can do this).
+    pub async fn donate(&mut self, from: &User, amount: u64) {
+        let ixn = spl_token_interface::instruction::transfer(&ix::TOKEN_PROGRAM, &from.token, &self.vault, &from.pubkey(), &[], amount)
+            .unwrap();
+        self.vault_surplus += amount;
+        self.ok(&[ixn], &[&from.key]).await;
     }
 
     /// Writes raw account data (for foreign-owned accounts such as Pyth price updates).
