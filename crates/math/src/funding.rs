@@ -65,6 +65,32 @@ pub fn index_deltas(price: u64, rate_ppm: i64, dt_secs: i64) -> MathResult<(i128
     Ok(if rate_ppm > 0 { (pay, receive) } else { (receive, pay) })
 }
 
+/// A market's funding parameters and indices, as accrual needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FundingState {
+    pub long_index: i128,
+    pub short_index: i128,
+    pub open_interest_long: u64,
+    pub open_interest_short: u64,
+    pub k_ppm: u32,
+    pub max_rate_ppm: u32,
+    pub oi_floor: u64,
+}
+
+/// The indices after `dt_secs` more seconds at `price`, and the rate used (ppm per hour).
+/// Nothing accrues over a non-positive interval or without a positive price. The program
+/// writes the result when an instruction touches the market; health computations use it
+/// without writing (funding owed to now, whichever market an instruction touches).
+pub fn accrue(state: &FundingState, price: u64, dt_secs: i64) -> MathResult<(i128, i128, i64)> {
+    const OP: &str = "funding accrual";
+    if dt_secs <= 0 || price == 0 {
+        return Ok((state.long_index, state.short_index, 0));
+    }
+    let rate = funding_rate_ppm(state.open_interest_long, state.open_interest_short, state.k_ppm, state.max_rate_ppm, state.oi_floor)?;
+    let (dl, ds) = index_deltas(price, rate, dt_secs)?;
+    Ok((checked::add(state.long_index, dl, OP)?, checked::add(state.short_index, ds, OP)?, rate))
+}
+
 #[cfg(test)]
 mod rate_tests {
     use super::*;
@@ -91,5 +117,23 @@ mod rate_tests {
         assert_eq!(index_deltas(price, 100, 0), Ok((0, 0)));
         // Sub-unit amounts: the payer rounds up, the receiver down.
         assert_eq!(index_deltas(1, 1, 1), Ok((1, 0)));
+    }
+
+    #[test]
+    fn accrual_moves_both_indices_by_the_skew_rate() {
+        let price = 50_000 * 1_000_000_000u64;
+        let s = FundingState {
+            long_index: 7,
+            short_index: -7,
+            open_interest_long: 1_000_000_000,
+            open_interest_short: 0,
+            k_ppm: 100,
+            max_rate_ppm: 1_000,
+            oi_floor: 1_000_000_000,
+        };
+        // Alone on the long side: 100 ppm/h; 30 days at $50,000 is $3,600 per unit.
+        assert_eq!(accrue(&s, price, 30 * 24 * 3_600), Ok((7 + 3_600_000_000_000_000, -7 - 3_600_000_000_000_000, 100)));
+        assert_eq!(accrue(&s, price, 0), Ok((7, -7, 0)));
+        assert_eq!(accrue(&s, 0, 3_600), Ok((7, -7, 0)));
     }
 }

@@ -22,7 +22,9 @@ pub mod funding;
 pub mod liquidation;
 pub mod margin;
 pub mod oracle;
+pub mod pool;
 pub mod position;
+pub mod settlement;
 pub mod tiers;
 
 pub use checked::Rounding;

@@ -21,7 +21,7 @@ use crate::checked::{self, Rounding};
 use crate::constants::{NOTIONAL_DIVISOR, PPM};
 use crate::error::{MathError, MathResult};
 use crate::position::notional;
-use crate::tiers::{maintenance_margin, rate_and_deduction, tier_index, Tier};
+use crate::tiers::{rate_and_deduction, tier_index, Maintenance, Tier};
 
 /// Inputs for sizing one liquidation.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +31,8 @@ pub struct LiquidationInput<'a> {
     /// Oracle price.
     pub price: u64,
     pub tiers: &'a [Tier],
+    /// A maintenance ramp in progress (see [`Maintenance`]).
+    pub ramp_from: Option<(&'a [Tier], u32)>,
     /// The domain's maintenance equity before the liquidation.
     pub equity: i128,
     /// The domain's total maintenance margin before the liquidation.
@@ -47,7 +49,7 @@ pub struct LiquidationInput<'a> {
 impl LiquidationInput<'_> {
     fn position_mm(&self, lots: u64) -> MathResult<i128> {
         let b = i64::try_from(lots).map_err(|_| MathError::overflow("liquidation size"))?;
-        Ok(i128::from(maintenance_margin(self.tiers, notional(b, self.price, Rounding::Ceil)?)?))
+        Ok(i128::from(Maintenance { tiers: self.tiers, ramp_from: self.ramp_from }.margin(notional(b, self.price, Rounding::Ceil)?)?))
     }
 
     /// Whether closing `q` lots restores the buffered maintenance condition.
@@ -197,6 +199,17 @@ pub fn penalties(closed_notional: u64, reward_ppm: u32, insurance_ppm: u32, avai
     Ok((checked::to_u64(reward, OP)?, checked::to_u64(insurance, OP)?))
 }
 
+/// Most of a margin-guard top-up its keeper's tip may take: 1%.
+pub const GUARD_TIP_CAP_PPM: u32 = 10_000;
+
+/// The tip a keeper earns for executing a margin guard: the exchange's fixed tip, but never
+/// more than [`GUARD_TIP_CAP_PPM`] of the top-up it moves (rounded down), so repeated small
+/// top-ups cannot farm tips: over a guard's life the owner pays at most 1% of what it moved.
+pub fn guard_tip(fixed_tip: u64, top_up: u64) -> MathResult<u64> {
+    let cap = checked::mul_div(i128::from(top_up), i128::from(GUARD_TIP_CAP_PPM), PPM, Rounding::Floor, "guard tip")?;
+    Ok(fixed_tip.min(checked::to_u64(cap, "guard tip")?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +225,7 @@ mod tests {
             base: ONE,
             price: 50_000 * USD,
             tiers: &T,
+            ramp_from: None,
             equity,
             maintenance: 1_250 * Q,
             penalty_ppm: 7_500,
@@ -247,6 +261,13 @@ mod tests {
         // …but with a $49,000 dust threshold the rest ($50,000 − q) is dust.
         inp.dust_notional = 49_999 * Q as u64;
         assert_eq!(inp.close_size().unwrap(), ONE as u64);
+    }
+
+    #[test]
+    fn a_guard_tip_is_at_most_one_percent_of_its_top_up() {
+        assert_eq!(guard_tip(100_000, 1_000_000), Ok(10_000));
+        assert_eq!(guard_tip(100_000, 500_000_000), Ok(100_000));
+        assert_eq!(guard_tip(100_000, 99), Ok(0));
     }
 
     #[test]

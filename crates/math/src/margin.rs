@@ -17,7 +17,7 @@ use crate::constants::{EFFECTIVE_LEVERAGE_SCALE, NOTIONAL_DIVISOR, PPM};
 use crate::error::MathResult;
 use crate::oracle::conservative_price;
 use crate::position::{notional, notional_and_value, weighted_pnl};
-use crate::tiers::{self, Tier};
+use crate::tiers::{self, Maintenance, Tier};
 
 /// Everything needed to value one position.
 #[derive(Debug, Clone, Copy)]
@@ -28,14 +28,21 @@ pub struct PositionRisk<'a> {
     pub cost_basis: i64,
     /// Funding the position owes and has not settled, quote native (negative: is owed).
     pub pending_funding: i64,
-    /// Leverage setting, 1..=tier max.
+    /// Profit realised on a market whose PnL weight is below 100% and not yet settled
+    /// into collateral, quote native (≥ 0; see [`crate::settlement`]).
+    pub unsettled_pnl: i64,
+    /// Leverage setting, 1..=tier max. Initial margin uses the lower of this and the tier
+    /// maximum at the position's current notional.
     pub leverage: u16,
     /// Oracle price (price scale).
     pub price: u64,
     /// Oracle confidence (price scale).
     pub conf: u64,
-    /// The market's leverage tiers.
+    /// The market's leverage tiers (the table in force: leverage caps, initial margin).
     pub tiers: &'a [Tier],
+    /// A maintenance ramp in progress: the table maintenance moves away from, and how far
+    /// it has gone (ppm). See [`Maintenance`].
+    pub ramp_from: Option<(&'a [Tier], u32)>,
     /// Weight of positive PnL in the initial view, ppm.
     pub pnl_weight_ppm: u32,
     /// Part of notional that never leaves the domain, ppm.
@@ -55,15 +62,31 @@ pub struct PositionHealth {
     pub initial_pnl: i128,
     /// Notional at the conservative price, rounded up (what initial margin is taken on).
     pub notional_conservative: u64,
-    /// Initial margin: conservative notional / leverage (rounded up).
+    /// Initial margin: conservative notional / effective leverage (rounded up).
     pub initial: u64,
     /// Transfer floor on the conservative notional (rounded up).
     pub transfer_floor: u64,
     /// Funding owed (+) or owed to (−) the position.
     pub pending_funding: i64,
+    /// Unsettled realised profit, counted in full in the maintenance view.
+    pub unsettled: i64,
+    /// Unsettled realised profit at the market's weight (rounded down), for the initial view.
+    pub unsettled_weighted: i128,
+    /// Profit a transfer may realise from this position at once: its positive initial-view
+    /// PnL when the market's weight is 100%, else 0 (down-weighted profit settles through
+    /// [`crate::settlement`] instead).
+    pub realisable: i128,
+    /// Highest leverage of the tier at the larger of the two notionals.
+    pub tier_max_leverage: u16,
+    /// The leverage initial margin was taken at: `min(setting, tier_max_leverage)`.
+    pub effective_leverage_setting: u16,
+    /// Valued adversely because its price was not valid ([`PositionRisk::adverse_health`]).
+    pub adverse: bool,
 }
 
 impl PositionRisk<'_> {
+    /// Both views at the oracle price: maintenance at the plain price, initial at the
+    /// conservative side (price ∓ confidence against the trader) with positive PnL weighted.
     pub fn health(&self) -> MathResult<PositionHealth> {
         const OP: &str = "unrealized pnl";
         let is_long = self.base > 0;
@@ -71,19 +94,59 @@ impl PositionRisk<'_> {
         // One product per price gives both the notional (up) and the value (down).
         let (notional_plain, value) = notional_and_value(self.base, self.price)?;
         let pnl = checked::sub(value, cost_basis, OP)?;
-        let maintenance = tiers::maintenance_margin(self.tiers, notional_plain)?;
+        let maintenance = self.maintenance().margin(notional_plain)?;
         let cons_price = conservative_price(self.price, self.conf, is_long)?;
         let (notional_cons, value_cons) = notional_and_value(self.base, cons_price)?;
         let initial_pnl = weighted_pnl(checked::sub(value_cons, cost_basis, OP)?, self.pnl_weight_ppm)?;
+        self.finish(notional_plain, pnl, maintenance, notional_cons, initial_pnl, false)
+    }
+
+    /// The valuation for a position whose oracle reading is not valid (stale, too
+    /// uncertain, or non-positive with a last valid price): every number against the trader.
+    /// `self.price` is the reference price (the last published, or the last valid one);
+    /// it is widened by the confidence and by `haircut_ppm` of itself toward the trader's
+    /// loss, losses count in full at the widened price and profit counts as zero, and
+    /// maintenance margin is taken at the larger notional. Nothing a trader does with a
+    /// bad oracle can make the position look better than at a valid price.
+    pub fn adverse_health(&self, haircut_ppm: u32) -> MathResult<PositionHealth> {
+        const OP: &str = "adverse valuation";
+        let is_long = self.base > 0;
+        let cost_basis = i128::from(self.cost_basis);
+        let haircut = checked::mul_div(i128::from(self.price), i128::from(haircut_ppm), PPM, Rounding::Ceil, OP)?;
+        let widen = checked::to_u64(checked::add(haircut, i128::from(self.conf), OP)?, OP)?;
+        let adverse_price = conservative_price(self.price, widen, is_long)?;
+        let (notional_plain, _) = notional_and_value(self.base, self.price)?;
+        let (notional_adverse, value_adverse) = notional_and_value(self.base, adverse_price)?;
+        let pnl = checked::sub(value_adverse, cost_basis, OP)?.min(0);
+        let notional_max = notional_plain.max(notional_adverse);
+        let maintenance = self.maintenance().margin(notional_max)?;
+        self.finish(notional_max, pnl, maintenance, notional_max, pnl, true)
+    }
+
+    /// The maintenance curve: the tiers, or the ramp toward them.
+    pub fn maintenance(&self) -> Maintenance<'_> {
+        Maintenance { tiers: self.tiers, ramp_from: self.ramp_from }
+    }
+
+    fn finish(&self, notional: u64, pnl: i128, maintenance: u64, notional_cons: u64, initial_pnl: i128, adverse: bool) -> MathResult<PositionHealth> {
+        let tier_max_leverage = tiers::max_leverage_at(self.tiers, notional.max(notional_cons));
+        let effective = self.leverage.min(tier_max_leverage);
+        let full_weight = i128::from(self.pnl_weight_ppm) >= PPM;
         Ok(PositionHealth {
-            notional: notional_plain,
+            notional,
             pnl,
             maintenance,
             initial_pnl,
             notional_conservative: notional_cons,
-            initial: tiers::initial_margin(notional_cons, self.leverage)?,
+            initial: tiers::initial_margin(notional_cons, effective)?,
             transfer_floor: tiers::transfer_floor(notional_cons, self.transfer_floor_ppm)?,
             pending_funding: self.pending_funding,
+            unsettled: self.unsettled_pnl,
+            unsettled_weighted: weighted_pnl(i128::from(self.unsettled_pnl), self.pnl_weight_ppm)?,
+            realisable: if full_weight && !adverse { initial_pnl.max(0) } else { 0 },
+            tier_max_leverage,
+            effective_leverage_setting: effective,
+            adverse,
         })
     }
 }
@@ -92,7 +155,8 @@ impl PositionHealth {
     /// The same position at another leverage setting: only the initial margin depends on
     /// it, so this equals valuing the position again with `leverage`.
     pub fn with_leverage(&self, leverage: u16) -> MathResult<Self> {
-        Ok(Self { initial: tiers::initial_margin(self.notional_conservative, leverage)?, ..*self })
+        let effective = leverage.min(self.tier_max_leverage);
+        Ok(Self { initial: tiers::initial_margin(self.notional_conservative, effective)?, effective_leverage_setting: effective, ..*self })
     }
 }
 
@@ -103,18 +167,20 @@ pub struct DomainHealth {
     pub collateral: i128,
     /// Σ notional at the oracle price.
     pub notional: i128,
-    /// collateral + Σ pnl − Σ funding (maintenance view).
+    /// collateral + Σ pnl + Σ unsettled − Σ funding (maintenance view).
     pub maintenance_equity: i128,
     /// Σ maintenance margin.
     pub maintenance: i128,
-    /// collateral + Σ weighted conservative pnl − Σ funding (initial view).
+    /// collateral + Σ weighted conservative pnl + Σ weighted unsettled − Σ funding (initial view).
     pub initial_equity: i128,
     /// Σ initial margin.
     pub initial: i128,
     /// Σ transfer floor.
     pub transfer_floor: i128,
-    /// Σ positive weighted conservative pnl (what a transfer may realise).
+    /// Σ profit a transfer may realise at once (full-weight markets, conservative price).
     pub realisable_pnl: i128,
+    /// Positions valued adversely (invalid price): transfers out are refused while any is.
+    pub adverse_positions: u32,
 }
 
 impl DomainHealth {
@@ -126,14 +192,18 @@ impl DomainHealth {
     pub fn add(&mut self, p: &PositionHealth) -> MathResult<()> {
         const OP: &str = "domain health";
         let funding = i128::from(p.pending_funding);
+        let unsettled = i128::from(p.unsettled);
         self.notional = checked::add(self.notional, i128::from(p.notional), OP)?;
-        self.maintenance_equity = checked::sub(checked::add(self.maintenance_equity, p.pnl, OP)?, funding, OP)?;
+        self.maintenance_equity =
+            checked::sub(checked::add(checked::add(self.maintenance_equity, p.pnl, OP)?, unsettled, OP)?, funding, OP)?;
         self.maintenance = checked::add(self.maintenance, i128::from(p.maintenance), OP)?;
-        self.initial_equity = checked::sub(checked::add(self.initial_equity, p.initial_pnl, OP)?, funding, OP)?;
+        self.initial_equity =
+            checked::sub(checked::add(checked::add(self.initial_equity, p.initial_pnl, OP)?, p.unsettled_weighted, OP)?, funding, OP)?;
         self.initial = checked::add(self.initial, i128::from(p.initial), OP)?;
         self.transfer_floor = checked::add(self.transfer_floor, i128::from(p.transfer_floor), OP)?;
-        if p.initial_pnl > 0 {
-            self.realisable_pnl = checked::add(self.realisable_pnl, p.initial_pnl, OP)?;
+        self.realisable_pnl = checked::add(self.realisable_pnl, p.realisable, OP)?;
+        if p.adverse {
+            self.adverse_positions = self.adverse_positions.saturating_add(1);
         }
         Ok(())
     }
@@ -163,12 +233,48 @@ impl DomainHealth {
         self.initial_equity >= self.initial
     }
 
-    /// What may leave the domain: `max(0, initial_equity − max(initial, floor))`,
-    /// capped at `u64::MAX`. May exceed collateral when positive PnL is realisable.
-    pub fn transferable(&self) -> u64 {
-        let locked = self.initial.max(self.transfer_floor);
-        let free = self.initial_equity.saturating_sub(locked).max(0);
-        u64::try_from(free).unwrap_or(u64::MAX)
+    /// `maintenance × (1 + buffer)`, rounded up: the level a liquidation restores and a
+    /// transfer out never goes below.
+    pub fn buffered_maintenance(&self, buffer_ppm: u32) -> MathResult<i128> {
+        const OP: &str = "buffered maintenance";
+        checked::mul_div(self.maintenance, checked::add(PPM, i128::from(buffer_ppm), OP)?, PPM, Rounding::Ceil, OP)
+    }
+
+    /// Maintenance equity at or above [`Self::buffered_maintenance`]: a liquidation's target.
+    pub fn restored(&self, buffer_ppm: u32) -> bool {
+        // An overflowing requirement is never met (only absurd values get there).
+        self.buffered_maintenance(buffer_ppm).is_ok_and(|t| self.maintenance_equity >= t)
+    }
+
+    /// What a transfer out must leave in the initial view:
+    /// `max(initial, transfer floor, maintenance × (1 + buffer))`.
+    pub fn transfer_lock(&self, buffer_ppm: u32) -> MathResult<i128> {
+        Ok(self.initial.max(self.transfer_floor).max(self.buffered_maintenance(buffer_ppm)?))
+    }
+
+    /// The initial view still holds [`Self::transfer_lock`] (checked after every transfer out).
+    pub fn meets_transfer_lock(&self, buffer_ppm: u32) -> bool {
+        self.transfer_lock(buffer_ppm).is_ok_and(|l| self.initial_equity >= l)
+    }
+
+    /// What may leave the domain now (Hyperliquid's rule, bounded by what can be paid):
+    ///
+    /// ```text
+    /// min( initial_equity − max(initial, floor, maintenance × (1 + buffer)),
+    ///      max(collateral, 0) + realisable profit of full-weight positions )
+    /// ```
+    ///
+    /// floored at 0, capped at `u64::MAX`; 0 while any position is valued adversely.
+    /// Down-weighted profit counts toward the first term (at its weight) but never leaves
+    /// before it settles.
+    pub fn transferable(&self, buffer_ppm: u32) -> u64 {
+        if self.adverse_positions > 0 {
+            return 0;
+        }
+        let Ok(locked) = self.transfer_lock(buffer_ppm) else { return 0 };
+        let free = self.initial_equity.saturating_sub(locked);
+        let payable = self.collateral.max(0).saturating_add(self.realisable_pnl.max(0));
+        u64::try_from(free.min(payable).max(0)).unwrap_or(u64::MAX)
     }
 
     /// `notional / equity` scaled by 1e6, rounded up; `None` when equity ≤ 0.
@@ -197,17 +303,18 @@ impl DomainHealth {
 /// margin, moving only this position's price.
 ///
 /// `rest_equity` is the domain's maintenance equity without this position's PnL, minus
-/// the other positions' maintenance margin. Within tier `i` the condition is linear:
+/// the other positions' maintenance margin. Within a linear piece `i` of the maintenance
+/// curve (a tier, or a piece of a ramp: [`Maintenance::pieces`]) the condition is linear:
 ///
 /// ```text
 /// rest + base·p/1e12 − cost_basis = |base|·p·r_i/1e18 − D_i/1e6
 /// p · (base·1e6 − |base|·r_i) = (cost_basis − rest)·1e18 − D_i·1e12
 /// ```
 ///
-/// Each tier's root is kept if its notional lies inside that tier. A long's price is
+/// Each piece's root is kept if its notional lies inside that piece. A long's price is
 /// rounded up and a short's down (the warning comes early, never late). `None` when no
 /// positive price liquidates the position (a long whose collateral covers a fall to 0).
-pub fn liquidation_price(base: i64, cost_basis: i64, tiers: &[Tier], rest_equity: i128) -> MathResult<Option<u64>> {
+pub fn liquidation_price(base: i64, cost_basis: i64, maintenance: &Maintenance, rest_equity: i128) -> MathResult<Option<u64>> {
     const OP: &str = "liquidation price";
     if base == 0 {
         return Ok(None);
@@ -216,8 +323,9 @@ pub fn liquidation_price(base: i64, cost_basis: i64, tiers: &[Tier], rest_equity
     let abs_b = i128::from(base.unsigned_abs());
     let scale = checked::mul(NOTIONAL_DIVISOR, PPM, OP)?; // 1e18
     let rounding = if base > 0 { Rounding::Ceil } else { Rounding::Floor };
-    for i in 0..tiers.len() {
-        let (rate, deduction) = tiers::rate_and_deduction(tiers, i)?;
+    let (pieces, count) = maintenance.pieces()?;
+    for piece in &pieces[..count] {
+        let (rate, deduction) = (piece.rate, piece.deduction);
         let numerator = checked::sub(
             checked::mul(checked::sub(i128::from(cost_basis), rest_equity, OP)?, scale, OP)?,
             checked::mul(deduction, NOTIONAL_DIVISOR, OP)?,
@@ -232,8 +340,7 @@ pub fn liquidation_price(base: i64, cost_basis: i64, tiers: &[Tier], rest_equity
         }
         let Ok(price) = u64::try_from(p) else { continue };
         let Ok(n) = notional(base, price, Rounding::Floor) else { continue };
-        let upper_ok = tiers.get(i.saturating_add(1)).is_none_or(|next| n < next.notional_threshold);
-        if n >= tiers[i].notional_threshold && upper_ok {
+        if n >= piece.from && piece.to.is_none_or(|h| n < h) {
             return Ok(Some(price));
         }
     }
@@ -260,10 +367,12 @@ mod tests {
             base: ONE,
             cost_basis: cost_basis_at(ONE, 10_000 * USD).unwrap(),
             pending_funding: 0,
+            unsettled_pnl: 0,
             leverage,
             price: 10_000 * USD,
             conf: 0,
             tiers,
+            ramp_from: None,
             pnl_weight_ppm: 1_000_000,
             transfer_floor_ppm: floor_ppm,
         }
@@ -282,17 +391,17 @@ mod tests {
         let t = flat_tiers();
         let at10 = domain(1_000 * Q, &[ten_k_position(&t, 10, 50_000)]);
         assert_eq!(at10.effective_leverage().unwrap(), Some(10_000_000));
-        assert_eq!(at10.transferable(), 0);
+        assert_eq!(at10.transferable(0), 0);
         let at20 = domain(1_000 * Q, &[ten_k_position(&t, 20, 50_000)]);
         assert_eq!(at20.initial, 500 * i128::from(Q));
-        assert_eq!(at20.transferable(), 500 * 1_000_000);
+        assert_eq!(at20.transferable(0), 500 * 1_000_000);
     }
 
     #[test]
     fn at_the_default_floor_raising_above_ten_x_releases_nothing() {
         let t = flat_tiers();
         let at20 = domain(1_000 * Q, &[ten_k_position(&t, 20, DEFAULT_TRANSFER_FLOOR_PPM)]);
-        assert_eq!(at20.transferable(), 0);
+        assert_eq!(at20.transferable(0), 0);
     }
 
     #[test]
@@ -300,9 +409,9 @@ mod tests {
         let t = flat_tiers();
         // Floor 10% of $10,000 = $1,000. With $1,000 + 1 unit of collateral, exactly 1 is free.
         let d = domain(1_000 * Q + 1, &[ten_k_position(&t, 20, DEFAULT_TRANSFER_FLOOR_PPM)]);
-        assert_eq!(d.transferable(), 1);
+        assert_eq!(d.transferable(0), 1);
         let d = domain(1_000 * Q, &[ten_k_position(&t, 20, DEFAULT_TRANSFER_FLOOR_PPM)]);
-        assert_eq!(d.transferable(), 0);
+        assert_eq!(d.transferable(0), 0);
     }
 
     #[test]
@@ -328,11 +437,98 @@ mod tests {
         let d = domain(1_000 * Q, &[p]);
         assert_eq!(d.maintenance_equity, 2_000 * i128::from(Q));
         assert_eq!(d.initial_equity, 1_450 * i128::from(Q));
-        assert_eq!(d.realisable_pnl, 450 * i128::from(Q));
+        // Down-weighted profit counts toward what may leave, but only collateral can:
+        // IM at 10x of $10,900 is $1,090, so 1,450 − 1,090 = $360 (≤ the $1,000 held).
+        assert_eq!(d.realisable_pnl, 0);
+        assert_eq!(d.transferable(0), 360 * 1_000_000);
+        // At full weight the conservative profit ($900) is realisable at once.
+        p.pnl_weight_ppm = 1_000_000;
+        let d = domain(1_000 * Q, &[p]);
+        assert_eq!(d.realisable_pnl, 900 * i128::from(Q));
+        assert_eq!(d.transferable(0), 810 * 1_000_000); // 1,900 − 1,090
         p.pnl_weight_ppm = 0;
         let d = domain(1_000 * Q, &[p]);
         assert_eq!(d.initial_equity, 1_000 * i128::from(Q));
-        assert_eq!(d.transferable(), 0);
+        assert_eq!(d.transferable(0), 0);
+    }
+
+    #[test]
+    fn a_setting_above_the_current_tiers_maximum_is_capped_for_initial_margin() {
+        // The audit's M-1: 20x below $100k, 2x above, no floor. 1.9 BTC bought at $50,000
+        // ($95,000) at 20x with $5,000; at $60,000 the notional ($114,000) is in the 2x tier.
+        let t = [Tier { notional_threshold: 0, max_leverage: 20 }, Tier { notional_threshold: 100_000 * Q as u64, max_leverage: 2 }];
+        let mut p = ten_k_position(&t, 20, 0);
+        p.base = 1_900_000_000;
+        p.cost_basis = cost_basis_at(p.base, 50_000 * USD).unwrap();
+        p.price = 60_000 * USD;
+        let h = p.health().unwrap();
+        assert_eq!((h.tier_max_leverage, h.effective_leverage_setting), (2, 2));
+        let d = domain(5_000 * Q, &[p]);
+        assert_eq!(d.maintenance, 6_000 * i128::from(Q)); // 114,000 × 25% − 22,500
+        assert_eq!(d.initial, 57_000 * i128::from(Q)); // not 114,000 / 20 = 5,700
+        assert_eq!(d.maintenance_equity, 24_000 * i128::from(Q));
+        assert_eq!(d.transferable(100_000), 0);
+        // Within the first tier the setting applies as set.
+        p.price = 50_000 * USD;
+        assert_eq!(domain(5_000 * Q, &[p]).initial, 4_750 * i128::from(Q));
+    }
+
+    #[test]
+    fn a_transfer_never_leaves_less_than_maintenance_plus_the_buffer() {
+        // 50x tier (1% maintenance) and a 1x floor of 0: $10,000 at 50x needs IM $200, MM
+        // $100; with a 150% buffer the lock is MM × 2.5 = $250, above IM.
+        let t = flat_tiers();
+        let d = domain(1_000 * Q, &[ten_k_position(&t, 50, 0)]);
+        assert_eq!(d.transferable(0), 800 * 1_000_000);
+        assert_eq!(d.transferable(1_500_000), 750 * 1_000_000);
+        assert!(d.with_collateral_change(-750 * i128::from(Q)).unwrap().meets_transfer_lock(1_500_000));
+        assert!(!d.with_collateral_change(-751 * i128::from(Q)).unwrap().meets_transfer_lock(1_500_000));
+    }
+
+    #[test]
+    fn unsettled_profit_counts_in_full_for_maintenance_and_at_the_weight_for_initial() {
+        let t = flat_tiers();
+        let mut p = ten_k_position(&t, 10, 0);
+        p.unsettled_pnl = 2_000 * Q;
+        p.pnl_weight_ppm = 250_000;
+        let d = domain(1_000 * Q, &[p]);
+        assert_eq!(d.maintenance_equity, 3_000 * i128::from(Q));
+        assert_eq!(d.initial_equity, 1_500 * i128::from(Q));
+        // 1,500 − IM 1,000 = 500 free, all of it collateral.
+        assert_eq!(d.transferable(0), 500 * 1_000_000);
+        // A flat slot holding only unsettled profit has no requirement.
+        p.base = 0;
+        p.cost_basis = 0;
+        let d = domain(0, &[p]);
+        assert_eq!((d.maintenance, d.initial, d.initial_equity), (0, 0, 500 * i128::from(Q)));
+        assert_eq!(d.transferable(0), 0, "nothing but collateral leaves");
+    }
+
+    #[test]
+    fn an_adverse_valuation_counts_losses_at_the_widened_price_and_profit_as_zero() {
+        let t = flat_tiers();
+        // Long 1 @ $10,000, last price $11,000 ± $100, 10% haircut: widened to
+        // 11,000 − 100 − 1,100 = $9,800 → −$200; the profit at $11,000 counts as 0.
+        let mut p = ten_k_position(&t, 10, 0);
+        p.price = 11_000 * USD;
+        p.conf = 100 * USD;
+        let h = p.adverse_health(100_000).unwrap();
+        assert!(h.adverse);
+        assert_eq!((h.pnl, h.initial_pnl, h.realisable), (-200 * i128::from(Q), -200 * i128::from(Q), 0));
+        // Maintenance at the larger notional ($11,000): $110.
+        assert_eq!(h.maintenance, 110 * Q as u64);
+        // Short 1 @ $10,000 at a last price of $10,000: widened to $11,000 → −$1,000, and
+        // maintenance on $11,000.
+        let mut s = ten_k_position(&t, 10, 0);
+        s.base = -ONE;
+        s.cost_basis = cost_basis_at(-ONE, 10_000 * USD).unwrap();
+        let h = s.adverse_health(100_000).unwrap();
+        assert_eq!((h.pnl, h.maintenance), (-1_000 * i128::from(Q), 110 * Q as u64));
+        // Never better than the plain valuation, and a domain holding one transfers nothing.
+        assert!(h.pnl <= s.health().unwrap().pnl);
+        let mut d = DomainHealth::new(50_000 * Q);
+        d.add(&h).unwrap();
+        assert_eq!(d.transferable(0), 0);
     }
 
     #[test]
@@ -352,7 +548,7 @@ mod tests {
         let t = flat_tiers(); // 1% maintenance
                               // Long 1 @ $10,000 with $1,000: 1000 + (p − 10000) = 0.01 p → p = 9000 / 0.99 = 9090.909…
         let cb = cost_basis_at(ONE, 10_000 * USD).unwrap();
-        let p = liquidation_price(ONE, cb, &t, 1_000 * i128::from(Q)).unwrap().unwrap();
+        let p = liquidation_price(ONE, cb, &Maintenance::of(&t), 1_000 * i128::from(Q)).unwrap().unwrap();
         assert_eq!(p, 9_090_909_090_910); // rounded up
                                           // Check against the health functions on both sides of it.
         let at = |price: u64| {
@@ -364,7 +560,7 @@ mod tests {
         assert!(!at(p + 1_000_000).is_liquidatable());
         // Short 1 @ $10,000 with $1,000: 1000 − (p − 10000) = 0.01 p → p = 11000 / 1.01.
         let cbs = cost_basis_at(-ONE, 10_000 * USD).unwrap();
-        let ps = liquidation_price(-ONE, cbs, &t, 1_000 * i128::from(Q)).unwrap().unwrap();
+        let ps = liquidation_price(-ONE, cbs, &Maintenance::of(&t), 1_000 * i128::from(Q)).unwrap().unwrap();
         assert_eq!(ps, 10_891_089_108_910); // 10,891.089108910… rounded down
     }
 
@@ -380,18 +576,18 @@ mod tests {
         assert_eq!(at10.initial, 1_000 * i128::from(Q));
         let at20 = domain(1_000 * Q, &[ten_k_position(&t, 20, DEFAULT_TRANSFER_FLOOR_PPM)]);
         assert_eq!(at20.maintenance, at10.maintenance, "leverage never changes maintenance");
-        assert_eq!(at20.transferable(), 0);
+        assert_eq!(at20.transferable(0), 0);
         let cb = cost_basis_at(ONE, 10_000 * USD).unwrap();
         // 1,000 + (p − 10,000) = 0.025 p → p = 9,230.769230769… → rounded up.
-        assert_eq!(liquidation_price(ONE, cb, &t, 1_000 * i128::from(Q)).unwrap(), Some(9_230_769_230_770));
+        assert_eq!(liquidation_price(ONE, cb, &Maintenance::of(&t), 1_000 * i128::from(Q)).unwrap(), Some(9_230_769_230_770));
     }
 
     #[test]
     fn fully_collateralised_long_has_no_liquidation_price() {
         let t = flat_tiers();
         let cb = cost_basis_at(ONE, 10_000 * USD).unwrap();
-        assert_eq!(liquidation_price(ONE, cb, &t, 10_000 * i128::from(Q)).unwrap(), None);
-        assert_eq!(liquidation_price(0, 0, &t, 0).unwrap(), None);
+        assert_eq!(liquidation_price(ONE, cb, &Maintenance::of(&t), 10_000 * i128::from(Q)).unwrap(), None);
+        assert_eq!(liquidation_price(0, 0, &Maintenance::of(&t), 0).unwrap(), None);
     }
 
     #[test]
@@ -399,16 +595,18 @@ mod tests {
         let t = [Tier { notional_threshold: 0, max_leverage: 50 }, Tier { notional_threshold: 150_000_000_000, max_leverage: 40 }];
         // Long 20 units @ $10,000 ($200k) with $6,000: root lies in tier 1 (notional ≥ $150k).
         let cb = cost_basis_at(20 * ONE, 10_000 * USD).unwrap();
-        let p = liquidation_price(20 * ONE, cb, &t, 6_000 * i128::from(Q)).unwrap().unwrap();
+        let p = liquidation_price(20 * ONE, cb, &Maintenance::of(&t), 6_000 * i128::from(Q)).unwrap().unwrap();
         let mk = |price: u64| {
             let r = PositionRisk {
                 base: 20 * ONE,
                 cost_basis: cb,
                 pending_funding: 0,
+            unsettled_pnl: 0,
                 leverage: 40,
                 price,
                 conf: 0,
                 tiers: &t,
+                ramp_from: None,
                 pnl_weight_ppm: 1_000_000,
                 transfer_floor_ppm: 0,
             };

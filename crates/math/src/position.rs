@@ -181,15 +181,18 @@ pub fn apply_fill(base: i64, cost_basis: i64, delta: i64, price: u64) -> MathRes
     Ok(Fill { base: new_base, cost_basis: new_cb, realised_pnl: checked::to_i64(realised, OP)?, closed, opened })
 }
 
-/// Fill price against the pool: oracle price plus the half-spread for a buy (rounded
-/// up), minus it for a sell (rounded down).
-pub fn fill_price(oracle_price: u64, spread_ppm: u32, is_buy: bool) -> MathResult<u64> {
+/// Fill price against the pool: the oracle price moved by its confidence against the
+/// trader, then by the half-spread — `(price + conf) × (1 + spread)` for a buy, rounded
+/// up, and `(price − conf) × (1 − spread)` for a sell, rounded down (floored at 0). A fill
+/// therefore never happens inside the oracle's uncertainty on the trader's side.
+pub fn fill_price(oracle_price: u64, conf: u64, spread_ppm: u32, is_buy: bool) -> MathResult<u64> {
     const OP: &str = "fill price";
-    let p = i128::from(oracle_price);
     let s = i128::from(spread_ppm);
     let adjusted = if is_buy {
+        let p = checked::add(i128::from(oracle_price), i128::from(conf), OP)?;
         checked::mul_div(p, checked::add(PPM, s, OP)?, PPM, Rounding::Ceil, OP)?
     } else {
+        let p = i128::from(oracle_price.saturating_sub(conf));
         checked::mul_div(p, checked::sub(PPM, s, OP)?, PPM, Rounding::Floor, OP)?
     };
     checked::to_u64(adjusted, OP)
@@ -246,9 +249,19 @@ mod fill_tests {
 
     #[test]
     fn spread_is_paid_by_the_taker() {
-        assert_eq!(fill_price(100 * USD, 1_000, true), Ok(100_100_000_000));
-        assert_eq!(fill_price(100 * USD, 1_000, false), Ok(99_900_000_000));
-        assert_eq!(fill_price(3, 100_000, true), Ok(4)); // 3.3 up
-        assert_eq!(fill_price(3, 100_000, false), Ok(2)); // 2.7 down
+        assert_eq!(fill_price(100 * USD, 0, 1_000, true), Ok(100_100_000_000));
+        assert_eq!(fill_price(100 * USD, 0, 1_000, false), Ok(99_900_000_000));
+        assert_eq!(fill_price(3, 0, 100_000, true), Ok(4)); // 3.3 up
+        assert_eq!(fill_price(3, 0, 100_000, false), Ok(2)); // 2.7 down
+    }
+
+    #[test]
+    fn the_confidence_moves_the_fill_against_the_trader() {
+        // $50,000 ± $50 with a 0.01% half-spread: buy (50,050 × 1.0001) = $50,055.005,
+        // sell (49,950 × 0.9999) = $49,945.005.
+        assert_eq!(fill_price(50_000 * USD, 50 * USD, 100, true), Ok(50_055_005_000_000));
+        assert_eq!(fill_price(50_000 * USD, 50 * USD, 100, false), Ok(49_945_005_000_000));
+        // A confidence wider than the price sells at 0, never below.
+        assert_eq!(fill_price(5, 9, 100, false), Ok(0));
     }
 }

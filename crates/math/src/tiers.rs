@@ -228,3 +228,161 @@ mod tests {
         assert_eq!(transfer_floor(11, DEFAULT_FLOOR_PPM), Ok(2));
     }
 }
+
+/// Maintenance margin as a function of notional: one tier table, or a linear ramp from
+/// an old table to a new one after `update_market` changed the tiers (so that no open
+/// position becomes liquidatable at once because a parameter changed).
+///
+/// During a ramp that is `f` ppm of the way (0 at its start, 1e6 at its end):
+///
+/// ```text
+/// MM(N) = ceil( ((N·r_old − D_old)·(1e6 − f) + (N·r_new − D_new)·f) / 1e12 )
+/// ```
+///
+/// with each table's rate and deduction as in [`maintenance_margin`], exact before the one
+/// division. Both tables are continuous and non-decreasing in `N`, so the blend is too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Maintenance<'a> {
+    /// The table in force (the one new risk uses).
+    pub tiers: &'a [Tier],
+    /// The table being ramped away from and how far the ramp has gone (ppm, below 1e6).
+    pub ramp_from: Option<(&'a [Tier], u32)>,
+}
+
+impl<'a> Maintenance<'a> {
+    /// No ramp: `tiers` alone.
+    pub const fn of(tiers: &'a [Tier]) -> Self {
+        Self { tiers, ramp_from: None }
+    }
+
+    /// Maintenance margin of one position of `notional`, rounded up.
+    pub fn margin(&self, notional: u64) -> MathResult<u64> {
+        const OP: &str = "maintenance margin";
+        let Some((from, f)) = self.ramp_from else { return maintenance_margin(self.tiers, notional) };
+        let (rate, deduction) = self.piece(notional, tier_index(from, notional), tier_index(self.tiers, notional), from, f)?;
+        let scaled = checked::sub(checked::mul(i128::from(notional), rate, OP)?, deduction, OP)?;
+        checked::to_u64(checked::div(scaled, checked::mul(PPM, PPM, OP)?, Rounding::Ceil, OP)?, OP)
+    }
+
+    /// The blended `(rate, deduction)` of old tier `i` and new tier `j`, both scaled by
+    /// 1e6 once more than [`rate_and_deduction`] (ppm², quote native × ppm²).
+    fn piece(&self, _notional: u64, i: usize, j: usize, from: &[Tier], f: u32) -> MathResult<(i128, i128)> {
+        const OP: &str = "maintenance ramp";
+        let (r_old, d_old) = rate_and_deduction(from, i)?;
+        let (r_new, d_new) = rate_and_deduction(self.tiers, j)?;
+        let f = i128::from(f.min(1_000_000));
+        let g = checked::sub(PPM, f, OP)?;
+        let rate = checked::add(checked::mul(r_old, g, OP)?, checked::mul(r_new, f, OP)?, OP)?;
+        let deduction = checked::add(checked::mul(d_old, g, OP)?, checked::mul(d_new, f, OP)?, OP)?;
+        Ok((rate, deduction))
+    }
+
+    /// Every linear piece of the curve, for the liquidation price (which solves each
+    /// piece). Without a ramp the pieces are the tiers, exact. During a ramp the blended
+    /// rate is rounded up and the deduction down to ppm units, so a piece never understates
+    /// the margin (a liquidation price from it warns early, by at most 1 ppm of notional).
+    pub fn pieces(&self) -> MathResult<([MaintenancePiece; 2 * MAX_TIERS], usize)> {
+        const OP: &str = "maintenance pieces";
+        let mut out = [MaintenancePiece::default(); 2 * MAX_TIERS];
+        let mut n = 0usize;
+        // Breakpoints: the thresholds of both tables, merged.
+        let mut points = [0u64; 2 * MAX_TIERS];
+        let mut count = 0usize;
+        let from = self.ramp_from.map_or(&[][..], |(t, _)| t);
+        for t in self.tiers.iter().chain(from.iter()) {
+            if !points[..count].contains(&t.notional_threshold) {
+                points[count] = t.notional_threshold;
+                count = count.checked_add(1).ok_or(crate::MathError::overflow(OP))?;
+            }
+        }
+        points[..count].sort_unstable();
+        for k in 0..count {
+            let lo = points[k];
+            let next = k.saturating_add(1);
+            let hi = if next < count { Some(points[next]) } else { None };
+            let (rate, deduction) = match self.ramp_from {
+                Some((from, f)) => {
+                    let (r, d) = self.piece(lo, tier_index(from, lo), tier_index(self.tiers, lo), from, f)?;
+                    (checked::div(r, PPM, Rounding::Ceil, OP)?, checked::div(d, PPM, Rounding::Floor, OP)?)
+                }
+                None => rate_and_deduction(self.tiers, tier_index(self.tiers, lo))?,
+            };
+            out[n] = MaintenancePiece { rate, deduction, from: lo, to: hi };
+            n = next;
+        }
+        Ok((out, n))
+    }
+}
+
+/// One linear piece of a maintenance curve: `MM(N) = (N × rate − deduction) / 1e6` for
+/// `from ≤ N < to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MaintenancePiece {
+    /// ppm.
+    pub rate: i128,
+    /// Quote native × ppm.
+    pub deduction: i128,
+    /// Lowest notional of the piece, quote native.
+    pub from: u64,
+    /// First notional past the piece (`None`: unbounded).
+    pub to: Option<u64>,
+}
+
+/// How far a ramp from `start` to `end` has gone at `now`, ppm; `None` once it has ended
+/// (or when there is none).
+pub fn ramp_progress_ppm(start: i64, end: i64, now: i64) -> Option<u32> {
+    if now >= end || end <= start {
+        return None;
+    }
+    let elapsed = i128::from(now.saturating_sub(start).max(0));
+    let length = i128::from(end.saturating_sub(start));
+    let f = checked::mul_div(elapsed, PPM, length, Rounding::Floor, "ramp progress").ok()?;
+    u32::try_from(f).ok()
+}
+
+#[cfg(test)]
+mod ramp_tests {
+    use super::*;
+
+    const Q: u64 = 1_000_000;
+
+    #[test]
+    fn a_ramp_moves_maintenance_linearly_from_the_old_table_to_the_new() {
+        let old = [Tier { notional_threshold: 0, max_leverage: 20 }]; // 2.5%
+        let new = [Tier { notional_threshold: 0, max_leverage: 10 }]; // 5%
+        let n = 49_200 * Q;
+        let at = |f: Option<u32>| Maintenance { tiers: &new, ramp_from: f.map(|f| (&old[..], f)) }.margin(n).unwrap();
+        assert_eq!(at(Some(0)), 1_230 * Q);
+        assert_eq!(at(Some(500_000)), 1_845 * Q); // half way: 3.75%
+        assert_eq!(at(Some(999_999)), 2_459_998_770); // (1,230 × 1 + 2,460 × 999,999) / 1e6
+        assert_eq!(at(None), 2_460 * Q);
+        assert_eq!(ramp_progress_ppm(100, 200, 150), Some(500_000));
+        assert_eq!(ramp_progress_ppm(100, 200, 99), Some(0));
+        assert_eq!(ramp_progress_ppm(100, 200, 200), None);
+        assert_eq!(ramp_progress_ppm(0, 0, 5), None);
+    }
+
+    #[test]
+    fn the_pieces_cover_both_tables_breakpoints() {
+        let old = [Tier { notional_threshold: 0, max_leverage: 20 }, Tier { notional_threshold: 100 * Q, max_leverage: 10 }];
+        let new = [Tier { notional_threshold: 0, max_leverage: 20 }, Tier { notional_threshold: 50 * Q, max_leverage: 5 }];
+        let m = Maintenance { tiers: &new, ramp_from: Some((&old, 250_000)) };
+        let (pieces, n) = m.pieces().unwrap();
+        assert_eq!(n, 3);
+        assert_eq!((pieces[0].from, pieces[0].to), (0, Some(50 * Q)));
+        assert_eq!((pieces[1].from, pieces[1].to), (50 * Q, Some(100 * Q)));
+        assert_eq!((pieces[2].from, pieces[2].to), (100 * Q, None));
+        // Each piece is the margin inside it, never understated, within 1 ppm of notional.
+        for p in &pieces[..n] {
+            for notional in [p.from, p.from + 7 * Q] {
+                let piece = (i128::from(notional) * p.rate - p.deduction + 999_999) / 1_000_000;
+                let exact = i128::from(m.margin(notional).unwrap());
+                assert!(piece >= exact && piece - exact <= i128::from(notional) / 1_000_000 + 1, "{piece} vs {exact}");
+            }
+        }
+        // Without a ramp the pieces are the tiers, exactly.
+        let (plain, n) = Maintenance::of(&new).pieces().unwrap();
+        assert_eq!(n, 2);
+        assert_eq!((plain[1].rate, plain[1].deduction), rate_and_deduction(&new, 1).unwrap());
+    }
+}

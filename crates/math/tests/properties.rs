@@ -14,7 +14,7 @@ use ballast_math::checked::Rounding;
 use ballast_math::constants::NOTIONAL_DIVISOR;
 use ballast_math::margin::{liquidation_price, DomainHealth, PositionRisk};
 use ballast_math::position::{cost_basis_at, notional, signed_value, unrealized_pnl, weighted_pnl};
-use ballast_math::tiers::{initial_margin, maintenance_margin, max_leverage_at, transfer_floor, validate_tiers, Tier};
+use ballast_math::tiers::{initial_margin, maintenance_margin, max_leverage_at, transfer_floor, validate_tiers, Maintenance, Tier};
 use proptest::prelude::*;
 
 const MAX_BASE: i64 = 1_000_000_000_000_000_000; // 1e9 units
@@ -103,25 +103,39 @@ proptest! {
     }
 
     #[test]
-    fn transferring_the_transferable_amount_leaves_initial_margin_met(
+    fn transferring_the_transferable_amount_leaves_the_transfer_lock_met(
         tiers in tiers_strategy(), base in -1_000_000_000_000i64..=1_000_000_000_000, entry in 1u64..=1_000_000_000_000_000,
-        price in 1u64..=1_000_000_000_000_000, conf_ppm in 0u64..=20_000, collateral in 0i64..=MAX_COLLATERAL,
+        price in 1u64..=1_000_000_000_000_000, conf_ppm in 0u64..=20_000, collateral in -MAX_COLLATERAL..=MAX_COLLATERAL,
         weight in 0u32..=1_000_000, floor in 0u32..=1_000_000, pick in 0u16..=u16::MAX, funding in -1_000_000i64..=1_000_000,
+        unsettled in 0i64..=MAX_COLLATERAL, buffer in 0u32..=1_000_000,
     ) {
         let cb = cost_basis_at(base, entry).unwrap();
         let n = notional(base, price, Rounding::Ceil).unwrap();
-        let lev = 1 + pick % max_leverage_at(&tiers, n);
+        // Any setting: a price move may have carried the position into a tier whose
+        // maximum is below it (initial margin then uses the tier's maximum).
+        let lev = 1 + pick % 1_000;
         let conf = price / 1_000_000 * conf_ppm;
-        let risk = PositionRisk { base, cost_basis: cb, pending_funding: funding, leverage: lev, price, conf, tiers: &tiers, pnl_weight_ppm: weight, transfer_floor_ppm: floor };
+        let risk = PositionRisk {
+            base, cost_basis: cb, pending_funding: funding, unsettled_pnl: unsettled, leverage: lev, price, conf,
+            tiers: &tiers, ramp_from: None, pnl_weight_ppm: weight, transfer_floor_ppm: floor,
+        };
         let h = risk.health().unwrap();
+        prop_assert!(h.effective_leverage_setting <= max_leverage_at(&tiers, n.max(h.notional_conservative)));
         let mut d = DomainHealth::new(collateral);
         d.add(&h).unwrap();
-        let t = i128::from(d.transferable());
+        let t = i128::from(d.transferable(buffer));
         prop_assert!(t >= 0);
-        // After moving `t` out, the domain still holds max(initial, floor).
-        prop_assert!(d.initial_equity - t >= d.initial.max(d.transfer_floor) || t == 0);
+        // After moving `t` out, the domain still holds max(initial, floor, MM × (1 + buffer))…
+        prop_assert!(t == 0 || d.with_collateral_change(-t).unwrap().meets_transfer_lock(buffer));
+        // …and at or above initial margin, and well above maintenance.
         if t > 0 {
             prop_assert!(d.meets_initial());
+            prop_assert!(!d.with_collateral_change(-t).unwrap().is_liquidatable());
+        }
+        // Only collateral and full-weight profit can leave.
+        prop_assert!(t <= i128::from(collateral.max(0)) + d.realisable_pnl);
+        if weight < 1_000_000 {
+            prop_assert_eq!(d.realisable_pnl, 0);
         }
         // Positive PnL in the initial view never exceeds the plain, unweighted PnL.
         prop_assert!(h.initial_pnl <= h.pnl.max(0));
@@ -129,6 +143,67 @@ proptest! {
         for other in [1, lev, max_leverage_at(&tiers, n)] {
             prop_assert_eq!(h.with_leverage(other).unwrap(), PositionRisk { leverage: other, ..risk }.health().unwrap());
         }
+    }
+
+    /// Realising full-weight profit into collateral (the cost basis moves by the same
+    /// amount) leaves the initial view unchanged, so transferring what is reported again
+    /// and again never frees more than the first report (the audit's M-3).
+    #[test]
+    fn realising_profit_never_raises_what_may_leave(
+        base in -1_000_000_000_000i64..=1_000_000_000_000, entry in 1u64..=1_000_000_000_000_000,
+        price in 1u64..=1_000_000_000_000_000, collateral in 0i64..=MAX_COLLATERAL, take_ppm in 0u32..=1_000_000,
+    ) {
+        let tiers = [Tier { notional_threshold: 0, max_leverage: 20 }];
+        let cb = cost_basis_at(base, entry).unwrap();
+        let risk = PositionRisk {
+            base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: 20, price, conf: 0,
+            tiers: &tiers, ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0,
+        };
+        let mut before = DomainHealth::new(collateral);
+        before.add(&risk.health().unwrap()).unwrap();
+        let take = (before.realisable_pnl * i128::from(take_ppm) / 1_000_000) as i64;
+        let Some(moved_cb) = cb.checked_add(take) else { return Ok(()) };
+        let mut after = DomainHealth::new(collateral + take);
+        after.add(&PositionRisk { cost_basis: moved_cb, ..risk }.health().unwrap()).unwrap();
+        prop_assert_eq!(after.initial_equity, before.initial_equity);
+        prop_assert!(after.transferable(0) <= before.transferable(0));
+    }
+
+    /// A position whose price is not valid is never valued better than at that price.
+    #[test]
+    fn an_adverse_valuation_is_never_better_than_the_plain_one(
+        tiers in tiers_strategy(), (base, price) in base_and_price(), entry in 1u64..=1_000_000_000_000_000,
+        conf_ppm in 0u64..=100_000, haircut in 0u32..=500_000, collateral in -MAX_COLLATERAL..=MAX_COLLATERAL,
+    ) {
+        let Ok(cb) = cost_basis_at(base, entry) else { return Ok(()) };
+        let conf = price / 1_000_000 * conf_ppm;
+        let risk = PositionRisk {
+            base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: 1, price, conf,
+            tiers: &tiers, ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0,
+        };
+        let (Ok(plain), Ok(adverse)) = (risk.health(), risk.adverse_health(haircut)) else { return Ok(()) };
+        prop_assert!(adverse.pnl <= plain.pnl.min(0));
+        prop_assert!(adverse.maintenance >= plain.maintenance);
+        let (mut p, mut a) = (DomainHealth::new(collateral), DomainHealth::new(collateral));
+        p.add(&plain).unwrap();
+        a.add(&adverse).unwrap();
+        prop_assert!(a.maintenance_equity - a.maintenance <= p.maintenance_equity - p.maintenance);
+        prop_assert_eq!(a.transferable(0), 0);
+    }
+
+    /// During a maintenance ramp the margin lies between the two tables' margins and stays
+    /// monotone in notional; the ramp's start is the old table, its end the new one.
+    #[test]
+    fn a_maintenance_ramp_stays_between_its_two_tables(
+        old in tiers_strategy(), new in tiers_strategy(), n in 0u64..=1_000_000_000_000_000, step in 1u64..=1_000_000, f in 0u32..=1_000_000,
+    ) {
+        let m = Maintenance { tiers: &new, ramp_from: Some((&old, f)) };
+        let (a, b) = (maintenance_margin(&old, n).unwrap(), maintenance_margin(&new, n).unwrap());
+        let x = m.margin(n).unwrap();
+        prop_assert!(x >= a.min(b) && x <= a.max(b), "{x} outside [{a}, {b}]");
+        prop_assert!(m.margin(n + step).unwrap() >= x);
+        prop_assert_eq!(Maintenance { tiers: &new, ramp_from: Some((&old, 0)) }.margin(n).unwrap(), a);
+        prop_assert_eq!(Maintenance { tiers: &new, ramp_from: Some((&old, 1_000_000)) }.margin(n).unwrap(), b);
     }
 
     #[test]
@@ -140,9 +215,9 @@ proptest! {
         let cb = cost_basis_at(base, entry).unwrap();
         // Collateral is a fraction of entry notional.
         let collateral = (cb.abs() as i128 * i128::from(collateral_bps) / 10_000) as i64;
-        let lp = liquidation_price(base, cb, &tiers, i128::from(collateral)).unwrap();
+        let lp = liquidation_price(base, cb, &Maintenance::of(&tiers), i128::from(collateral)).unwrap();
         let health_at = |price: u64| {
-            let r = PositionRisk { base, cost_basis: cb, pending_funding: 0, leverage: 1, price, conf: 0, tiers: &tiers, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0 };
+            let r = PositionRisk { base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: 1, price, conf: 0, tiers: &tiers, ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0 };
             let mut d = DomainHealth::new(collateral);
             d.add(&r.health().unwrap()).unwrap();
             d
@@ -175,12 +250,12 @@ proptest! {
         let _ = initial_margin(price, lev);
         let _ = maintenance_margin(&tiers, price);
         let _ = transfer_floor(price, floor);
-        let _ = liquidation_price(base, cb, &tiers, i128::from(rest));
-        let r = PositionRisk { base, cost_basis: cb, pending_funding: funding, leverage: lev, price, conf, tiers: &tiers, pnl_weight_ppm: weight, transfer_floor_ppm: floor };
+        let _ = liquidation_price(base, cb, &Maintenance::of(&tiers), i128::from(rest));
+        let r = PositionRisk { base, cost_basis: cb, pending_funding: funding, unsettled_pnl: 0, leverage: lev, price, conf, tiers: &tiers, ramp_from: None, pnl_weight_ppm: weight, transfer_floor_ppm: floor };
         if let Ok(h) = r.health() {
             let mut d = DomainHealth::new(collateral);
             if d.add(&h).is_ok() {
-                let _ = d.transferable();
+                let _ = d.transferable(100_000);
                 let _ = d.effective_leverage();
                 let _ = d.maintenance_ratio_ppm();
             }
@@ -210,7 +285,7 @@ proptest! {
         let penalty = (min_rate * i128::from(penalty_permille) / 1_000) as u32;
         let equity = i128::from(n) * i128::from(equity_bps) / 10_000;
         let input = LiquidationInput {
-            base, price, tiers: &tiers, equity, maintenance: mm_pos + i128::from(other_mm),
+            base, price, tiers: &tiers, ramp_from: None, equity, maintenance: mm_pos + i128::from(other_mm),
             penalty_ppm: penalty, buffer_ppm: buffer, lot_size: lot, dust_notional: dust,
         };
         let q = input.close_size().unwrap();

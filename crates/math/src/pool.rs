@@ -1,0 +1,72 @@
+//! What the liquidity pool must keep while positions are open: the admin may take out
+//! only what exceeds it (`defund_pool`).
+//!
+//! For each market, at the oracle price:
+//!
+//! ```text
+//! reserve = max(0, longs' open profit) + max(0, shorts' open profit)
+//!         + (long notional + short notional) × first-tier maintenance rate
+//! ```
+//!
+//! A side's open profit is its aggregate value minus its aggregate cost basis (every
+//! position of a side shares the price, so the side's PnL is one subtraction). The pool
+//! owes it if the side closed now. The last term is bad-debt cover: one maintenance margin
+//! of everything open, what a gap through the maintenance band can cost the pool.
+//! Winners and losers within a side are netted: a loser's loss is backed by its own
+//! collateral until it is liquidated.
+
+use crate::checked::{self, Rounding};
+use crate::constants::{NOTIONAL_DIVISOR, PPM};
+use crate::error::MathResult;
+
+/// A market's open interest and aggregate cost basis per side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SideTotals {
+    /// Σ long sizes, base lots.
+    pub open_interest_long: u64,
+    /// Σ |short sizes|, base lots.
+    pub open_interest_short: u64,
+    /// Σ cost basis of long positions (≥ 0), quote native.
+    pub cost_basis_long: i128,
+    /// Σ cost basis of short positions (≤ 0), quote native.
+    pub cost_basis_short: i128,
+}
+
+/// The reserve one market needs at `price` (see the module docs), rounded up.
+pub fn market_reserve(t: &SideTotals, price: u64, maintenance_rate_ppm: i128) -> MathResult<u128> {
+    const OP: &str = "pool reserve";
+    let long_notional = checked::mul_div(i128::from(t.open_interest_long), i128::from(price), NOTIONAL_DIVISOR, Rounding::Ceil, OP)?;
+    let short_notional = checked::mul_div(i128::from(t.open_interest_short), i128::from(price), NOTIONAL_DIVISOR, Rounding::Floor, OP)?;
+    // Longs' value rounded up, shorts' liability rounded down: both over-state profit.
+    let long_profit = checked::sub(long_notional, t.cost_basis_long, OP)?.max(0);
+    let short_profit = checked::sub(checked::neg(short_notional, OP)?, t.cost_basis_short, OP)?.max(0);
+    let open_notional = checked::add(long_notional, short_notional, OP)?;
+    let cover = checked::mul_div(open_notional, maintenance_rate_ppm, PPM, Rounding::Ceil, OP)?;
+    let total = checked::add(checked::add(long_profit, short_profit, OP)?, cover, OP)?;
+    u128::try_from(total).map_err(|_| crate::MathError::overflow(OP))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UNIT: u64 = 1_000_000_000;
+    const USD: u64 = 1_000_000_000;
+    const Q: i128 = 1_000_000;
+
+    #[test]
+    fn open_profit_of_each_side_plus_one_maintenance_margin() {
+        // 1 BTC long bought at $50,000, 0.5 BTC short sold at $50,000; price $60,000,
+        // 2.5% maintenance: longs +$10,000, shorts −$5,000 (0), cover 2.5% × $90,000.
+        let t = SideTotals {
+            open_interest_long: UNIT,
+            open_interest_short: UNIT / 2,
+            cost_basis_long: 50_000 * Q,
+            cost_basis_short: -25_000 * Q,
+        };
+        assert_eq!(market_reserve(&t, 60_000 * USD, 25_000), Ok((10_000 * Q + 2_250 * Q) as u128));
+        // At $40,000 the shorts are up $5,000 and the longs down.
+        assert_eq!(market_reserve(&t, 40_000 * USD, 25_000), Ok((5_000 * Q + 1_500 * Q) as u128));
+        assert_eq!(market_reserve(&SideTotals::default(), 40_000 * USD, 25_000), Ok(0));
+    }
+}
