@@ -13,11 +13,9 @@ use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{Discriminator, InstructionData, ToAccountMetas};
 use ballast::constants::{EXCHANGE_SEED, ISOLATED_SEED, MARKET_SEED, VAULT_SEED};
-use ballast::controller::liquidation::restored;
-use ballast::health::{cross_health, isolated_health, HealthQuery};
+use ballast::health::{isolated_health, CrossBook, HealthQuery, MarketView, Policy};
 use ballast::oracle::{read_oracle, OraclePrice};
 use ballast::state::{Exchange, IsolatedPosition, MarginAccount, Market};
-use ballast_math::OracleAction;
 use solana_hash::Hash;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -48,8 +46,8 @@ pub trait Chain {
     /// `getProgramAccounts`).
     async fn program_accounts(&mut self, program: &Pubkey, discriminator: &[u8; 8]) -> ChainResult<Vec<(Pubkey, ChainAccount)>>;
     async fn account(&mut self, key: &Pubkey) -> ChainResult<Option<ChainAccount>>;
-    /// The cluster's unix time (Clock sysvar).
-    async fn unix_time(&mut self) -> ChainResult<i64>;
+    /// The cluster's slot and unix time (Clock sysvar).
+    async fn clock(&mut self) -> ChainResult<(u64, i64)>;
     async fn latest_blockhash(&mut self) -> ChainResult<Hash>;
     /// `Ok(Ok(units))` on success.
     async fn simulate(&mut self, tx: &Transaction) -> ChainResult<Result<u64, TxFailure>>;
@@ -67,6 +65,10 @@ pub struct Config {
     pub keeper_token: Pubkey,
     pub compute_unit_limit: u32,
     pub priority_micro_lamports: u64,
+    /// Crank a market's funding when it was last accrued longer ago than this, seconds
+    /// (health already counts funding to now; the crank keeps the indices, and the events
+    /// that report them, current).
+    pub funding_crank_secs: i64,
 }
 
 /// Running totals, printed by the binary and read by tests.
@@ -75,6 +77,8 @@ pub struct Counters {
     pub scanned: u64,
     pub liquidatable: u64,
     pub guards_due: u64,
+    /// Markets whose funding was due for a crank.
+    pub funding_due: u64,
     pub sent: u64,
     pub won: u64,
     /// Another keeper (or the owner) got there first: `NotLiquidatable` / `GuardNotTriggered`.
@@ -86,8 +90,9 @@ pub struct Counters {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     LiquidateCross { account: Pubkey, market_index: u16 },
-    LiquidateIsolated { position: Pubkey, market_index: u16 },
+    LiquidateIsolated { account: Pubkey, position: Pubkey, market_index: u16 },
     ExecuteGuard { account: Pubkey, position: Pubkey, market_index: u16 },
+    UpdateFunding { market: Pubkey, market_index: u16 },
 }
 
 impl Action {
@@ -96,6 +101,7 @@ impl Action {
             Action::LiquidateCross { .. } => "liquidate_cross",
             Action::LiquidateIsolated { .. } => "liquidate_isolated",
             Action::ExecuteGuard { .. } => "execute_margin_guard",
+            Action::UpdateFunding { .. } => "update_funding",
         }
     }
     fn target(&self) -> Pubkey {
@@ -103,6 +109,7 @@ impl Action {
             Action::LiquidateCross { account, .. } => *account,
             Action::LiquidateIsolated { position, .. } => *position,
             Action::ExecuteGuard { position, .. } => *position,
+            Action::UpdateFunding { market, .. } => *market,
         }
     }
 }
@@ -169,14 +176,18 @@ impl<C: Chain> Keeper<C> {
     }
 
     /// Reads the exchange, markets, oracles, margin accounts and isolated positions and
-    /// decides what to send. Guards come before liquidations: a top-up is what the owner
-    /// asked for, and it may make the liquidation unnecessary.
+    /// decides what to send: funding cranks first, then guards (a top-up is what the owner
+    /// asked for, and it may make the liquidation unnecessary), then liquidations. Health
+    /// is the program's own code under the liquidation policy: funding counted to now,
+    /// positions whose price is not valid valued against the trader. A liquidation is sent
+    /// only when the liquidated market's price is fresh enough for a fill.
     pub async fn scan(&mut self) -> ChainResult<Vec<Action>> {
         let program = self.config.program_id;
-        let now = self.chain.unix_time().await?;
+        let (slot, now) = self.chain.clock().await?;
         let exchange_key = pda(&[EXCHANGE_SEED], &program);
         let exchange = self.chain.account(&exchange_key).await?.and_then(|a| decode::<Exchange>(&a.data)).ok_or("exchange not found")?;
         let decimals = exchange.collateral_decimals;
+        let q = HealthQuery { decimals, now, policy: Policy::Lenient, exchange_status: exchange.status() };
         let mut markets: BTreeMap<u16, MarketInfo> = BTreeMap::new();
         for (address, acct) in self.chain.program_accounts(&program, &Market::DISCRIMINATOR.try_into().expect("8 bytes")).await? {
             let Some(market) = decode::<Market>(&acct.data) else { continue };
@@ -194,8 +205,19 @@ impl<C: Chain> Keeper<C> {
                 Some((*i, price))
             })
             .collect();
+        let fillable = |index: u16| {
+            markets.get(&index).zip(prices.get(&index)).is_some_and(|(m, p)| p.require_fill(m.market.max_fill_age_secs).is_ok())
+        };
 
         let mut actions = vec![];
+        for (index, m) in &markets {
+            let priced = prices.get(index).is_some_and(|p| p.price > 0);
+            if priced && now.saturating_sub(m.market.last_funding_ts) >= self.config.funding_crank_secs {
+                self.counters.funding_due += 1;
+                actions.push(Action::UpdateFunding { market: m.address, market_index: *index });
+            }
+        }
+
         let isolated = self.chain.program_accounts(&program, &IsolatedPosition::DISCRIMINATOR.try_into().expect("8 bytes")).await?;
         for (key, acct) in isolated {
             let Some(p) = decode::<IsolatedPosition>(&acct.data) else { continue };
@@ -204,18 +226,18 @@ impl<C: Chain> Keeper<C> {
             }
             self.counters.scanned += 1;
             let (Some(m), Some(price)) = (markets.get(&p.market_index), prices.get(&p.market_index)) else { continue };
-            if !price.validity.permits(OracleAction::Liquidation) {
-                continue;
-            }
-            let Ok(health) = isolated_health(&p, &m.market, price) else { continue };
+            let Ok(view) = MarketView::of(&m.market, price, &q) else { continue };
+            let Ok(health) = isolated_health(&p, &view) else { continue };
             let ratio = health.maintenance_ratio_ppm().ok().flatten().unwrap_or(i64::MAX);
             let g = p.guard;
-            if g.enabled == 1 && ratio < i64::from(g.trigger_ratio_ppm) && g.used_total.saturating_add(g.top_up_amount) <= g.max_total {
+            let guard_due =
+                g.enabled == 1 && ratio < i64::from(g.trigger_ratio_ppm) && g.used_total.saturating_add(g.top_up_amount) <= g.max_total;
+            if guard_due && price.require_valid().is_ok() {
                 self.counters.guards_due += 1;
                 actions.push(Action::ExecuteGuard { account: p.margin_account, position: key, market_index: p.market_index });
-            } else if health.is_liquidatable() {
+            } else if health.is_liquidatable() && fillable(p.market_index) {
                 self.counters.liquidatable += 1;
-                actions.push(Action::LiquidateIsolated { position: key, market_index: p.market_index });
+                actions.push(Action::LiquidateIsolated { account: p.margin_account, position: key, market_index: p.market_index });
             }
         }
 
@@ -228,7 +250,7 @@ impl<C: Chain> Keeper<C> {
             self.counters.scanned += 1;
             let mut health_accounts = vec![];
             let mut complete = true;
-            for slot in m.open_cross_positions() {
+            for slot in m.health_slots() {
                 let Some(info) = markets.get(&slot.market_index) else {
                     complete = false;
                     break;
@@ -239,21 +261,18 @@ impl<C: Chain> Keeper<C> {
             if !complete {
                 continue;
             }
-            let Ok(health) = with_infos(&mut health_accounts, |infos| {
-                cross_health(&m, infos, &HealthQuery { decimals, now, action: OracleAction::Liquidation }, None)
-            }) else {
-                continue; // an oracle is stale or uncertain: the program would refuse too
-            };
-            let continuing = m.being_liquidated == 1 && !restored(&health.domain, exchange.liquidation_buffer_ppm);
-            if !(health.domain.is_liquidatable() || continuing) {
+            let Ok(book) = with_infos(&mut health_accounts, |infos| CrossBook::scan(&m, infos, &q, None)) else { continue };
+            let Ok(domain) = book.domain(&m) else { continue };
+            let continuing = m.liquidation_continues(slot) && !domain.restored(exchange.liquidation_buffer_ppm);
+            if !(domain.is_liquidatable() || continuing) {
                 continue;
             }
-            // The position with the largest maintenance margin goes first.
-            let target = m
-                .cross_positions
+            // The open position with the largest maintenance margin whose price can fill goes first.
+            let target = book
+                .entries()
                 .iter()
-                .zip(health.positions.iter())
-                .filter_map(|(slot, h)| h.map(|h| (h.maintenance, slot.market_index)))
+                .filter(|e| e.state.base != 0 && fillable(e.view.market_index))
+                .map(|e| (e.health.maintenance, e.view.market_index))
                 .max()
                 .map(|(_, i)| i);
             if let Some(market_index) = target {
@@ -268,13 +287,13 @@ impl<C: Chain> Keeper<C> {
         Ok(self.chain.account(address).await?.ok_or("market vanished")?.data)
     }
 
-    /// `[market, oracle]` per open cross position of `account`, except `skip`.
+    /// `[market, oracle]` per cross slot in health of `account`, except `skip`.
     async fn health_metas(&mut self, account: &Pubkey, skip: Option<u16>) -> ChainResult<Vec<AccountMeta>> {
         let program = self.config.program_id;
         let data = self.chain.account(account).await?.ok_or("margin account vanished")?.data;
         let m = decode::<MarginAccount>(&data).ok_or("not a margin account")?;
         let mut metas = vec![];
-        for slot in m.open_cross_positions().filter(|s| Some(s.market_index) != skip) {
+        for slot in m.health_slots().filter(|s| Some(s.market_index) != skip) {
             let market = pda(&[MARKET_SEED, &slot.market_index.to_le_bytes()], &program);
             let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
             metas.push(AccountMeta::new_readonly(market, false));
@@ -310,7 +329,7 @@ impl<C: Chain> Keeper<C> {
                 metas.extend(self.health_metas(&account, Some(market_index)).await?);
                 (metas, ballast::instruction::LiquidateCross { max_base: u64::MAX }.data())
             }
-            Action::LiquidateIsolated { position, market_index } => {
+            Action::LiquidateIsolated { account, position, market_index } => {
                 let market = market_of(market_index);
                 let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
                 let metas = ballast::accounts::LiquidateIsolated {
@@ -319,6 +338,7 @@ impl<C: Chain> Keeper<C> {
                     market,
                     oracle,
                     isolated_position: position,
+                    margin_account: account,
                     vault,
                     keeper_token,
                     token_program,
@@ -342,8 +362,13 @@ impl<C: Chain> Keeper<C> {
                     token_program,
                 }
                 .to_account_metas(None);
-                metas.extend(self.health_metas(&account, None).await?);
+                metas.extend(self.health_metas(&account, Some(market_index)).await?);
                 (metas, ballast::instruction::ExecuteMarginGuard {}.data())
+            }
+            Action::UpdateFunding { market, market_index: _ } => {
+                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
+                let metas = ballast::accounts::UpdateFunding { exchange, market, oracle }.to_account_metas(None);
+                (metas, ballast::instruction::UpdateFunding {}.data())
             }
         };
         Ok(Instruction { program_id: program, accounts, data })

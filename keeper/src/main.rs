@@ -1,7 +1,7 @@
 //! `ballast-keeper --rpc http://127.0.0.1:8899 --keypair keeper.json --program-id <id> --keeper-token <token account>`
 //!
 //! Options: `--interval-ms 1000`, `--cu-limit 400000`, `--priority-micro-lamports 0`,
-//! `--once` (one pass, then print counters and exit). See docs/KEEPERS.md.
+//! `--funding-crank-secs 600`, `--once` (one pass, then print counters and exit). See docs/KEEPERS.md.
 
 use std::time::Duration;
 
@@ -40,6 +40,8 @@ async fn run() -> Result<(), String> {
         compute_unit_limit: arg(&args, "--cu-limit").map_or(Ok(400_000), |s| s.parse().map_err(|_| "bad --cu-limit".to_string()))?,
         priority_micro_lamports: arg(&args, "--priority-micro-lamports")
             .map_or(Ok(0), |s| s.parse().map_err(|_| "bad --priority-micro-lamports".to_string()))?,
+        funding_crank_secs: arg(&args, "--funding-crank-secs")
+            .map_or(Ok(600), |s| s.parse().map_err(|_| "bad --funding-crank-secs".to_string()))?,
     };
     let interval =
         Duration::from_millis(arg(&args, "--interval-ms").map_or(Ok(1_000), |s| s.parse().map_err(|_| "bad --interval-ms".to_string()))?);
@@ -51,8 +53,8 @@ async fn run() -> Result<(), String> {
         }
         let c = keeper.counters;
         eprintln!(
-            "counters scanned={} liquidatable={} guards_due={} sent={} won={} lost={} failed={}",
-            c.scanned, c.liquidatable, c.guards_due, c.sent, c.won, c.lost, c.failed
+            "counters scanned={} liquidatable={} guards_due={} funding_due={} sent={} won={} lost={} failed={}",
+            c.scanned, c.liquidatable, c.guards_due, c.funding_due, c.sent, c.won, c.lost, c.failed
         );
         if once {
             return Ok(());

@@ -129,12 +129,13 @@ impl Chain for RpcChain {
         }
     }
 
-    async fn unix_time(&mut self) -> ChainResult<i64> {
+    async fn clock(&mut self) -> ChainResult<(u64, i64)> {
         let key: Pubkey = CLOCK_SYSVAR.parse().map_err(|_| "clock id")?;
         let clock = self.account(&key).await?.ok_or("clock sysvar missing")?;
         // Clock: slot u64, epoch_start_timestamp i64, epoch u64, leader_schedule_epoch u64, unix_timestamp i64.
-        let bytes: [u8; 8] = clock.data.get(32..40).ok_or("short clock")?.try_into().map_err(|_| "clock")?;
-        Ok(i64::from_le_bytes(bytes))
+        let slot: [u8; 8] = clock.data.get(0..8).ok_or("short clock")?.try_into().map_err(|_| "clock")?;
+        let time: [u8; 8] = clock.data.get(32..40).ok_or("short clock")?.try_into().map_err(|_| "clock")?;
+        Ok((u64::from_le_bytes(slot), i64::from_le_bytes(time)))
     }
 
     async fn latest_blockhash(&mut self) -> ChainResult<Hash> {

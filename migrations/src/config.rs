@@ -23,6 +23,8 @@ pub struct ExchangeConfig {
     pub protocol_fee_share_ppm: u32,
     pub liquidation_buffer_ppm: u32,
     pub margin_guard_tip: u64,
+    /// Push oracles are for local validators and devnets; a production configuration sets false.
+    pub allow_push_oracles: bool,
 }
 
 /// A push oracle's first reading, in the oracle's own number format.
@@ -66,6 +68,11 @@ pub struct MarketConfig {
     pub transfer_floor_ppm: u32,
     pub funding_max_rate_ppm: u32,
     pub funding_k_ppm: u32,
+    pub max_fill_age_secs: u32,
+    pub invalid_price_haircut_ppm: u32,
+    pub settle_period_secs: u32,
+    pub settle_limit: u64,
+    pub maintenance_ramp_secs: u32,
     pub lot_size: u64,
     pub dust_notional: u64,
     pub max_open_interest: u64,
@@ -86,6 +93,7 @@ impl Config {
             protocol_fee_share_ppm: e.protocol_fee_share_ppm,
             liquidation_buffer_ppm: e.liquidation_buffer_ppm,
             margin_guard_tip: e.margin_guard_tip,
+            allow_push_oracles: e.allow_push_oracles,
         }
     }
 }
@@ -112,6 +120,11 @@ impl MarketConfig {
             transfer_floor_ppm: self.transfer_floor_ppm,
             funding_max_rate_ppm: self.funding_max_rate_ppm,
             funding_k_ppm: self.funding_k_ppm,
+            max_fill_age_secs: self.max_fill_age_secs,
+            invalid_price_haircut_ppm: self.invalid_price_haircut_ppm,
+            settle_period_secs: self.settle_period_secs,
+            settle_limit: self.settle_limit,
+            maintenance_ramp_secs: self.maintenance_ramp_secs,
             lot_size: self.lot_size,
             dust_notional: self.dust_notional,
             max_open_interest: self.max_open_interest,

@@ -65,7 +65,13 @@ async fn the_keeper_finds_and_liquidates_an_unhealthy_account_over_json_rpc() {
     let keeper_key = Keypair::new();
     net.airdrop(&keeper_key.pubkey(), 1_000_000_000).await.unwrap();
     let keeper_token = net.create_token_account(&keeper_key.pubkey(), &mint).await.unwrap();
-    let keeper_config = KeeperConfig { program_id: ballast::ID, keeper_token, compute_unit_limit: 400_000, priority_micro_lamports: 0 };
+    let keeper_config = KeeperConfig {
+        program_id: ballast::ID,
+        keeper_token,
+        compute_unit_limit: 400_000,
+        priority_micro_lamports: 0,
+        funding_crank_secs: 3_600,
+    };
     let mut bot = Keeper::new(RpcChain::new(&url).unwrap(), keeper_key.insecure_clone(), keeper_config);
 
     // Healthy: the keeper scans the account and leaves it alone.

@@ -40,8 +40,9 @@ impl Chain for BanksChain {
         Ok(a.map(|a| ChainAccount { lamports: a.lamports, data: a.data, owner: a.owner }))
     }
 
-    async fn unix_time(&mut self) -> ChainResult<i64> {
-        Ok(self.banks.get_sysvar::<Clock>().await.map_err(|e| e.to_string())?.unix_timestamp)
+    async fn clock(&mut self) -> ChainResult<(u64, i64)> {
+        let c = self.banks.get_sysvar::<Clock>().await.map_err(|e| e.to_string())?;
+        Ok((c.slot, c.unix_timestamp))
     }
 
     async fn latest_blockhash(&mut self) -> ChainResult<Hash> {

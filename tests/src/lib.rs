@@ -137,11 +137,14 @@ pub fn default_exchange_params(guardian: Pubkey) -> ExchangeParams {
         protocol_fee_share_ppm: 200_000,
         liquidation_buffer_ppm: 100_000,
         margin_guard_tip: 100_000,
+        allow_push_oracles: true,
     }
 }
 
 /// Default market: 20x up to $100k, 10x to $500k, 5x above; 0.01% spread; 0.5% keeper
-/// reward; 0.25% insurance share; full PnL weight; 10% transfer floor; 60 s / 2% oracle limits.
+/// reward; 0.25% insurance share; full PnL weight; 10% transfer floor; 60 s / 2% oracle
+/// limits and a 30 s fill age; a 10% haircut on invalid prices; $100,000 of down-weighted
+/// profit settled per hour; tier changes ramp maintenance over a day.
 pub fn default_market_params() -> MarketParams {
     MarketParams {
         tiers: vec![
@@ -159,6 +162,11 @@ pub fn default_market_params() -> MarketParams {
         transfer_floor_ppm: 100_000,
         funding_max_rate_ppm: 1_000,
         funding_k_ppm: 100,
+        max_fill_age_secs: 30,
+        invalid_price_haircut_ppm: 100_000,
+        settle_period_secs: 3_600,
+        settle_limit: 100_000 * USD,
+        maintenance_ramp_secs: 86_400,
         lot_size: 1_000_000,
         dust_notional: 10 * USD,
         max_open_interest: 1_000_000 * UNIT as u64,
@@ -255,6 +263,7 @@ impl Harness {
             keeper_token: keeper.token,
             compute_unit_limit: 400_000,
             priority_micro_lamports: 1,
+            funding_crank_secs: 3_600,
         };
         ballast_keeper::Keeper::new(chain, keeper.key.insecure_clone(), config)
     }
@@ -351,6 +360,11 @@ impl Harness {
         if std::env::var_os("BALLAST_PRINT_LOGS").is_some() {
             println!("--- tx ({} CU)\n{}", outcome.compute_units, outcome.logs.join("\n"));
         }
+        let synced = ixs.iter().any(|i| i.program_id == ballast::ID && i.data.starts_with(ballast::instruction::SyncVault::DISCRIMINATOR));
+        if res.result.is_ok() && synced {
+            // The program credited the surplus to the insurance fund.
+            self.vault_surplus = 0;
+        }
         self.check_invariants().await;
         res.result.map(|_| outcome)
     }
@@ -425,29 +439,35 @@ impl Harness {
         spl_token_interface::state::Account::unpack(&a.data).expect("token account").amount
     }
 
-    /// SPEC §8: the vault equals all claims; every account passes its invariant.
+    /// SPEC §8: the vault holds every claim (and exactly the donated surplus beyond them);
+    /// every account passes its invariant; open interest and each side's aggregate cost
+    /// basis equal the sums over the positions.
     pub async fn check_invariants(&mut self) {
         self.invariant_checks += 1;
         let Some(ex_acct) = self.account(self.exchange).await else { return };
         let ex: Exchange = decode(&ex_acct.data);
         ex.invariant().expect("exchange invariant");
-        let mut collateral: i128 = 0;
-        let mut oi = vec![(0u64, 0u64); self.markets.len()];
-        let mut add_oi = |index: u16, base: i64| {
-            let e = &mut oi[usize::from(index)];
+        let mut claims_sum: i128 = 0;
+        // Per market: (long OI, short OI, long cost basis, short cost basis).
+        let mut sides = vec![(0u64, 0u64, 0i128, 0i128); self.markets.len()];
+        let mut add = |index: u16, base: i64, cost_basis: i64| {
+            let e = &mut sides[usize::from(index)];
             if base > 0 {
                 e.0 += base.unsigned_abs();
-            } else {
+                e.2 += i128::from(cost_basis);
+            } else if base < 0 {
                 e.1 += base.unsigned_abs();
+                e.3 += i128::from(cost_basis);
             }
         };
         for k in self.margin_accounts.clone() {
             if let Some(a) = self.account(k).await {
                 let m: MarginAccount = decode(&a.data);
                 m.invariant().unwrap_or_else(|e| panic!("margin account {k} invariant: {e:?}"));
-                collateral += i128::from(m.cross_collateral);
-                for p in m.open_cross_positions() {
-                    add_oi(p.market_index, p.base);
+                claims_sum += i128::from(m.cross_collateral);
+                for p in m.cross_positions.iter().filter(|p| p.in_use != 0) {
+                    claims_sum += i128::from(p.unsettled_pnl);
+                    add(p.market_index, p.base, p.cost_basis);
                 }
             }
         }
@@ -455,24 +475,30 @@ impl Harness {
             if let Some(a) = self.account(k).await {
                 let p: IsolatedPosition = decode(&a.data);
                 p.invariant().unwrap_or_else(|e| panic!("isolated position {k} invariant: {e:?}"));
-                collateral += i128::from(p.collateral);
-                add_oi(p.market_index, p.base);
+                claims_sum += i128::from(p.collateral) + i128::from(p.unsettled_pnl);
+                add(p.market_index, p.base, p.cost_basis);
             }
         }
         for m in self.markets.clone() {
             let market: Market = self.load(m.address).await;
             market.invariant().unwrap_or_else(|e| panic!("market {} invariant: {e:?}", m.index));
-            let (long, short) = oi[usize::from(m.index)];
+            let (long, short, cb_long, cb_short) = sides[usize::from(m.index)];
             assert_eq!(
                 (market.open_interest_long, market.open_interest_short),
                 (long, short),
                 "market {} open interest != Σ positions",
                 m.index
             );
+            assert_eq!(
+                (market.cost_basis_long.get(), market.cost_basis_short.get()),
+                (cb_long, cb_short),
+                "market {} aggregate cost basis != Σ positions",
+                m.index
+            );
         }
-        assert_eq!(i128::from(ex.total_collateral), collateral, "exchange total_collateral != Σ account collateral");
+        assert_eq!(i128::from(ex.account_claims), claims_sum, "exchange account_claims != Σ collateral + unsettled");
         let vault = self.token_balance(self.vault).await;
-        let claims = collateral + i128::from(ex.pool_balance) + i128::from(ex.insurance_balance) + i128::from(ex.fee_balance);
+        let claims = claims_sum + i128::from(ex.pool_balance) + i128::from(ex.insurance_balance) + i128::from(ex.fee_balance);
         let surplus = i128::from(self.vault_surplus);
         assert_eq!(i128::from(vault), claims + surplus, "vault {vault} != Σ claims {claims} + donated surplus {surplus}");
     }
@@ -540,8 +566,8 @@ impl Harness {
     /// Sends `amount` from `from`'s wallet straight into the vault with a plain SPL Token
     /// transfer, bypassing the program (anyone can do this).
     pub async fn donate(&mut self, from: &User, amount: u64) {
-        let ixn = spl_token_interface::instruction::transfer(&ix::TOKEN_PROGRAM, &from.token, &self.vault, &from.pubkey(), &[], amount)
-            .unwrap();
+        let ixn =
+            spl_token_interface::instruction::transfer(&ix::TOKEN_PROGRAM, &from.token, &self.vault, &from.pubkey(), &[], amount).unwrap();
         self.vault_surplus += amount;
         self.ok(&[ixn], &[&from.key]).await;
     }
@@ -621,11 +647,12 @@ impl Harness {
         self.ok(&[ix::deposit(user.pubkey(), user.account, user.token, amount)], &[&user.key]).await
     }
 
-    /// `[market, oracle]` per open cross position of `account`, in slot order.
+    /// `[market, oracle]` per cross slot in health of `account` (open, or holding
+    /// unsettled profit), in slot order.
     pub async fn health_accounts(&mut self, account: Pubkey) -> Vec<Pubkey> {
         let m = self.margin(account).await;
         let mut out = vec![];
-        for p in m.open_cross_positions() {
+        for p in m.health_slots() {
             let info = &self.markets[usize::from(p.market_index)];
             out.push(info.address);
             out.push(info.oracle);
@@ -637,7 +664,7 @@ impl Harness {
     pub async fn health_accounts_except(&mut self, account: Pubkey, market_index: u16) -> Vec<Pubkey> {
         let m = self.margin(account).await;
         let mut out = vec![];
-        for p in m.open_cross_positions().filter(|p| p.market_index != market_index) {
+        for p in m.health_slots().filter(|p| p.market_index != market_index) {
             let info = &self.markets[usize::from(p.market_index)];
             out.push(info.address);
             out.push(info.oracle);
@@ -685,7 +712,7 @@ impl Harness {
     }
 
     pub async fn add_margin_ix(&mut self, user: &User, market_index: u16, amount: u64) -> Instruction {
-        let health = self.health_accounts(user.account).await;
+        let health = self.health_accounts_except(user.account, market_index).await;
         let oracle = self.markets[usize::from(market_index)].oracle;
         ix::add_isolated_margin(user.pubkey(), user.account, market_index, oracle, amount, &health)
     }
@@ -719,7 +746,14 @@ impl Harness {
         let mut infos_data: Vec<(Pubkey, u64, Vec<u8>, Pubkey)> =
             accounts.into_iter().map(|(k, a)| (k, a.lamports, a.data, a.owner)).collect();
         let infos: Vec<AccountInfo> = infos_data.iter_mut().map(|(k, l, d, o)| AccountInfo::new(k, false, false, l, d, o, false)).collect();
-        ballast::instructions::compute_account_health(&acct, &user.account, &infos, 6, self.now).expect("account health")
+        let ex = self.exchange_state().await;
+        let q = ballast::health::HealthQuery {
+            decimals: 6,
+            now: self.now,
+            policy: ballast::health::Policy::Lenient,
+            exchange_status: ex.status(),
+        };
+        ballast::instructions::compute_account_health(&acct, &user.account, &infos, &q, ex.liquidation_buffer_ppm).expect("account health")
     }
 
     /// Liquidation of `user`'s cross position in `market_index` by `keeper`.
@@ -731,12 +765,23 @@ impl Harness {
 
     pub fn liquidate_isolated_ix(&self, keeper: &User, user: &User, market_index: u16, max_base: u64) -> Instruction {
         let oracle = self.markets[usize::from(market_index)].oracle;
-        ix::liquidate_isolated(keeper.pubkey(), keeper.token, ix::isolated_pda(&user.account, market_index), market_index, oracle, max_base)
+        ix::liquidate_isolated(keeper.pubkey(), keeper.token, user.account, market_index, oracle, max_base)
     }
 
     pub async fn withdraw_ix(&mut self, user: &User, amount: u64) -> Instruction {
         let health = self.health_accounts(user.account).await;
         ix::withdraw(user.pubkey(), user.account, user.token, amount, &health)
+    }
+
+    /// `[market, oracle]` for every market, in index order (what `defund_pool` takes).
+    pub fn all_markets(&self) -> Vec<Pubkey> {
+        self.markets.iter().flat_map(|m| [m.address, m.oracle]).collect()
+    }
+
+    /// `(market, oracle)` of market `index`, for `set_pause`.
+    pub fn market_and_oracle(&self, index: u16) -> (Pubkey, Pubkey) {
+        let m = &self.markets[usize::from(index)];
+        (m.address, m.oracle)
     }
 
     pub async fn withdraw(&mut self, user: &User, amount: u64) -> TxOutcome {

@@ -132,7 +132,7 @@ async fn the_admin_updates_risk_parameters_and_nobody_else_can() {
 async fn the_guardian_can_only_tighten_and_only_the_admin_resumes() {
     let h = &mut Harness::new().await;
     let (admin, guardian) = (h.admin.insecure_clone(), h.guardian.insecure_clone());
-    let market = Some(h.markets[0].address);
+    let market = Some(h.market_and_oracle(0));
     let set = |who: &Keypair, m, s| ix::set_pause(who.pubkey(), m, s);
     // Exchange-wide and per market alike.
     for target in [None, market] {
@@ -158,9 +158,9 @@ async fn the_pool_is_funded_and_defunded_by_the_admin_within_its_balance() {
     let h = &mut Harness::new().await;
     let admin = h.admin.insecure_clone();
     let pool = h.exchange_state().await.pool_balance;
-    h.ok(&[ix::defund_pool(admin.pubkey(), h.admin_token, 1_000 * USD)], &[&admin]).await;
+    h.ok(&[ix::defund_pool(admin.pubkey(), h.admin_token, 1_000 * USD, &h.all_markets())], &[&admin]).await;
     assert_eq!(h.exchange_state().await.pool_balance, pool - 1_000 * USD);
-    let too_much = ix::defund_pool(admin.pubkey(), h.admin_token, pool);
+    let too_much = ix::defund_pool(admin.pubkey(), h.admin_token, pool, &h.all_markets());
     h.expect_failure(&[too_much], &[&admin], code(ErrorCode::InsufficientPoolBalance)).await;
     h.expect_failure(&[ix::fund_pool(admin.pubkey(), h.admin_token, 0)], &[&admin], code(ErrorCode::ZeroAmount)).await;
     h.expect_failure(&[ix::fund_pool(admin.pubkey(), h.admin_token, u64::MAX)], &[&admin], code(ErrorCode::AmountTooLarge)).await;
@@ -168,10 +168,10 @@ async fn the_pool_is_funded_and_defunded_by_the_admin_within_its_balance() {
     let g_token = h.create_token_account(guardian.pubkey(), h.mint).await;
     h.mint_to(g_token, 10 * USD).await;
     h.expect_failure(&[ix::fund_pool(guardian.pubkey(), g_token, USD)], &[&guardian], code(ErrorCode::NotAdmin)).await;
-    h.expect_failure(&[ix::defund_pool(guardian.pubkey(), g_token, USD)], &[&guardian], code(ErrorCode::NotAdmin)).await;
+    h.expect_failure(&[ix::defund_pool(guardian.pubkey(), g_token, USD, &h.all_markets())], &[&guardian], code(ErrorCode::NotAdmin)).await;
     let other_mint = h.create_mint(6).await;
     let foreign = h.create_token_account(admin.pubkey(), other_mint).await;
-    h.expect_failure(&[ix::defund_pool(admin.pubkey(), foreign, USD)], &[&admin], code(ErrorCode::WrongMint)).await;
+    h.expect_failure(&[ix::defund_pool(admin.pubkey(), foreign, USD, &h.all_markets())], &[&admin], code(ErrorCode::WrongMint)).await;
 }
 
 #[tokio::test]

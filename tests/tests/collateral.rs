@@ -52,7 +52,7 @@ async fn deposits_and_withdrawals_move_tokens_and_collateral_one_for_one() {
     assert_eq!(h.margin(alice.account).await.cross_collateral, 2_500 * USD as i64);
     assert_eq!(h.token_balance(alice.token).await, 7_500 * USD);
     assert_eq!(h.token_balance(h.vault).await, vault_before - 1_500 * USD);
-    assert_eq!(h.exchange_state().await.total_collateral, 2_500 * USD as i64);
+    assert_eq!(h.exchange_state().await.account_claims, 2_500 * USD as i64);
 }
 
 #[tokio::test]
@@ -249,6 +249,6 @@ async fn many_users_keep_the_vault_equal_to_the_sum_of_claims() {
         h.withdraw(u, (i as u64 + 1) * 37 * USD).await;
     }
     let ex = h.exchange_state().await;
-    assert_eq!(ex.total_collateral, (1_500 - 37 * 15) as i64 * USD as i64);
+    assert_eq!(ex.account_claims, (1_500 - 37 * 15) as i64 * USD as i64);
     assert!(h.invariant_checks > 20);
 }

@@ -85,7 +85,11 @@ async fn h2_a_reduction_at_a_price_older_than_the_fill_age_is_refused() {
     let alice = long_btc(&mut h, "alice", 10_000 * USD, UNIT, MarginMode::Cross, 10).await;
     h.advance_time(45); // within the 60 s staleness limit, beyond the 30 s fill age
     let reduce = h.trade_ix(&alice, BTC, -UNIT / 2, MarginMode::Cross, 0).await;
-    h.expect_failure(&[reduce], &[&alice.key], code(ErrorCode::OracleStale)).await;
+    h.expect_failure(&[reduce], &[&alice.key], code(ErrorCode::OracleStaleForFill)).await;
+    // At exactly the fill age it fills.
+    h.set_price(BTC, 50_000.0, 0.0).await;
+    h.advance_time(30);
+    h.trade(&alice, BTC, -UNIT / 2, MarginMode::Cross, 0).await;
 }
 
 #[tokio::test]
@@ -95,7 +99,7 @@ async fn h2_an_open_at_a_price_older_than_the_fill_age_is_refused() {
     h.deposit(&alice, 10_000 * USD).await;
     h.advance_time(45);
     let open = h.trade_ix(&alice, BTC, UNIT / 10, MarginMode::Cross, 10).await;
-    h.expect_failure(&[open], &[&alice.key], code(ErrorCode::OracleStale)).await;
+    h.expect_failure(&[open], &[&alice.key], code(ErrorCode::OracleStaleForFill)).await;
 }
 
 #[tokio::test]
@@ -130,10 +134,8 @@ async fn h3_profit_realised_on_a_down_weighted_market_cannot_be_withdrawn_at_onc
 
 #[tokio::test]
 async fn m1_a_price_move_into_a_lower_leverage_tier_raises_initial_margin() {
-    let tiers = vec![
-        TierParams { notional_threshold: 0, max_leverage: 20 },
-        TierParams { notional_threshold: 100_000 * USD, max_leverage: 2 },
-    ];
+    let tiers =
+        vec![TierParams { notional_threshold: 0, max_leverage: 20 }, TierParams { notional_threshold: 100_000 * USD, max_leverage: 2 }];
     let (mut h, _) = setup_with(MarketParams { tiers, transfer_floor_ppm: 0, ..frictionless() }).await;
     let alice = long_btc(&mut h, "alice", 5_000 * USD, 1_900 * MILLI, MarginMode::Cross, 20).await;
     // $60,000: notional $114,000 in the 2x tier, MM 114,000 × 25% − 22,500 = $6,000;
@@ -193,7 +195,7 @@ async fn m4_withdrawals_never_realise_profit_from_a_paused_market() {
     h.trade(&alice, eth, UNIT, MarginMode::Cross, 10).await;
     h.set_price(eth, 4_000.0, 0.0).await;
     let guardian = h.guardian.insecure_clone();
-    let market = h.markets[usize::from(eth)].address;
+    let market = h.market_and_oracle(eth);
     h.ok(&[ix::set_pause(guardian.pubkey(), Some(market), MarketStatus::Paused)], &[&guardian]).await;
     let w = h.withdraw_ix(&alice, 1_500 * USD).await;
     h.expect_failure(&[w], &[&alice.key], code(ErrorCode::Paused)).await;
@@ -222,8 +224,7 @@ async fn m6_liquidations_continue_while_a_market_is_paused() {
     let (mut h, keeper) = setup().await;
     let alice = long_btc(&mut h, "alice", 2_600 * USD, UNIT, MarginMode::Cross, 20).await;
     let guardian = h.guardian.insecure_clone();
-    let market = h.markets[0].address;
-    h.ok(&[ix::set_pause(guardian.pubkey(), Some(market), MarketStatus::Paused)], &[&guardian]).await;
+    h.ok(&[ix::set_pause(guardian.pubkey(), Some(h.market_and_oracle(BTC)), MarketStatus::Paused)], &[&guardian]).await;
     h.set_price(BTC, 48_600.0, 0.0).await;
     let liq = h.liquidate_cross_ix(&keeper, &alice, BTC, ALL).await;
     h.ok(&[liq], &[&keeper.key]).await;
@@ -236,7 +237,7 @@ async fn m6_funding_stops_while_a_market_is_paused() {
     let _alice = long_btc(&mut h, "alice", 10_000 * USD, UNIT, MarginMode::Cross, 10).await;
     let guardian = h.guardian.insecure_clone();
     let market = h.markets[0].address;
-    h.ok(&[ix::set_pause(guardian.pubkey(), Some(market), MarketStatus::Paused)], &[&guardian]).await;
+    h.ok(&[ix::set_pause(guardian.pubkey(), Some(h.market_and_oracle(BTC)), MarketStatus::Paused)], &[&guardian]).await;
     let before = h.load::<ballast::state::Market>(market).await.cumulative_funding_long.get();
     h.advance_time(10 * 3_600);
     h.set_price(BTC, 50_000.0, 0.0).await;
@@ -251,8 +252,15 @@ async fn m6_the_admin_cannot_defund_the_reserve_that_open_profits_need() {
     h.set_price(BTC, 60_000.0, 0.0).await; // the pool owes alice $10,000 if she closes
     let pool = h.exchange_state().await.pool_balance;
     let admin = h.admin.insecure_clone();
-    let all = ix::defund_pool(admin.pubkey(), h.admin_token, pool);
-    h.expect_failure(&[all], &[&admin], code(ErrorCode::InsufficientPoolBalance)).await;
+    // Reserve: alice's open profit $10,000 + 2.5% of $60,000 notional = $11,500.
+    let all = ix::defund_pool(admin.pubkey(), h.admin_token, pool, &h.all_markets());
+    h.expect_failure(&[all], &[&admin], code(ErrorCode::PoolReserveRequired)).await;
+    let too_much = ix::defund_pool(admin.pubkey(), h.admin_token, pool - 11_500 * USD + 1, &h.all_markets());
+    h.expect_failure(&[too_much], &[&admin], code(ErrorCode::PoolReserveRequired)).await;
+    h.ok(&[ix::defund_pool(admin.pubkey(), h.admin_token, pool - 11_500 * USD, &h.all_markets())], &[&admin]).await;
+    // Every market must be named, in order.
+    let partial = ix::defund_pool(admin.pubkey(), h.admin_token, USD, &[]);
+    h.expect_failure(&[partial], &[&admin], code(ErrorCode::ReserveAccountsMismatch)).await;
 }
 
 // ----- M-7 -----

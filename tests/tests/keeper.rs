@@ -49,8 +49,8 @@ async fn the_bot_liquidates_exactly_the_liquidatable_domains_and_never_the_healt
     let iso = |u: &User| ix::isolated_pda(&u.account, BTC);
     let mut expected = vec![
         Action::ExecuteGuard { account: guarded.account, position: iso(&guarded), market_index: BTC },
-        Action::LiquidateIsolated { position: iso(&doomed_iso), market_index: BTC },
-        Action::LiquidateIsolated { position: iso(&thin_iso), market_index: BTC },
+        Action::LiquidateIsolated { account: doomed_iso.account, position: iso(&doomed_iso), market_index: BTC },
+        Action::LiquidateIsolated { account: thin_iso.account, position: iso(&thin_iso), market_index: BTC },
         Action::LiquidateCross { account: doomed_cross.account, market_index: BTC },
     ];
     let mut got = actions.clone();

@@ -269,8 +269,9 @@ async fn stale_or_non_positive_prices_and_wrong_accounts_are_refused() {
     let mut wrong_oracle = h.liquidate_isolated_ix(&keeper, &bob, BTC, ALL);
     wrong_oracle.accounts[3].pubkey = eth.oracle;
     h.expect_failure(&[wrong_oracle], &[&keeper.key], code(ErrorCode::WrongOracle)).await;
-    let wrong_market =
-        ix::liquidate_isolated(keeper.pubkey(), keeper.token, ix::isolated_pda(&bob.account, BTC), eth.index, eth.oracle, ALL);
+    // Bob's BTC position named with the ETH market.
+    let mut wrong_market = ix::liquidate_isolated(keeper.pubkey(), keeper.token, bob.account, eth.index, eth.oracle, ALL);
+    wrong_market.accounts[4].pubkey = ix::isolated_pda(&bob.account, BTC);
     h.expect_failure(&[wrong_market], &[&keeper.key], code(ErrorCode::WrongIsolatedPosition)).await;
     let no_position = ix::liquidate_cross(
         keeper.pubkey(),

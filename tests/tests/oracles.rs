@@ -38,7 +38,7 @@ async fn a_fully_verified_pyth_update_is_converted_into_the_price_scale() {
     let now = h.now;
     let r = read(&market, key, PYTH_RECEIVER_ID, update(6_543_210_000_000, 3_000_000_000, now).to_account_data(), now).unwrap();
     // $65,432.10 ± $30 → 65_432.10 × 1e9 in the price scale.
-    assert_eq!(r, OraclePrice { price: 65_432_100_000_000, conf: 30_000_000_000, validity: OracleValidity::Valid });
+    assert_eq!(r, OraclePrice { price: 65_432_100_000_000, conf: 30_000_000_000, validity: OracleValidity::Valid, age: 0 });
 }
 
 #[tokio::test]
@@ -53,6 +53,17 @@ async fn pyth_readings_are_classified_once_and_gated_per_action() {
     assert!(stale.require(OracleAction::RiskReducing).is_ok());
     assert_eq!(code_of(stale.require(OracleAction::RiskIncreasing).unwrap_err()), code(ErrorCode::OracleStale));
     assert_eq!(code_of(stale.require(OracleAction::Liquidation).unwrap_err()), code(ErrorCode::OracleStale));
+    // A fill against the pool needs a price no older than the fill age (30 s): 30 s is
+    // fresh enough, 31 s is valid for everything but a fill.
+    let fill_age = market.max_fill_age_secs;
+    assert_eq!(fill_age, 30);
+    let at_limit = at(update(100_000_000, 0, now - 30));
+    assert_eq!((at_limit.validity, at_limit.age), (OracleValidity::Valid, 30));
+    assert!(at_limit.require_fill(fill_age).is_ok());
+    let old = at(update(100_000_000, 0, now - 31));
+    assert!(old.require_valid().is_ok());
+    assert_eq!(code_of(old.require_fill(fill_age).unwrap_err()), code(ErrorCode::OracleStaleForFill));
+    assert_eq!(code_of(stale.require_fill(fill_age).unwrap_err()), code(ErrorCode::OracleStale));
     // Confidence 2% is the limit; 2% + 1 unit is too uncertain.
     assert_eq!(at(update(100_000_000, 2_000_000, now)).validity, OracleValidity::Valid);
     let wide = at(update(100_000_000, 2_000_001, now));
@@ -135,7 +146,7 @@ async fn push_oracle_readings_follow_the_same_policy() {
     let acct = h.account(info.oracle).await.unwrap();
     let now = h.now;
     let fresh = read(&market, info.oracle, ballast::ID, acct.data.clone(), now).unwrap();
-    assert_eq!(fresh, OraclePrice { price: 50_000_000_000_000, conf: 5_000_000_000, validity: OracleValidity::Valid });
+    assert_eq!(fresh, OraclePrice { price: 50_000_000_000_000, conf: 5_000_000_000, validity: OracleValidity::Valid, age: 0 });
     let later = read(&market, info.oracle, ballast::ID, acct.data, now + 61).unwrap();
     assert_eq!(later.validity, OracleValidity::Stale);
 }

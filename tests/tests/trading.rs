@@ -1,6 +1,7 @@
 //! Trading against the pool in cross, isolated and strict-isolated modes: fills at the
-//! oracle price plus spread, fees, realised PnL, margin moves, and every gate.
-//! Numbers in comments are hand computations (BTC at $50,000, 0.01% half-spread, 0.05%
+//! oracle price moved by its confidence and the spread against the trader, fees, realised
+//! PnL, margin moves, and every gate.
+//! Numbers in comments are hand computations (BTC at $50,000 ± $5, 0.01% half-spread, 0.05%
 //! taker fee of which 20% is protocol fee, tiers 20x < $100k ≤ 10x < $500k ≤ 5x).
 
 use anchor_lang::prelude::Pubkey;
@@ -26,27 +27,27 @@ async fn a_cross_long_round_trip_pays_spread_and_fees_and_realises_its_profit() 
     h.trade(&alice, BTC, UNIT, MarginMode::Cross, 10).await;
     if let Some(events) = h.events::<ballast::events::TradeExecuted>() {
         let e = &events[0];
-        assert_eq!((e.base_before, e.base_after, e.fill_price, e.fee), (0, UNIT, 50_005_000_000_000, 25_002_500));
-        assert_eq!(e.domain_after.collateral, 10_000_000_000 - 25_002_500);
+        assert_eq!((e.base_before, e.base_after, e.fill_price, e.fee), (0, UNIT, 50_010_000_500_000, 25_005_001));
+        assert_eq!(e.domain_after.collateral, 10_000_000_000 - 25_005_001);
     }
     let m = h.margin(alice.account).await;
     let slot = m.cross_positions[0];
-    // Fill $50,005; fee 0.05% = $25.0025.
-    assert_eq!((slot.base, slot.cost_basis, slot.leverage), (UNIT, 50_005_000_000, 10));
-    assert_eq!(m.cross_collateral, 10_000_000_000 - 25_002_500);
+    // Fill (50,000 + 5) × 1.0001 = $50,010.0005; fee 0.05% = $25.00500025 → up.
+    assert_eq!((slot.base, slot.cost_basis, slot.leverage), (UNIT, 50_010_000_500, 10));
+    assert_eq!(m.cross_collateral, 10_000_000_000 - 25_005_001);
     let ex = h.exchange_state().await;
-    assert_eq!(ex.fee_balance, 5_000_500); // 20% of the fee, rounded down
-    assert_eq!(ex.pool_balance, pool0 + 20_002_000);
+    assert_eq!(ex.fee_balance, 5_001_000); // 20% of the fee, rounded down
+    assert_eq!(ex.pool_balance, pool0 + 20_004_001);
 
     h.set_price(BTC, 55_000.0, 5.0).await;
     h.trade(&alice, BTC, -UNIT, MarginMode::Cross, 0).await;
-    // Sell at $54,994.50: realised +$4,989.50, fee $27.49725.
+    // Sell at (55,000 − 5) × 0.9999 = $54,989.5005: realised +$4,979.50, fee $27.49475025 → up.
     let m = h.margin(alice.account).await;
-    assert_eq!(m.cross_collateral, 10_000_000_000 - 25_002_500 + 4_989_500_000 - 27_497_250);
+    assert_eq!(m.cross_collateral, 10_000_000_000 - 25_005_001 + 4_979_500_000 - 27_494_751);
     let slot = m.cross_positions[0];
     assert_eq!((slot.in_use, slot.base, slot.cost_basis, slot.leverage), (1, 0, 0, 10), "flat slot keeps the leverage setting");
     let ex = h.exchange_state().await;
-    assert_eq!(ex.pool_balance, pool0 + 20_002_000 - 4_989_500_000 + (27_497_250 - 5_499_450));
+    assert_eq!(ex.pool_balance, pool0 + 20_004_001 - 4_979_500_000 + (27_494_751 - 5_498_950));
     let market: ballast::state::Market = h.load(h.markets[0].address).await;
     assert_eq!((market.open_interest_long, market.open_interest_short), (0, 0));
 }
@@ -55,24 +56,26 @@ async fn a_cross_long_round_trip_pays_spread_and_fees_and_realises_its_profit() 
 async fn opening_isolated_moves_notional_over_leverage_from_cross_and_closing_returns_the_rest() {
     let (mut h, alice) = with_alice(10_000 * USD).await;
     h.trade(&alice, BTC, UNIT, MarginMode::Isolated, 10).await;
-    // IM = ceil(50,005 / 10) = $5,000.50 moves, plus the opening cost that the initial view
-    // sees: valued at $49,995 (price − conf) the position shows −$10 and needs $4,999.50,
-    // so $9 more moves: $5,009.50. The $25.0025 fee is paid by cross.
+    // Fill $50,010.0005: IM = ceil(50,010.0005 / 10) = $5,001.00005 moves, plus the opening
+    // cost that the initial view sees: valued at $49,995 (price − conf) the position shows
+    // −$15.0005 and needs $4,999.50, so $13.50045 more moves: $5,014.5005. The $25.005001
+    // fee is paid by cross.
     let p = h.isolated(&alice, BTC).await;
-    assert_eq!((p.base, p.collateral, p.leverage, p.mode), (UNIT, 5_009_500_000, 10, 1));
+    assert_eq!((p.base, p.collateral, p.leverage, p.mode), (UNIT, 5_014_500_500, 10, 1));
     let m = h.margin(alice.account).await;
-    assert_eq!(m.cross_collateral, 10_000_000_000 - 5_009_500_000 - 25_002_500);
+    assert_eq!(m.cross_collateral, 10_000_000_000 - 5_014_500_500 - 25_005_001);
     assert_eq!(m.isolated_count, 1);
     assert_eq!(m.cross_positions[0].in_use, 0, "isolated positions take no cross slot");
 
     h.set_price(BTC, 47_000.0, 5.0).await;
     let cross_before = h.margin(alice.account).await.cross_collateral;
     h.trade(&alice, BTC, -UNIT, MarginMode::Isolated, 0).await;
-    // Sell at $46,995.30: realised −$3,009.70, fee $23.49765; $1,976.30235 returns to cross.
+    // Sell at (47,000 − 5) × 0.9999 = $46,990.3005: realised −$3,019.70, fee
+    // $23.49515025 → up; the rest returns to cross.
     let p = h.isolated(&alice, BTC).await;
     assert_eq!((p.base, p.collateral, p.cost_basis), (0, 0, 0));
     let m = h.margin(alice.account).await;
-    assert_eq!(m.cross_collateral, cross_before + 5_009_500_000 - 3_009_700_000 - 23_497_650);
+    assert_eq!(m.cross_collateral, cross_before + 5_014_500_500 - 3_019_700_000 - 23_495_151);
 }
 
 #[tokio::test]
@@ -80,9 +83,10 @@ async fn strict_isolated_opens_like_isolated() {
     let (mut h, alice) = with_alice(10_000 * USD).await;
     h.trade(&alice, BTC, -UNIT / 2, MarginMode::StrictIsolated, 5).await;
     let p = h.isolated(&alice, BTC).await;
-    // Sell 0.5 at $49,995 → notional $24,997.50, IM at 5x = $4,999.50; valued at $50,005
-    // the short shows −$5 and needs $5,000.50 → $6 more: $5,005.50.
-    assert_eq!((p.base, p.mode, p.collateral), (-UNIT / 2, 2, 5_005_500_000));
+    // Sell 0.5 at (50,000 − 5) × 0.9999 = $49,990.0005 → notional $24,995.00025, IM at 5x
+    // = $4,999.00005; valued at $50,005 the short shows −$7.49975 and needs $5,000.50 →
+    // $8.9997 more: $5,007.99975.
+    assert_eq!((p.base, p.mode, p.collateral), (-UNIT / 2, 2, 5_007_999_750));
 }
 
 #[tokio::test]
@@ -196,14 +200,16 @@ async fn malformed_orders_are_refused() {
 async fn the_limit_price_is_honoured() {
     let (mut h, alice) = with_alice(10_000 * USD).await;
     let price = |d: u64| d * 1_000_000_000; // dollars in the price scale
-                                            // A buy fills at $50,005: a $50,004 limit is refused, $50,005 fills.
-    let ixn = h.trade_limit_ix(&alice, BTC, MILLI, price(50_004), MarginMode::Cross, 10).await;
+                                            // A buy fills at $50,010.0005: one unit of the price scale less is refused.
+    let ixn = h.trade_limit_ix(&alice, BTC, MILLI, price(50_010) + 499_999, MarginMode::Cross, 10).await;
     h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::LimitPriceExceeded)).await;
-    let ixn = h.trade_limit_ix(&alice, BTC, MILLI, price(50_005), MarginMode::Cross, 10).await;
+    let ixn = h.trade_limit_ix(&alice, BTC, MILLI, price(50_010) + 500_000, MarginMode::Cross, 10).await;
     h.ok(&[ixn], &[&alice.key]).await;
-    // A sell fills at $49,995.
-    let ixn = h.trade_limit_ix(&alice, BTC, -MILLI, price(49_996), MarginMode::Cross, 0).await;
+    // A sell fills at $49,990.0005.
+    let ixn = h.trade_limit_ix(&alice, BTC, -MILLI, price(49_990) + 500_001, MarginMode::Cross, 0).await;
     h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::LimitPriceExceeded)).await;
+    let ixn = h.trade_limit_ix(&alice, BTC, -MILLI, price(49_990) + 500_000, MarginMode::Cross, 0).await;
+    h.ok(&[ixn], &[&alice.key]).await;
 }
 
 #[tokio::test]
@@ -212,27 +218,34 @@ async fn a_long_flips_to_a_short_in_one_trade() {
     h.trade(&alice, BTC, UNIT, MarginMode::Cross, 10).await;
     h.trade(&alice, BTC, -2 * UNIT, MarginMode::Cross, 0).await;
     let slot = h.margin(alice.account).await.cross_positions[0];
-    // Short 1 at $49,995.
-    assert_eq!((slot.base, slot.cost_basis), (-UNIT, -49_995_000_000));
+    // Short 1 at (50,000 − 5) × 0.9999 = $49,990.0005.
+    assert_eq!((slot.base, slot.cost_basis), (-UNIT, -49_990_000_500));
     let market: ballast::state::Market = h.load(h.markets[0].address).await;
     assert_eq!((market.open_interest_long, market.open_interest_short), (0, UNIT as u64));
 }
 
 #[tokio::test]
-async fn stale_or_uncertain_prices_block_new_risk_but_not_reductions_or_deposits() {
+async fn stale_or_uncertain_prices_block_every_fill_but_never_deposits() {
     let (mut h, alice) = with_alice(10_000 * USD).await;
     h.trade(&alice, BTC, 100 * MILLI, MarginMode::Cross, 10).await;
+    // Every fill against the pool, reductions included, needs a valid price no older than
+    // the 30 s fill age (the audit's H-2): a stale close is latency arbitrage on the pool.
     h.advance_time(61);
     let ixn = h.trade_ix(&alice, BTC, MILLI, MarginMode::Cross, 0).await;
     h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::OracleStale)).await;
-    h.trade(&alice, BTC, -10 * MILLI, MarginMode::Cross, 0).await;
+    let ixn = h.trade_ix(&alice, BTC, -10 * MILLI, MarginMode::Cross, 0).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::OracleStale)).await;
     h.deposit(&alice, 10 * USD).await;
     let w = h.withdraw_ix(&alice, USD).await;
     h.expect_failure(&[w], &[&alice.key], code(ErrorCode::OracleStale)).await;
-    // Fresh but 2.1% wide: too uncertain for new risk, fine for reducing.
+    // Fresh but 2.1% wide: too uncertain for any fill.
     h.set_price(BTC, 50_000.0, 1_050.0).await;
     let ixn = h.trade_ix(&alice, BTC, MILLI, MarginMode::Cross, 0).await;
     h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::OracleTooUncertain)).await;
+    let ixn = h.trade_ix(&alice, BTC, -10 * MILLI, MarginMode::Cross, 0).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::OracleTooUncertain)).await;
+    // A fresh, confident price: the reduction fills.
+    h.set_price(BTC, 50_000.0, 5.0).await;
     h.trade(&alice, BTC, -10 * MILLI, MarginMode::Cross, 0).await;
 }
 
@@ -241,7 +254,7 @@ async fn reduce_only_and_paused_markets_and_allowed_modes_are_enforced() {
     let (mut h, alice) = with_alice(10_000 * USD).await;
     h.trade(&alice, BTC, 100 * MILLI, MarginMode::Cross, 10).await;
     let guardian = h.guardian.insecure_clone();
-    let market = Some(h.markets[0].address);
+    let market = Some(h.market_and_oracle(0));
     h.ok(&[ix::set_pause(guardian.pubkey(), market, MarketStatus::ReduceOnly)], &[&guardian]).await;
     let ixn = h.trade_ix(&alice, BTC, MILLI, MarginMode::Cross, 0).await;
     h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::ReduceOnly)).await;
@@ -254,6 +267,12 @@ async fn reduce_only_and_paused_markets_and_allowed_modes_are_enforced() {
     let eth = h.add_push_market(3_000.0, iso_only).await.index;
     let ixn = h.trade_ix(&alice, eth, UNIT, MarginMode::Cross, 5).await;
     h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::ModeNotAllowed)).await;
+    // An isolated open pays its margin out of cross: while a market of cross is paused,
+    // value leaves cross for nothing (it cannot be valued safely).
+    let ixn = h.trade_ix(&alice, eth, UNIT, MarginMode::Isolated, 5).await;
+    h.expect_failure(&[ixn], &[&alice.key], code(ErrorCode::Paused)).await;
+    let admin = h.admin.insecure_clone();
+    h.ok(&[ix::set_pause(admin.pubkey(), market, MarketStatus::Active)], &[&admin]).await;
     h.trade(&alice, eth, UNIT, MarginMode::Isolated, 5).await;
     let strict_only = MarketParams { allowed_modes: AllowedModes::StrictIsolatedOnly, ..default_market_params() };
     let sol = h.add_push_market(100.0, strict_only).await.index;

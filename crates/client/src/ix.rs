@@ -5,7 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{InstructionData, ToAccountMetas};
 use ballast::constants::{EXCHANGE_SEED, ISOLATED_SEED, MARGIN_SEED, MARKET_SEED, VAULT_SEED};
-use ballast::instructions::ExchangeParams;
+use ballast::instructions::{AuthorityRole, ExchangeParams};
 use ballast::state::{MarginMode, MarketParams, MarketStatus, OracleKind};
 
 pub const TOKEN_PROGRAM: Pubkey = spl_token_interface::ID;
@@ -83,10 +83,50 @@ pub fn update_market(admin: Pubkey, market: Pubkey, params: MarketParams) -> Ins
     )
 }
 
-pub fn set_pause(signer: Pubkey, market: Option<Pubkey>, status: MarketStatus) -> Instruction {
+/// `market`: `None` for the exchange-wide status; `Some((market, oracle))` for a market,
+/// with its oracle so that funding accrues up to the change.
+pub fn set_pause(signer: Pubkey, market: Option<(Pubkey, Pubkey)>, status: MarketStatus) -> Instruction {
     ix(
-        ballast::accounts::SetPause { signer, exchange: exchange_pda(), market }.to_account_metas(None),
+        ballast::accounts::SetPause { signer, exchange: exchange_pda(), market: market.map(|m| m.0), oracle: market.map(|m| m.1) }
+            .to_account_metas(None),
         ballast::instruction::SetPause { status }.data(),
+    )
+}
+
+pub fn propose_authority(admin: Pubkey, role: AuthorityRole, proposed: Pubkey) -> Instruction {
+    ix(
+        ballast::accounts::ProposeAuthority { admin, exchange: exchange_pda() }.to_account_metas(None),
+        ballast::instruction::ProposeAuthority { role, proposed }.data(),
+    )
+}
+
+pub fn accept_authority(new_authority: Pubkey, role: AuthorityRole) -> Instruction {
+    ix(
+        ballast::accounts::AcceptAuthority { new_authority, exchange: exchange_pda() }.to_account_metas(None),
+        ballast::instruction::AcceptAuthority { role }.data(),
+    )
+}
+
+/// Credits tokens sent straight to the vault to the insurance fund (anyone may call it).
+pub fn sync_vault() -> Instruction {
+    ix(
+        ballast::accounts::SyncVault { exchange: exchange_pda(), vault: vault_pda() }.to_account_metas(None),
+        ballast::instruction::SyncVault {}.data(),
+    )
+}
+
+/// Settles the unsettled profit of `margin_account`'s cross slot in `market_index`, or of
+/// its isolated position there when `isolated` (anyone may call it).
+pub fn settle_pnl(margin_account: Pubkey, market_index: u16, isolated: bool) -> Instruction {
+    ix(
+        ballast::accounts::SettlePnl {
+            exchange: exchange_pda(),
+            market: market_pda(market_index),
+            margin_account,
+            isolated_position: isolated.then(|| isolated_pda(&margin_account, market_index)),
+        }
+        .to_account_metas(None),
+        ballast::instruction::SettlePnl {}.data(),
     )
 }
 
@@ -94,8 +134,10 @@ pub fn fund_pool(admin: Pubkey, admin_token: Pubkey, amount: u64) -> Instruction
     ix(pool_accounts(admin, admin_token), ballast::instruction::FundPool { amount }.data())
 }
 
-pub fn defund_pool(admin: Pubkey, admin_token: Pubkey, amount: u64) -> Instruction {
-    ix(pool_accounts(admin, admin_token), ballast::instruction::DefundPool { amount }.data())
+/// `markets`: `[market, oracle]` for every market, in index order (the pool reserve is
+/// taken over all of them).
+pub fn defund_pool(admin: Pubkey, admin_token: Pubkey, amount: u64, markets: &[Pubkey]) -> Instruction {
+    ix(with_health(pool_accounts(admin, admin_token), markets), ballast::instruction::DefundPool { amount }.data())
 }
 
 fn pool_accounts(admin: Pubkey, admin_token: Pubkey) -> Vec<AccountMeta> {
@@ -154,7 +196,9 @@ pub fn deposit(authority: Pubkey, margin_account: Pubkey, source: Pubkey, amount
     )
 }
 
-/// `health` holds `[market, oracle]` per open cross position, in slot order.
+/// `health` holds `[market, oracle]` per cross slot in health (open, or holding unsettled
+/// profit), in slot order. The markets are passed writable: a withdrawal may realise profit
+/// from them (their aggregate cost basis changes).
 pub fn withdraw(owner: Pubkey, margin_account: Pubkey, destination: Pubkey, amount: u64, health: &[Pubkey]) -> Instruction {
     let mut accounts = ballast::accounts::Withdraw {
         owner,
@@ -165,11 +209,18 @@ pub fn withdraw(owner: Pubkey, margin_account: Pubkey, destination: Pubkey, amou
         token_program: TOKEN_PROGRAM,
     }
     .to_account_metas(None);
-    accounts.extend(health.iter().map(|k| AccountMeta::new_readonly(*k, false)));
+    // Markets (even positions) writable, oracles read-only.
+    accounts.extend(health.iter().enumerate().map(|(i, k)| {
+        if i % 2 == 0 {
+            AccountMeta::new(*k, false)
+        } else {
+            AccountMeta::new_readonly(*k, false)
+        }
+    }));
     ix(accounts, ballast::instruction::Withdraw { amount }.data())
 }
 
-/// `health`: `[market, oracle]` per open cross position other than `market_index`, in slot order.
+/// `health`: `[market, oracle]` per cross slot in health other than `market_index`, in slot order.
 #[allow(clippy::too_many_arguments)]
 pub fn trade(
     authority: Pubkey,
@@ -258,7 +309,7 @@ pub fn close_isolated_position(owner: Pubkey, margin_account: Pubkey, market_ind
 pub fn liquidate_isolated(
     keeper: Pubkey,
     keeper_token: Pubkey,
-    isolated_position: Pubkey,
+    margin_account: Pubkey,
     market_index: u16,
     oracle: Pubkey,
     max_base: u64,
@@ -269,7 +320,8 @@ pub fn liquidate_isolated(
             exchange: exchange_pda(),
             market: market_pda(market_index),
             oracle,
-            isolated_position,
+            isolated_position: isolated_pda(&margin_account, market_index),
+            margin_account,
             vault: vault_pda(),
             keeper_token,
             token_program: TOKEN_PROGRAM,
@@ -279,7 +331,7 @@ pub fn liquidate_isolated(
     )
 }
 
-/// `health`: `[market, oracle]` per open cross position other than `market_index`, in slot order.
+/// `health`: `[market, oracle]` per cross slot in health other than `market_index`, in slot order.
 #[allow(clippy::too_many_arguments)]
 pub fn liquidate_cross(
     keeper: Pubkey,
@@ -319,7 +371,7 @@ pub fn set_margin_guard(
     )
 }
 
-/// `health`: `[market, oracle]` per open cross position, in slot order.
+/// `health`: `[market, oracle]` per cross slot in health other than `market_index`, in slot order.
 pub fn execute_margin_guard(
     keeper: Pubkey,
     keeper_token: Pubkey,

@@ -128,7 +128,15 @@ impl PositionRisk<'_> {
         Maintenance { tiers: self.tiers, ramp_from: self.ramp_from }
     }
 
-    fn finish(&self, notional: u64, pnl: i128, maintenance: u64, notional_cons: u64, initial_pnl: i128, adverse: bool) -> MathResult<PositionHealth> {
+    fn finish(
+        &self,
+        notional: u64,
+        pnl: i128,
+        maintenance: u64,
+        notional_cons: u64,
+        initial_pnl: i128,
+        adverse: bool,
+    ) -> MathResult<PositionHealth> {
         let tier_max_leverage = tiers::max_leverage_at(self.tiers, notional.max(notional_cons));
         let effective = self.leverage.min(tier_max_leverage);
         let full_weight = i128::from(self.pnl_weight_ppm) >= PPM;
@@ -601,7 +609,7 @@ mod tests {
                 base: 20 * ONE,
                 cost_basis: cb,
                 pending_funding: 0,
-            unsettled_pnl: 0,
+                unsettled_pnl: 0,
                 leverage: 40,
                 price,
                 conf: 0,

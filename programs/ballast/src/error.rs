@@ -154,6 +154,26 @@ pub enum ErrorCode {
     OracleTooUncertain,
     #[msg("Oracle price is not positive")]
     OracleNonPositive,
+
+    // --- added by the hardening work (appended: earlier codes are unchanged) ---
+    #[msg("Oracle price is older than the market's fill age: fills against the pool need a fresh price")]
+    OracleStaleForFill,
+    #[msg("Settle parameters are invalid: period 1 s to 7 days, a non-zero limit when the PnL weight is below 100%")]
+    InvalidSettleParams,
+    #[msg("Maintenance ramp is longer than 30 days, or the tiers change while a ramp is in progress")]
+    InvalidRampParams,
+    #[msg("The pool must keep the reserve that open profits and bad-debt cover need")]
+    PoolReserveRequired,
+    #[msg("This exchange does not accept push oracles")]
+    PushOraclesDisabled,
+    #[msg("No authority change is pending")]
+    NoPendingAuthority,
+    #[msg("Signer is not the proposed authority")]
+    NotPendingAuthority,
+    #[msg("The margin account has no unsettled profit in this market")]
+    NothingToSettle,
+    #[msg("Markets for the pool reserve must be every market, in index order")]
+    ReserveAccountsMismatch,
 }
 
 impl From<MathError> for ErrorCode {

@@ -12,6 +12,7 @@ pub struct ExchangeInitialized {
     pub protocol_fee_share_ppm: u32,
     pub liquidation_buffer_ppm: u32,
     pub margin_guard_tip: u64,
+    pub allow_push_oracles: bool,
 }
 
 #[event]
@@ -139,6 +140,8 @@ pub struct TradeExecuted {
     pub fill_price: u64,
     pub fee: u64,
     pub realised_pnl: i64,
+    /// Part of `realised_pnl` that became unsettled profit (a gain on a down-weighted market).
+    pub unsettled_added: i64,
     pub funding_settled: i64,
     /// Moved from cross to the isolated position (negative: back to cross).
     pub margin_moved: i64,
@@ -190,8 +193,12 @@ pub struct Liquidated {
     pub oracle_price: u64,
     pub closed_notional: u64,
     pub realised_pnl: i64,
+    /// Paid to the keeper (0 when the keeper is the account's owner or delegate).
     pub keeper_reward: u64,
+    /// Credited to the insurance fund (including a forfeited self-liquidation reward).
     pub insurance_share: u64,
+    /// The keeper was the account's owner or delegate: its reward went to insurance.
+    pub self_liquidation: bool,
     pub domain_before: DomainSnapshot,
     pub domain_after: DomainSnapshot,
 }
@@ -226,4 +233,44 @@ pub struct MarginGuardExecuted {
     pub tip: u64,
     pub used_total: u64,
     pub cross_collateral_after: i64,
+}
+
+#[event]
+pub struct VaultSynced {
+    /// Tokens the vault held beyond every claim, now credited to the insurance fund.
+    pub surplus: u64,
+    pub insurance_before: u64,
+    pub insurance_after: u64,
+    pub vault: u64,
+}
+
+#[event]
+pub struct PnlSettled {
+    /// The margin account (cross) or the isolated position account.
+    pub domain_account: Pubkey,
+    pub market_index: u16,
+    /// Offset against a negative balance.
+    pub netted: u64,
+    /// Moved into collateral within the market's budget.
+    pub settled: u64,
+    pub unsettled_after: i64,
+    pub collateral_after: i64,
+    /// What the market's budget has left in this period.
+    pub budget_left: u64,
+}
+
+#[event]
+pub struct AuthorityProposed {
+    /// 0 admin, 1 guardian.
+    pub role: u8,
+    pub current: Pubkey,
+    pub proposed: Pubkey,
+}
+
+#[event]
+pub struct AuthorityAccepted {
+    /// 0 admin, 1 guardian.
+    pub role: u8,
+    pub before: Pubkey,
+    pub after: Pubkey,
 }

@@ -1,21 +1,44 @@
 //! Building a domain's health from accounts: the bridge between account layouts and the
 //! pure margin math.
 //!
-//! The cross domain needs, for each open cross position in slot order, its market and
-//! its oracle as remaining accounts — except the market the instruction itself names
-//! (its market and oracle are already loaded, and are used from memory). Nothing may be
-//! missing, extra, reordered or substituted.
+//! The cross domain needs, for each cross slot in health (an open position or unsettled
+//! profit) in slot order, its market and its oracle as remaining accounts — except the
+//! market the instruction itself names (its market and oracle are already loaded, and are
+//! used from memory). Nothing may be missing, extra, reordered or substituted.
+//!
+//! Every price is read under one of two policies (docs/MATH.md, "Oracle policy"):
+//!
+//! * [`Policy::Strict`] — value leaves the domain or its risk grows: every price must be
+//!   valid and no market paused; the initial view is taken at the conservative price.
+//! * [`Policy::Lenient`] — liquidations, reductions and views: any reading. A valid price
+//!   values plainly; a stale, too uncertain or non-positive one values the position
+//!   against the trader (losses in full at the last price widened by its confidence and the
+//!   market's haircut, profit at zero), so a bad oracle can block nothing and hide nothing.
+//!
+//! Funding is counted to now in every market (the indices are accrued in memory when the
+//! instruction has not accrued the market itself), except while a market is paused.
 
 use anchor_lang::prelude::*;
-use ballast_math::constants::MAX_TIERS;
 use ballast_math::funding::pending_funding;
 use ballast_math::margin::{DomainHealth, PositionHealth, PositionRisk};
-use ballast_math::{OracleAction, Tier};
+use ballast_math::OracleValidity;
 
+use crate::controller::funding;
 use crate::error::ErrorCode;
 use crate::events::DomainSnapshot;
 use crate::oracle::{read_oracle, OraclePrice};
-use crate::state::{load_checked, CrossPosition, IsolatedPosition, MarginAccount, Market, MAX_CROSS_POSITIONS};
+use crate::state::{
+    load_checked, CrossPosition, IsolatedPosition, MaintenanceTables, MarginAccount, Market, MarketStatus, MAX_CROSS_POSITIONS,
+};
+
+/// How strictly prices are read (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// Valid prices only, no paused market: transfers out of a domain, new risk.
+    Strict,
+    /// Any reading, invalid ones valued adversely: liquidations, reductions, views.
+    Lenient,
+}
 
 /// A market (and its oracle reading) the instruction already holds.
 #[derive(Clone, Copy)]
@@ -24,22 +47,48 @@ pub struct Named<'a> {
     pub oracle: &'a OraclePrice,
 }
 
-/// What a health computation reads prices for, and how strictly (the oracle policy).
+/// What a health computation reads prices for, and how strictly.
 #[derive(Clone, Copy)]
 pub struct HealthQuery {
     pub decimals: u8,
     pub now: i64,
-    pub action: OracleAction,
+    pub policy: Policy,
+    /// The exchange-wide status (a market's effective status is the stricter of the two).
+    pub exchange_status: MarketStatus,
 }
 
 /// A position's fields, whichever domain holds it.
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 pub struct PositionState {
     pub base: i64,
     pub cost_basis: i64,
     pub leverage: u16,
     /// Funding index snapshot (quote native × 1e6 per unit).
     pub snapshot: i128,
+    /// Unsettled realised profit (quote native, ≥ 0).
+    pub unsettled: i64,
+}
+
+impl PositionState {
+    pub fn of_slot(slot: &CrossPosition) -> Self {
+        Self {
+            base: slot.base,
+            cost_basis: slot.cost_basis,
+            leverage: slot.leverage,
+            snapshot: slot.funding_snapshot.get(),
+            unsettled: slot.unsettled_pnl,
+        }
+    }
+
+    pub fn of_isolated(p: &IsolatedPosition) -> Self {
+        Self {
+            base: p.base,
+            cost_basis: p.cost_basis,
+            leverage: p.leverage,
+            snapshot: p.funding_snapshot.get(),
+            unsettled: p.unsettled_pnl,
+        }
+    }
 }
 
 /// What valuing a position needs from its market and oracle, copied once so that a
@@ -47,68 +96,98 @@ pub struct PositionState {
 #[derive(Clone, Copy)]
 pub struct MarketView {
     pub market_index: u16,
-    tiers: [Tier; MAX_TIERS],
-    tier_count: usize,
+    maintenance: MaintenanceTables,
     pnl_weight_ppm: u32,
     transfer_floor_ppm: u32,
+    haircut_ppm: u32,
+    max_fill_age_secs: u32,
+    /// Funding indices accrued (in memory) to the query's time.
     long_index: i128,
     short_index: i128,
-    price: u64,
+    /// The price positions are valued at: the oracle's when positive, else the market's
+    /// last valid price.
+    reference_price: u64,
     conf: u64,
+    /// The reading is not valid: positions are valued adversely.
+    adverse: bool,
+    pub oracle: OraclePrice,
 }
 
 impl MarketView {
-    pub fn of(market: &Market, oracle: &OraclePrice) -> Self {
-        let (tiers, tier_count) = market.tier_table();
-        Self {
+    /// The view of `market` read through `oracle` under `q`'s policy.
+    pub fn of(market: &Market, oracle: &OraclePrice, q: &HealthQuery) -> Result<Self> {
+        let halted = market.effective_status(q.exchange_status) == MarketStatus::Paused;
+        if q.policy == Policy::Strict {
+            oracle.require_valid()?;
+            require!(!halted, ErrorCode::Paused);
+        }
+        let (reference_price, adverse) = match oracle.validity {
+            OracleValidity::Valid => (oracle.price, false),
+            _ if oracle.price > 0 => (oracle.price, true),
+            _ if market.last_valid_price > 0 => (market.last_valid_price, true),
+            _ => return err!(ErrorCode::OracleNonPositive),
+        };
+        let (long_index, short_index) = funding::indices_at(market, oracle.price, q.now, halted)?;
+        Ok(Self {
             market_index: market.market_index,
-            tiers,
-            tier_count,
+            maintenance: market.maintenance_at(q.now),
             pnl_weight_ppm: market.pnl_weight_ppm,
             transfer_floor_ppm: market.transfer_floor_ppm,
-            long_index: market.cumulative_funding_long.get(),
-            short_index: market.cumulative_funding_short.get(),
-            price: oracle.price,
+            haircut_ppm: market.invalid_price_haircut_ppm,
+            max_fill_age_secs: market.max_fill_age_secs,
+            long_index,
+            short_index,
+            reference_price,
             conf: oracle.conf,
-        }
+            adverse,
+            oracle: *oracle,
+        })
     }
 
-    /// Values one position at this view's price, with its pending funding.
+    /// Values one position at this view's price, with its funding owed to now.
     pub fn value(&self, p: &PositionState) -> Result<PositionHealth> {
         let index = if p.base >= 0 { self.long_index } else { self.short_index };
         let risk = PositionRisk {
             base: p.base,
             cost_basis: p.cost_basis,
             pending_funding: pending_funding(p.base, index, p.snapshot).map_err(ErrorCode::from)?,
+            unsettled_pnl: p.unsettled,
             leverage: p.leverage,
-            price: self.price,
+            price: self.reference_price,
             conf: self.conf,
-            tiers: &self.tiers[..self.tier_count],
+            tiers: self.maintenance.tiers(),
+            ramp_from: self.maintenance.ramp_from(),
             pnl_weight_ppm: self.pnl_weight_ppm,
             transfer_floor_ppm: self.transfer_floor_ppm,
         };
-        Ok(risk.health().map_err(ErrorCode::from)?)
+        // A flat slot holding only unsettled profit has no price exposure.
+        let h = if self.adverse && p.base != 0 { risk.adverse_health(self.haircut_ppm) } else { risk.health() };
+        Ok(h.map_err(ErrorCode::from)?)
     }
-}
 
-/// Values one position of `market` at `oracle`, with its pending funding.
-pub fn position_health(market: &Market, oracle: &OraclePrice, p: &PositionState) -> Result<PositionHealth> {
-    MarketView::of(market, oracle).value(p)
-}
+    /// Realising profit from a position of this market is a fill against the pool: it
+    /// needs a fresh valid price (the audit's H-2).
+    pub fn require_fill(&self) -> Result<()> {
+        self.oracle.require_fill(self.max_fill_age_secs)
+    }
 
-fn slot_state(slot: &CrossPosition) -> PositionState {
-    PositionState { base: slot.base, cost_basis: slot.cost_basis, leverage: slot.leverage, snapshot: slot.funding_snapshot.get() }
+    /// The maintenance curve the view values with.
+    pub fn maintenance(&self) -> &MaintenanceTables {
+        &self.maintenance
+    }
 }
 
 /// One valued cross position of a [`CrossBook`].
 #[derive(Clone, Copy)]
-struct Entry {
-    slot: usize,
+pub struct Entry {
+    pub slot: usize,
     /// The slot's fields when it was valued: `domain()` refuses to use the health if the
     /// account changed them without a `revalue`.
-    state: PositionState,
-    view: MarketView,
-    health: PositionHealth,
+    pub state: PositionState,
+    pub view: MarketView,
+    pub health: PositionHealth,
+    /// Index of the entry's market account among the remaining accounts.
+    pub market_account: usize,
 }
 
 /// The cross positions of an account other than the instruction's own market, each read
@@ -127,63 +206,70 @@ pub struct CrossBook {
 }
 
 impl CrossBook {
-    /// Reads `remaining` (`[market, oracle]` per open cross position in slot order,
-    /// skipping the `named` market) and values each position. Every oracle read,
-    /// including the named one, must permit `q.action`. Nothing may be missing, extra,
-    /// reordered or substituted.
+    /// Reads `remaining` (`[market, oracle]` per cross slot in health, in slot order,
+    /// skipping the `named` market) and values each position under `q`'s policy. Nothing
+    /// may be missing, extra, reordered or substituted.
     pub fn scan(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<&Named>) -> Result<Self> {
-        if let Some(n) = named {
-            n.oracle.require(q.action)?;
-        }
+        let named = named.map(|n| MarketView::of(n.market, n.oracle, q)).transpose()?;
         // Fixed capacity: the heap used does not grow with the number of positions.
         let mut entries = Vec::with_capacity(MAX_CROSS_POSITIONS);
-        let mut accounts = remaining.iter();
+        let mut next = 0usize;
         for (i, slot) in account.cross_positions.iter().enumerate() {
-            if slot.in_use == 0 || slot.base == 0 || named.is_some_and(|n| n.market.market_index == slot.market_index) {
+            if !slot.in_health() || named.is_some_and(|n| n.market_index == slot.market_index) {
                 continue;
             }
-            let market_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
-            let oracle_ai = accounts.next().ok_or(ErrorCode::MissingHealthAccounts)?;
+            let market_ai = remaining.get(next).ok_or(ErrorCode::MissingHealthAccounts)?;
+            let oracle_ai = remaining.get(next + 1).ok_or(ErrorCode::MissingHealthAccounts)?;
             let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
             require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
             require!(crate::state::same_key(oracle_ai.key, &market.oracle), ErrorCode::HealthAccountMismatch);
             let oracle = read_oracle(&market, oracle_ai, q.decimals, q.now)?;
-            oracle.require(q.action)?;
-            let view = MarketView::of(&market, &oracle);
-            let state = slot_state(slot);
-            entries.push(Entry { slot: i, state, view, health: view.value(&state)? });
+            let view = MarketView::of(&market, &oracle, q)?;
+            let state = PositionState::of_slot(slot);
+            entries.push(Entry { slot: i, state, view, health: view.value(&state)?, market_account: next });
+            next += 2;
         }
-        require!(accounts.next().is_none(), ErrorCode::ExtraHealthAccounts);
+        require!(remaining.len() == next, ErrorCode::ExtraHealthAccounts);
         let others = sum(&entries)?;
-        Ok(Self { entries, others, named: named.map(|n| MarketView::of(n.market, n.oracle)) })
+        Ok(Self { entries, others, named })
+    }
+
+    /// The valued positions, in slot order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
     }
 
     /// Values the slot again from the account's current fields (after the instruction
     /// changed a position other than its own market's).
     pub fn revalue(&mut self, account: &MarginAccount, slot: usize) -> Result<()> {
         let e = self.entries.iter_mut().find(|e| e.slot == slot).ok_or(ErrorCode::InvariantViolated)?;
-        e.state = slot_state(&account.cross_positions[slot]);
+        e.state = PositionState::of_slot(&account.cross_positions[slot]);
         e.health = e.view.value(&e.state)?;
         self.others = sum(&self.entries)?;
         Ok(())
     }
 
-    /// The cross domain as the account stands now, and each open slot's position health.
+    /// The named market's view.
+    pub fn named(&self) -> Option<&MarketView> {
+        self.named.as_ref()
+    }
+
+    /// The cross domain as the account stands now, and each slot's position health.
     pub fn health(&self, account: &MarginAccount) -> Result<Box<CrossHealth>> {
         let mut out = Box::new(CrossHealth { domain: DomainHealth::new(account.cross_collateral), positions: [None; MAX_CROSS_POSITIONS] });
         let mut entries = self.entries.iter().peekable();
         for (i, slot) in account.cross_positions.iter().enumerate() {
             let stored = entries.next_if(|e| e.slot == i);
-            if slot.in_use == 0 || slot.base == 0 {
+            if !slot.in_health() {
                 require!(stored.is_none(), ErrorCode::InvariantViolated);
                 continue;
             }
             let health = match (stored, &self.named) {
                 (Some(e), _) => {
-                    require!(e.state == slot_state(slot), ErrorCode::InvariantViolated);
+                    require!(e.state == PositionState::of_slot(slot), ErrorCode::InvariantViolated);
                     e.health
                 }
-                (None, Some(view)) if view.market_index == slot.market_index => view.value(&slot_state(slot))?,
+                (None, Some(view)) if view.market_index == slot.market_index => view.value(&PositionState::of_slot(slot))?,
                 // A position opened after the scan in a market the book has not read.
                 _ => return err!(ErrorCode::MissingHealthAccounts),
             };
@@ -204,15 +290,14 @@ impl CrossBook {
             let stored = entries.next_if(|e| e.slot == i);
             // A valued slot must still hold exactly what was valued.
             if let Some(e) = stored {
-                require!(e.state == slot_state(slot), ErrorCode::InvariantViolated);
+                require!(e.state == PositionState::of_slot(slot), ErrorCode::InvariantViolated);
             }
             let stored = stored.is_some();
-            let open = slot.in_use != 0 && slot.base != 0;
-            match (open, stored, &self.named) {
+            match (slot.in_health(), stored, &self.named) {
                 (true, true, _) | (false, false, _) => {}
                 (false, true, _) => return err!(ErrorCode::InvariantViolated),
                 (true, false, Some(view)) if view.market_index == slot.market_index => {
-                    d.add(&view.value(&slot_state(slot))?).map_err(ErrorCode::from)?;
+                    d.add(&view.value(&PositionState::of_slot(slot))?).map_err(ErrorCode::from)?;
                 }
                 (true, false, _) => return err!(ErrorCode::MissingHealthAccounts),
             }
@@ -251,17 +336,9 @@ pub fn cross_health(
     CrossBook::scan(account, remaining, q, named)?.health(account)
 }
 
-/// Health of one isolated position's domain.
-pub fn isolated_health(p: &IsolatedPosition, market: &Market, oracle: &OraclePrice) -> Result<DomainHealth> {
-    if p.base == 0 {
-        return Ok(DomainHealth::new(p.collateral));
-    }
-    let h = position_health(
-        market,
-        oracle,
-        &PositionState { base: p.base, cost_basis: p.cost_basis, leverage: p.leverage, snapshot: p.funding_snapshot.get() },
-    )?;
-    domain_of(p.collateral, &h)
+/// Health of one isolated position's domain, valued through `view`.
+pub fn isolated_health(p: &IsolatedPosition, view: &MarketView) -> Result<DomainHealth> {
+    domain_of(p.collateral, &view.value(&PositionState::of_isolated(p))?)
 }
 
 /// A one-position domain: `collateral` and the position's health.

@@ -55,8 +55,16 @@ pub mod ballast {
         instructions::fund_pool(ctx, amount)
     }
 
-    pub fn defund_pool(ctx: Context<PoolTransfer>, amount: u64) -> Result<()> {
+    pub fn defund_pool<'info>(ctx: Context<'info, PoolTransfer<'info>>, amount: u64) -> Result<()> {
         instructions::defund_pool(ctx, amount)
+    }
+
+    pub fn propose_authority(ctx: Context<ProposeAuthority>, role: AuthorityRole, proposed: Pubkey) -> Result<()> {
+        instructions::propose_authority(ctx, role, proposed)
+    }
+
+    pub fn accept_authority(ctx: Context<AcceptAuthority>, role: AuthorityRole) -> Result<()> {
+        instructions::accept_authority(ctx, role)
     }
 
     pub fn create_push_oracle(ctx: Context<CreatePushOracle>, exponent: i32, price: i64, conf: u64) -> Result<()> {
@@ -119,6 +127,14 @@ pub mod ballast {
 
     pub fn update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
         instructions::update_funding(ctx)
+    }
+
+    pub fn sync_vault(ctx: Context<SyncVault>) -> Result<()> {
+        instructions::sync_vault(ctx)
+    }
+
+    pub fn settle_pnl(ctx: Context<SettlePnl>) -> Result<()> {
+        instructions::settle_pnl(ctx)
     }
 
     pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Result<()> {

@@ -59,9 +59,9 @@ async fn totals(h: &mut Harness) {
     let ex = h.exchange_state().await;
     let vault = h.token_balance(h.vault).await;
     println!(
-        "    vault {} = collateral {} + pool {} + insurance {} + fees {}",
+        "    vault {} = accounts {} + pool {} + insurance {} + fees {}",
         usd(vault.into()),
-        usd(ex.total_collateral.into()),
+        usd(ex.account_claims.into()),
         usd(ex.pool_balance.into()),
         usd(ex.insurance_balance.into()),
         usd(ex.fee_balance.into())
@@ -199,5 +199,6 @@ async fn main() {
     totals(&mut h).await;
 
     println!("\nEvery transaction above was followed by the invariant check ({} checks): the vault", h.invariant_checks);
-    println!("holds exactly the sum of all claims, and every account passes its own invariant.");
+    println!("holds exactly the sum of all claims, open interest and each side's cost basis equal the");
+    println!("sums over the positions, and every account passes its own invariant.");
 }

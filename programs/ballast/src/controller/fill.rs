@@ -2,15 +2,14 @@
 //! PnL through the pool), the taker fee, and the isolated-margin moves of SPEC §5 `trade`.
 
 use anchor_lang::prelude::*;
-use ballast_math::margin::DomainHealth;
 use ballast_math::position::{apply_fill, notional, ppm_of};
+use ballast_math::settlement::net_against_debt;
 use ballast_math::tiers::initial_margin;
 use ballast_math::Rounding;
 
 use super::{funding, pool};
 use crate::error::ErrorCode;
-use crate::health::{position_health, PositionState};
-use crate::oracle::OraclePrice;
+use crate::health::{domain_of, MarketView, PositionState};
 use crate::state::{MarginMode, Market};
 
 /// What the trade asks for.
@@ -26,6 +25,7 @@ pub struct FillOrder {
 
 /// The values a fill changes, in and out.
 pub struct FillState {
+    /// The position, with its unsettled profit.
     pub position: PositionState,
     /// The trading domain's collateral (cross, or the isolated position's own).
     pub collateral: i64,
@@ -38,6 +38,8 @@ pub struct FillState {
 pub struct FillOutcome {
     pub funding_settled: i64,
     pub realised_pnl: i64,
+    /// Part of the realised PnL that became unsettled profit (a down-weighted market's gain).
+    pub unsettled_added: i64,
     pub fee: u64,
     /// Change of cross collateral caused by an isolated trade (margin and fee moved in or out).
     pub cross_delta: i64,
@@ -45,22 +47,39 @@ pub struct FillOutcome {
     pub margin_moved: i64,
 }
 
+/// Realised PnL into a domain: a gain on a market whose PnL weight is below 100% becomes
+/// unsettled profit (the audit's H-3); anything else, and every loss, moves collateral.
+/// The pool pays or receives it either way. Returns the part that became unsettled.
+pub fn book_realised(market: &Market, realised: i64, collateral: &mut i64, unsettled: &mut i64, pool_balance: &mut u64) -> Result<i64> {
+    pool::credit(pool_balance, realised.checked_neg().ok_or(ErrorCode::MathOverflow)?)?;
+    if realised > 0 && market.down_weighted() {
+        *unsettled = unsettled.checked_add(realised).ok_or(ErrorCode::MathOverflow)?;
+        return Ok(realised);
+    }
+    *collateral = collateral.checked_add(realised).ok_or(ErrorCode::MathOverflow)?;
+    Ok(0)
+}
+
 /// Applies one fill. Isolated opens and increases move `notional / leverage` of the opened
 /// size from cross, plus the opening cost that would otherwise leave the position below its
 /// initial margin, and the fee comes from cross; reductions pay the fee from the position's
 /// own collateral; a full close returns what the position holds to cross.
 #[inline(never)]
-pub fn fill(market: &Market, oracle: &OraclePrice, order: &FillOrder, s: &mut FillState) -> Result<FillOutcome> {
+pub fn fill(market: &Market, view: &MarketView, order: &FillOrder, s: &mut FillState) -> Result<FillOutcome> {
     let mut out = FillOutcome {
         funding_settled: funding::settle(market, s.position.base, &mut s.position.snapshot, &mut s.collateral, &mut s.pool)?,
         ..FillOutcome::default()
     };
     let f = apply_fill(s.position.base, s.position.cost_basis, order.base_delta, order.fill_price).map_err(ErrorCode::from)?;
-    s.position =
-        PositionState { base: f.base, cost_basis: f.cost_basis, leverage: order.leverage, snapshot: funding::side_index(market, f.base) };
+    s.position = PositionState {
+        base: f.base,
+        cost_basis: f.cost_basis,
+        leverage: order.leverage,
+        snapshot: funding::side_index(market, f.base),
+        unsettled: s.position.unsettled,
+    };
     out.realised_pnl = f.realised_pnl;
-    s.collateral = s.collateral.checked_add(f.realised_pnl).ok_or(ErrorCode::MathOverflow)?;
-    pool::credit(&mut s.pool, f.realised_pnl.checked_neg().ok_or(ErrorCode::MathOverflow)?)?;
+    out.unsettled_added = book_realised(market, f.realised_pnl, &mut s.collateral, &mut s.position.unsettled, &mut s.pool)?;
 
     let traded_notional = notional(order.base_delta, order.fill_price, Rounding::Ceil).map_err(ErrorCode::from)?;
     out.fee = ppm_of(traded_notional, order.taker_fee_ppm, Rounding::Ceil).map_err(ErrorCode::from)?;
@@ -77,19 +96,21 @@ pub fn fill(market: &Market, oracle: &OraclePrice, order: &FillOrder, s: &mut Fi
             .map_err(ErrorCode::from)?;
         out.margin_moved = i64::try_from(im).map_err(|_| ErrorCode::MathOverflow)?;
         s.collateral = s.collateral.checked_add(out.margin_moved).ok_or(ErrorCode::MathOverflow)?;
-        // The opening cost (spread, and the confidence haircut of the initial view) would
-        // leave the position just below its initial margin; cross tops it up so every
-        // increase ends at or above initial (SPEC §8.2).
-        let h = position_health(market, oracle, &s.position)?;
-        let mut d = DomainHealth::new(s.collateral);
-        d.add(&h).map_err(ErrorCode::from)?;
+        // The opening cost (spread, confidence, and the confidence haircut of the initial
+        // view) would leave the position just below its initial margin; cross tops it up
+        // so every increase ends at or above initial (SPEC §8.2).
+        let d = domain_of(s.collateral, &view.value(&s.position)?)?;
         let shortfall = i64::try_from((d.initial - d.initial_equity).max(0)).map_err(|_| ErrorCode::MathOverflow)?;
         out.margin_moved = out.margin_moved.checked_add(shortfall).ok_or(ErrorCode::MathOverflow)?;
         s.collateral = s.collateral.checked_add(shortfall).ok_or(ErrorCode::MathOverflow)?;
         out.cross_delta = out.margin_moved.checked_add(fee_i).and_then(i64::checked_neg).ok_or(ErrorCode::MathOverflow)?;
     }
     if order.mode != MarginMode::Cross && s.position.base == 0 {
-        // A closed isolated position returns what it holds to cross.
+        // A closed isolated position returns what it holds to cross; unsettled profit
+        // first covers a negative balance, and what stays unsettled stays with the
+        // position's account until it settles.
+        let (collateral, unsettled) = net_against_debt(s.collateral, s.position.unsettled).map_err(ErrorCode::from)?;
+        (s.collateral, s.position.unsettled) = (collateral, unsettled);
         require!(s.collateral >= 0, ErrorCode::NegativeEquityClose);
         out.cross_delta = out.cross_delta.checked_add(s.collateral).ok_or(ErrorCode::MathOverflow)?;
         out.margin_moved = out.margin_moved.checked_sub(s.collateral).ok_or(ErrorCode::MathOverflow)?;

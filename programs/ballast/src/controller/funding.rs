@@ -1,41 +1,67 @@
 use anchor_lang::prelude::*;
-use ballast_math::funding::{funding_rate_ppm, index_deltas, pending_funding};
+use ballast_math::funding::{self, pending_funding, FundingState};
+use ballast_math::OracleValidity;
 
 use crate::error::ErrorCode;
 use crate::events::FundingUpdated;
+use crate::oracle::OraclePrice;
 use crate::state::Market;
 
-/// Accrues the market's funding indices up to `now` at `price` (SPEC §7). Each second is
-/// accrued once: the indices advance by the time since `last_funding_ts`, which then
-/// becomes `now`. Without a positive price nothing accrues and the clock does not move,
-/// so the interval is accrued later at a real price.
-pub fn accrue(market: &mut Market, price: u64, now: i64) -> Result<()> {
+fn state(market: &Market) -> FundingState {
+    FundingState {
+        long_index: market.cumulative_funding_long.get(),
+        short_index: market.cumulative_funding_short.get(),
+        open_interest_long: market.open_interest_long,
+        open_interest_short: market.open_interest_short,
+        k_ppm: market.funding_k_ppm,
+        max_rate_ppm: market.funding_max_rate_ppm,
+        oi_floor: market.funding_oi_floor,
+    }
+}
+
+/// The market's indices accrued to `now` at `price`, without writing them: what a
+/// position owes to now whichever market an instruction touches (the audit's M-5).
+/// A halted (paused) market accrues nothing.
+pub fn indices_at(market: &Market, price: u64, now: i64, halted: bool) -> Result<(i128, i128)> {
+    let s = state(market);
+    if halted {
+        return Ok((s.long_index, s.short_index));
+    }
     let dt = now.saturating_sub(market.last_funding_ts);
-    if dt <= 0 || price == 0 {
+    let (long, short, _) = funding::accrue(&s, price, dt).map_err(ErrorCode::from)?;
+    Ok((long, short))
+}
+
+/// Accrues the market's funding indices up to `now` (SPEC §7) and remembers a valid
+/// price as the market's last valid one. Each second is accrued once: the indices advance
+/// by the time since `last_funding_ts`, which then becomes `now`. Without a positive price
+/// nothing accrues and the clock does not move, so the interval is accrued later at a real
+/// price. While the market is halted (paused) the clock moves and nothing accrues: funding
+/// stops with trading.
+pub fn accrue(market: &mut Market, oracle: &OraclePrice, now: i64, halted: bool) -> Result<()> {
+    if oracle.validity == OracleValidity::Valid && now >= market.last_valid_ts {
+        market.last_valid_price = oracle.price;
+        market.last_valid_ts = now;
+    }
+    let dt = now.saturating_sub(market.last_funding_ts);
+    if dt <= 0 || oracle.price == 0 {
         return Ok(());
     }
-    let rate = funding_rate_ppm(
-        market.open_interest_long,
-        market.open_interest_short,
-        market.funding_k_ppm,
-        market.funding_max_rate_ppm,
-        market.funding_oi_floor,
-    )
-    .map_err(ErrorCode::from)?;
-    let (dl, ds) = index_deltas(price, rate, dt).map_err(ErrorCode::from)?;
-    let long = market.cumulative_funding_long.get().checked_add(dl).ok_or(ErrorCode::MathOverflow)?;
-    let short = market.cumulative_funding_short.get().checked_add(ds).ok_or(ErrorCode::MathOverflow)?;
-    market.cumulative_funding_long.set(long);
-    market.cumulative_funding_short.set(short);
     let from_ts = market.last_funding_ts;
     market.last_funding_ts = now;
+    if halted {
+        return Ok(());
+    }
+    let (long, short, rate) = funding::accrue(&state(market), oracle.price, dt).map_err(ErrorCode::from)?;
+    market.cumulative_funding_long.set(long);
+    market.cumulative_funding_short.set(short);
     if rate != 0 {
         emit!(FundingUpdated {
             market_index: market.market_index,
             from_ts,
             to_ts: now,
             rate_ppm_per_hour: rate,
-            price,
+            price: oracle.price,
             long_index: long,
             short_index: short,
         });

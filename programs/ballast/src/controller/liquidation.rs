@@ -3,7 +3,6 @@
 
 use anchor_lang::prelude::*;
 use ballast_math::liquidation::{penalties, LiquidationInput};
-use ballast_math::margin::DomainHealth;
 
 use crate::error::ErrorCode;
 use crate::state::Market;
@@ -62,44 +61,57 @@ pub fn cover_bad_debt(collateral: &mut i64, insurance: &mut u64, pool: &mut u64)
     Ok(BadDebt { bad_debt: debt, insurance_paid, pool_paid, uncovered: debt - insurance_paid - pool_paid })
 }
 
-/// The buffered target a liquidation restores: equity ≥ maintenance × (1 + buffer).
-pub fn restored(d: &DomainHealth, buffer_ppm: u32) -> bool {
-    use ballast_math::checked::mul;
-    let lhs = mul(d.maintenance_equity, 1_000_000, "buffered maintenance");
-    let rhs = mul(d.maintenance, 1_000_000 + i128::from(buffer_ppm), "buffered maintenance");
-    match (lhs, rhs) {
-        (Ok(l), Ok(r)) => l >= r,
-        // Out of range only for absurd values: an overflowing requirement is never met.
-        (_, Err(_)) => false,
-        (Err(_), Ok(_)) => d.maintenance_equity > 0,
-    }
-}
-
 /// The balances a liquidation settles against.
 pub struct Settlement<'a> {
     /// The liquidated domain's collateral.
     pub collateral: &'a mut i64,
+    /// The liquidated domain's unsettled profit (per position): when the domain ends flat
+    /// with a negative balance, it covers the debt first.
+    pub unsettled: &'a mut [i64],
     pub insurance: &'a mut u64,
     pub pool: &'a mut u64,
 }
 
 /// What a liquidation charged.
 pub struct Charged {
+    /// Paid to the keeper (0 when the keeper is the account's owner or delegate).
     pub reward: u64,
+    /// Credited to the insurance fund (its share, plus a self-liquidator's forfeited reward).
     pub insurance: u64,
     pub bad_debt: BadDebt,
 }
 
 /// Charges the keeper reward and the insurance share on `closed_notional` to the domain —
 /// capped together at its `available` equity, reward first — credits the insurance fund,
-/// and, when the domain has no position left (`flat`), covers negative collateral with the
-/// insurance fund, then the pool.
-pub fn charge(market: &Market, closed_notional: u64, available: i128, flat: bool, s: Settlement) -> Result<Charged> {
+/// and, when the domain has no position left (`flat`), nets unsettled profit against a
+/// negative balance and covers what remains with the insurance fund, then the pool.
+///
+/// When the keeper is the account's owner or delegate (`self_liquidation`) the domain pays
+/// the same penalty but the reward goes to the insurance fund: liquidating one's own account
+/// earns nothing (the audit's M-7).
+pub fn charge(
+    market: &Market,
+    closed_notional: u64,
+    available: i128,
+    flat: bool,
+    self_liquidation: bool,
+    s: Settlement,
+) -> Result<Charged> {
     let (reward, insurance) =
         penalties(closed_notional, market.liquidation_fee_ppm, market.insurance_share_ppm, available).map_err(ErrorCode::from)?;
     let paid = i64::try_from(reward.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?).map_err(|_| ErrorCode::MathOverflow)?;
     *s.collateral = s.collateral.checked_sub(paid).ok_or(ErrorCode::MathOverflow)?;
+    let (reward, insurance) =
+        if self_liquidation { (0, reward.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?) } else { (reward, insurance) };
     *s.insurance = s.insurance.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?;
-    let bad_debt = if flat { cover_bad_debt(s.collateral, s.insurance, s.pool)? } else { BadDebt::default() };
+    let bad_debt = if flat {
+        for u in s.unsettled.iter_mut() {
+            let (c, left) = ballast_math::settlement::net_against_debt(*s.collateral, *u).map_err(ErrorCode::from)?;
+            (*s.collateral, *u) = (c, left);
+        }
+        cover_bad_debt(s.collateral, s.insurance, s.pool)?
+    } else {
+        BadDebt::default()
+    };
     Ok(Charged { reward, insurance, bad_debt })
 }

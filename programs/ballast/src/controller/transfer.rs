@@ -1,27 +1,39 @@
 //! Moving margin out of a domain when the amount exceeds its collateral: the positive
 //! PnL used is realised first (SPEC §5). The pool pays it into the domain and the
 //! position's cost basis moves by the same amount, so the position's PnL falls by
-//! exactly what the collateral gained: no value is created.
+//! exactly what the collateral gained: no value is created. Only full-weight profit is
+//! realisable this way (down-weighted profit settles through `settle_pnl`), and only at
+//! a fresh price (a fill against the pool).
 
 use anchor_lang::prelude::*;
 
 use super::pool;
 use crate::error::ErrorCode;
+use crate::state::Market;
 
 /// Realises `amount` of a position's PnL: collateral +amount, cost basis +amount (its
-/// PnL −amount), pool −amount.
-pub fn realise(amount: u64, cost_basis: &mut i64, collateral: &mut i64, pool_balance: &mut u64) -> Result<()> {
+/// PnL −amount), pool −amount; the market's aggregate cost basis follows.
+pub fn realise(
+    market: &mut Market,
+    base: i64,
+    amount: u64,
+    cost_basis: &mut i64,
+    collateral: &mut i64,
+    pool_balance: &mut u64,
+) -> Result<()> {
     if amount == 0 {
         return Ok(());
     }
     let a = i64::try_from(amount).map_err(|_| ErrorCode::MathOverflow)?;
+    let before = *cost_basis;
     *cost_basis = cost_basis.checked_add(a).ok_or(ErrorCode::MathOverflow)?;
+    market.record_position_change((base, before), (base, *cost_basis))?;
     *collateral = collateral.checked_add(a).ok_or(ErrorCode::MathOverflow)?;
     pool::credit(pool_balance, a.checked_neg().ok_or(ErrorCode::MathOverflow)?)
 }
 
-/// How much of `wanted` one position may realise: at most its weighted PnL at the
-/// conservative price (what the initial view counted).
-pub fn realisable(wanted: u64, weighted_pnl: i128) -> u64 {
-    u64::try_from(weighted_pnl.max(0)).unwrap_or(u64::MAX).min(wanted)
+/// How much of `wanted` one position may realise: at most its realisable profit (the
+/// full-weight PnL at the conservative price).
+pub fn realisable(wanted: u64, realisable_pnl: i128) -> u64 {
+    u64::try_from(realisable_pnl.max(0)).unwrap_or(u64::MAX).min(wanted)
 }

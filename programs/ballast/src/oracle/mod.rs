@@ -28,9 +28,24 @@ pub struct OraclePrice {
     /// Confidence in the price scale, rounded up.
     pub conf: u64,
     pub validity: OracleValidity,
+    /// Seconds since the price was published (0 for a publish time ahead of the clock).
+    pub age: i64,
 }
 
 impl OraclePrice {
+    /// Refuses anything but a valid reading (fresh, confident, positive).
+    pub fn require_valid(&self) -> Result<()> {
+        self.require(OracleAction::RiskIncreasing)
+    }
+
+    /// A fill against the pool (a trade, a liquidation's close, realised profit) needs a
+    /// valid reading no older than the market's fill age (the audit's H-2).
+    pub fn require_fill(&self, max_fill_age_secs: u32) -> Result<()> {
+        self.require_valid()?;
+        require!(self.age <= i64::from(max_fill_age_secs), ErrorCode::OracleStaleForFill);
+        Ok(())
+    }
+
     /// Refuses the reading when the action's policy does not allow its class.
     pub fn require(&self, action: OracleAction) -> Result<()> {
         if self.validity.permits(action) {
@@ -70,5 +85,6 @@ pub fn read_oracle(market: &Market, account: &AccountInfo, quote_decimals: u8, n
     let conf = to_price(raw.conf, raw.exponent, quote_decimals, Rounding::Ceil).map_err(ErrorCode::from)?;
     // A positive mantissa below the price scale's resolution is not a usable price.
     let validity = if price == 0 { OracleValidity::NonPositive } else { validity };
-    Ok(OraclePrice { price, conf, validity })
+    let age = now.saturating_sub(raw.publish_time).max(0);
+    Ok(OraclePrice { price, conf, validity, age })
 }

@@ -4,8 +4,8 @@ use crate::error::ErrorCode;
 use crate::state::{MarketStatus, ACCOUNT_VERSION};
 
 /// The singleton exchange (PDA `["exchange"]`): authorities, the collateral mint and its
-/// vault, the internal balances that, with every account's collateral, add up to the
-/// vault's token balance (SPEC §8.1), and exchange-wide parameters.
+/// vault, the internal balances that, with every account's claims, add up to what the
+/// vault holds (SPEC §8.1), and exchange-wide parameters.
 #[account(zero_copy)]
 #[derive(Debug)]
 pub struct Exchange {
@@ -16,7 +16,9 @@ pub struct Exchange {
     pub status: u8,
     /// Decimals of the collateral mint (read at initialisation).
     pub collateral_decimals: u8,
-    pub _padding0: [u8; 1],
+    /// 1 when markets may read program-owned push oracles (local validators, devnets);
+    /// 0 on a production exchange, whose markets read Pyth only. Fixed at initialisation.
+    pub allow_push_oracles: u8,
     /// Number of markets created; the next market's index.
     pub market_count: u16,
     /// May change every parameter and resume.
@@ -26,8 +28,8 @@ pub struct Exchange {
     pub collateral_mint: Pubkey,
     /// Program-owned token account (PDA `["vault", exchange]`) holding all collateral.
     pub vault: Pubkey,
-    /// Σ cross collateral + Σ isolated collateral over all accounts, quote native.
-    pub total_collateral: i64,
+    /// Σ over every domain (cross and isolated) of collateral + unsettled profit, quote native.
+    pub account_claims: i64,
     /// Liquidity pool: counterparty to every trade, quote native.
     pub pool_balance: u64,
     /// Insurance fund, quote native.
@@ -38,12 +40,17 @@ pub struct Exchange {
     pub taker_fee_ppm: u32,
     /// Part of the trading fee kept as protocol fees (the rest goes to the pool), ppm.
     pub protocol_fee_share_ppm: u32,
-    /// Liquidation restores equity to maintenance × (1 + buffer), ppm.
+    /// Liquidation restores equity to maintenance × (1 + buffer), ppm; transfers out never
+    /// leave a domain below it.
     pub liquidation_buffer_ppm: u32,
     pub _padding1: [u8; 4],
-    /// Fixed tip paid to the keeper that executes a margin guard, quote native.
+    /// Keeper tip for executing a margin guard, quote native (at most 1% of the top-up).
     pub margin_guard_tip: u64,
-    pub reserved: [u8; 128],
+    /// Proposed next admin (`Pubkey::default()`: none); takes over when it signs `accept_authority`.
+    pub pending_admin: Pubkey,
+    /// Proposed next guardian (`Pubkey::default()`: none).
+    pub pending_guardian: Pubkey,
+    pub reserved: [u8; 64],
 }
 crate::assert_size!(Exchange, 320);
 
@@ -54,28 +61,35 @@ impl Exchange {
         MarketStatus::from_u8(self.status).unwrap_or(MarketStatus::Paused)
     }
 
-    /// Σ of all claims on the vault; equals the vault's token balance (SPEC §8.1).
-    pub fn total_claims(&self) -> Result<i128> {
-        Ok(i128::from(self.total_collateral)
-            + i128::from(self.pool_balance)
-            + i128::from(self.insurance_balance)
-            + i128::from(self.fee_balance))
+    /// Σ of all claims on the vault.
+    pub fn total_claims(&self) -> i128 {
+        i128::from(self.account_claims) + i128::from(self.pool_balance) + i128::from(self.insurance_balance) + i128::from(self.fee_balance)
     }
 
-    /// Checks the vault balance after a token movement.
+    /// Checks the vault balance after a token movement: it must cover every claim (SPEC
+    /// §8.1). It may hold more — anyone can send tokens to it — and `sync_vault` credits
+    /// such a surplus to the insurance fund; a surplus never blocks anything.
     pub fn check_vault(&self, vault_amount: u64) -> Result<()> {
-        require!(self.total_claims()? == i128::from(vault_amount), ErrorCode::VaultMismatch);
+        require!(i128::from(vault_amount) >= self.total_claims(), ErrorCode::VaultMismatch);
         Ok(())
     }
 
-    pub fn add_collateral(&mut self, delta: i64) -> Result<()> {
-        self.total_collateral = self.total_collateral.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
+    /// What the vault holds beyond the claims.
+    pub fn vault_surplus(&self, vault_amount: u64) -> Result<u64> {
+        let surplus = i128::from(vault_amount) - self.total_claims();
+        require!(surplus >= 0, ErrorCode::VaultMismatch);
+        Ok(u64::try_from(surplus).map_err(|_| ErrorCode::MathOverflow)?)
+    }
+
+    pub fn add_claims(&mut self, delta: i64) -> Result<()> {
+        self.account_claims = self.account_claims.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
         Ok(())
     }
 
     pub fn invariant(&self) -> Result<()> {
         require!(self.version == ACCOUNT_VERSION, ErrorCode::InvalidAccountVersion);
         require!(MarketStatus::from_u8(self.status).is_some(), ErrorCode::InvariantViolated);
+        require!(self.allow_push_oracles <= 1, ErrorCode::InvariantViolated);
         require!(self.admin != Pubkey::default() && self.guardian != Pubkey::default(), ErrorCode::InvariantViolated);
         require!(self.taker_fee_ppm < 1_000_000 && self.protocol_fee_share_ppm <= 1_000_000, ErrorCode::InvariantViolated);
         Ok(())

@@ -69,7 +69,10 @@ pub struct IsolatedPosition {
     pub funding_snapshot: WrappedI128,
     pub guard: MarginGuard,
     pub last_active_slot: u64,
-    pub reserved: [u8; 64],
+    /// Profit realised while the market's PnL weight is below 100%, not yet settled into
+    /// the position's collateral (`settle_pnl`), quote native, ≥ 0.
+    pub unsettled_pnl: i64,
+    pub reserved: [u8; 56],
 }
 crate::assert_size!(IsolatedPosition, 184);
 
@@ -85,6 +88,7 @@ impl IsolatedPosition {
         require!(IsolatedMode::from_u8(self.mode).is_some(), ErrorCode::InvariantViolated);
         require!(self.leverage >= 1, ErrorCode::InvariantViolated);
         require!(self.base != 0 || self.cost_basis == 0, ErrorCode::InvariantViolated);
+        require!(self.unsettled_pnl >= 0, ErrorCode::InvariantViolated);
         require!(self.guard.enabled <= 1, ErrorCode::InvariantViolated);
         require!(self.guard.used_total <= self.guard.max_total || self.guard.enabled == 0, ErrorCode::InvariantViolated);
         Ok(())

@@ -7,7 +7,8 @@ use crate::state::{WrappedI128, ACCOUNT_VERSION};
 pub const MAX_CROSS_POSITIONS: usize = 16;
 
 /// One cross position slot. A slot is free when `in_use == 0` (then all fields are 0).
-/// A used slot with `base == 0` keeps the market's leverage setting for a flat position.
+/// A used slot with `base == 0` keeps the market's leverage setting for a flat position,
+/// and any unsettled profit the market's position realised.
 #[zero_copy]
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct CrossPosition {
@@ -20,10 +21,21 @@ pub struct CrossPosition {
     pub base: i64,
     /// Cost basis, quote native, signed like `base`.
     pub cost_basis: i64,
+    /// Profit realised on this market while its PnL weight is below 100%, not yet settled
+    /// into collateral (`settle_pnl`), quote native, ≥ 0.
+    pub unsettled_pnl: i64,
     /// The market's cumulative funding index for this side at the last settlement (quote native × 1e6 per unit).
     pub funding_snapshot: WrappedI128,
 }
-crate::assert_size!(CrossPosition, 40);
+crate::assert_size!(CrossPosition, 48);
+
+impl CrossPosition {
+    /// The slot takes part in the cross domain's health: an open position, or unsettled
+    /// profit. Its `[market, oracle]` pair is then a health account.
+    pub fn in_health(&self) -> bool {
+        self.in_use != 0 && (self.base != 0 || self.unsettled_pnl != 0)
+    }
+}
 
 /// A trader's margin account (PDA `["margin", owner, sub_id as u16 LE]`): the cross
 /// domain (collateral and up to 16 positions) and the count of its isolated positions.
@@ -46,10 +58,17 @@ pub struct MarginAccount {
     pub cross_collateral: i64,
     /// Slot of the last instruction that changed this account.
     pub last_active_slot: u64,
+    /// Slot of the last cross liquidation step: an unfinished liquidation
+    /// (`being_liquidated`) may continue for [`LIQUIDATION_CONTINUATION_SLOTS`] after it.
+    pub liquidation_slot: u64,
     pub cross_positions: [CrossPosition; MAX_CROSS_POSITIONS],
     pub reserved: [u8; 64],
 }
-crate::assert_size!(MarginAccount, 792);
+crate::assert_size!(MarginAccount, 928);
+
+/// How long an unfinished cross liquidation may continue above maintenance (about a
+/// minute of 400 ms slots); after that the account must fall below maintenance again.
+pub const LIQUIDATION_CONTINUATION_SLOTS: u64 = 150;
 
 impl MarginAccount {
     pub const SPACE: usize = 8 + core::mem::size_of::<MarginAccount>();
@@ -67,13 +86,24 @@ impl MarginAccount {
         self.cross_positions.iter().filter(|p| p.in_use != 0 && p.base != 0)
     }
 
+    /// The slots whose `[market, oracle]` pairs an instruction reading cross health takes
+    /// as health accounts, in slot order: open positions and unsettled profit.
+    pub fn health_slots(&self) -> impl Iterator<Item = &CrossPosition> {
+        self.cross_positions.iter().filter(|p| p.in_health())
+    }
+
+    /// An unfinished liquidation that may still continue at `slot`.
+    pub fn liquidation_continues(&self, slot: u64) -> bool {
+        self.being_liquidated == 1 && slot.saturating_sub(self.liquidation_slot) <= LIQUIDATION_CONTINUATION_SLOTS
+    }
+
     pub fn has_open_cross_positions(&self) -> bool {
         self.open_cross_positions().next().is_some()
     }
 
-    /// No collateral, no positions (open or flat with a setting), no isolated positions.
+    /// No collateral, no open position, no unsettled profit, no isolated positions.
     pub fn is_empty(&self) -> bool {
-        self.cross_collateral == 0 && self.isolated_count == 0 && !self.has_open_cross_positions()
+        self.cross_collateral == 0 && self.isolated_count == 0 && self.health_slots().next().is_none()
     }
 
     pub fn add_collateral(&mut self, delta: i64) -> Result<()> {
@@ -92,6 +122,7 @@ impl MarginAccount {
                 1 => {
                     require!(p.leverage >= 1, ErrorCode::InvariantViolated);
                     require!(p.base != 0 || p.cost_basis == 0, ErrorCode::InvariantViolated);
+                    require!(p.unsettled_pnl >= 0, ErrorCode::InvariantViolated);
                     let dup = self.cross_positions[i + 1..].iter().any(|q| q.in_use != 0 && q.market_index == p.market_index);
                     require!(!dup, ErrorCode::InvariantViolated);
                 }
@@ -136,13 +167,14 @@ impl MarginAccount {
     }
 
     /// A slot for a new cross position: a free one, else one that only keeps a flat
-    /// position's leverage setting (the setting is dropped).
+    /// position's leverage setting (the setting is dropped; a slot holding unsettled
+    /// profit is never taken).
     pub fn claim_slot(&mut self, market_index: u16) -> Result<usize> {
         let i = self
             .cross_positions
             .iter()
             .position(|p| p.in_use == 0)
-            .or_else(|| self.cross_positions.iter().position(|p| p.base == 0))
+            .or_else(|| self.cross_positions.iter().position(|p| p.base == 0 && p.unsettled_pnl == 0))
             .ok_or(ErrorCode::NoFreeCrossSlot)?;
         self.cross_positions[i] = CrossPosition { market_index, in_use: 1, leverage: 1, ..CrossPosition::default() };
         Ok(i)

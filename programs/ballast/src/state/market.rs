@@ -1,6 +1,8 @@
 use anchor_lang::prelude::*;
 use ballast_math::constants::{MAX_TIERS, PPM};
-use ballast_math::tiers::{self, Tier};
+use ballast_math::pool::SideTotals;
+use ballast_math::settlement::SettleBudget;
+use ballast_math::tiers::{self, Maintenance, Tier};
 
 use crate::error::ErrorCode;
 use crate::state::{WrappedI128, ACCOUNT_VERSION};
@@ -117,6 +119,8 @@ pub struct Market {
     pub max_oracle_age_secs: u32,
     /// Widest acceptable confidence / price, ppm.
     pub max_oracle_conf_ppm: u32,
+    /// The tier table new risk is measured against (initial margin, leverage caps) and,
+    /// once a ramp has ended, maintenance margin too.
     pub tiers: [LeverageTier; MAX_TIERS],
     /// Half-spread charged on fills against the pool, ppm of price.
     pub spread_ppm: u32,
@@ -124,7 +128,7 @@ pub struct Market {
     pub liquidation_fee_ppm: u32,
     /// Insurance fund's share of liquidated notional, ppm.
     pub insurance_share_ppm: u32,
-    /// Weight of positive unrealised PnL for initial margin and transfers, ppm.
+    /// Weight of positive PnL (unrealised and unsettled) for initial margin and transfers, ppm.
     pub pnl_weight_ppm: u32,
     /// Part of notional that stays in a domain whatever the leverage, ppm (default 10%).
     pub transfer_floor_ppm: u32,
@@ -132,7 +136,9 @@ pub struct Market {
     pub funding_max_rate_ppm: u32,
     /// Funding rate at full skew, ppm per hour.
     pub funding_k_ppm: u32,
-    pub _padding0: [u8; 4],
+    /// Oldest price a fill against the pool may use (trades, liquidations, realised
+    /// profit), seconds; at most `max_oracle_age_secs`.
+    pub max_fill_age_secs: u32,
     /// Smallest trade increment, base lots.
     pub lot_size: u64,
     /// A liquidation closes the whole position when the rest would be below this notional, quote native.
@@ -151,9 +157,41 @@ pub struct Market {
     pub cumulative_funding_short: WrappedI128,
     /// Unix time of the last funding accrual.
     pub last_funding_ts: i64,
-    pub reserved: [u8; 128],
+    /// Σ cost basis of the market's long positions (cross and isolated), quote native.
+    pub cost_basis_long: WrappedI128,
+    /// Σ cost basis of the market's short positions (≤ 0), quote native.
+    pub cost_basis_short: WrappedI128,
+    /// The last price read as valid (price scale), the reference when the oracle
+    /// publishes a non-positive price; 0 before the first.
+    pub last_valid_price: u64,
+    /// Unix time `last_valid_price` was read.
+    pub last_valid_ts: i64,
+    /// Widening, beyond the confidence, of the last price of a position valued while its
+    /// oracle is not valid, ppm of the price.
+    pub invalid_price_haircut_ppm: u32,
+    /// Length of a settle period, seconds.
+    pub settle_period_secs: u32,
+    /// Most down-weighted profit that settles into collateral per period, all accounts together, quote native.
+    pub settle_limit: u64,
+    /// Start of the period `settled_in_period` counts (a multiple of `settle_period_secs`).
+    pub settle_period_start: i64,
+    /// Profit settled in the current period, quote native.
+    pub settled_in_period: u64,
+    /// How long maintenance margin takes to move from the old to the new tier table
+    /// after `update_market` changes it, seconds.
+    pub maintenance_ramp_secs: u32,
+    /// Tiers in use in `ramp_from_tiers` (0 when no ramp has happened).
+    pub ramp_from_tier_count: u8,
+    pub _padding1: [u8; 3],
+    /// The tier table maintenance margin ramps away from.
+    pub ramp_from_tiers: [LeverageTier; MAX_TIERS],
+    /// Unix time the ramp started.
+    pub ramp_start_ts: i64,
+    /// Unix time the ramp ends (maintenance uses `tiers` alone from then on).
+    pub ramp_end_ts: i64,
+    pub reserved: [u8; 64],
 }
-crate::assert_size!(Market, 392);
+crate::assert_size!(Market, 496);
 
 /// Risk parameters of a market, as passed to `create_market` and `update_market`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -171,6 +209,16 @@ pub struct MarketParams {
     pub transfer_floor_ppm: u32,
     pub funding_max_rate_ppm: u32,
     pub funding_k_ppm: u32,
+    /// Oldest price a fill may use, seconds (1..=`max_oracle_age_secs`).
+    pub max_fill_age_secs: u32,
+    /// Widening of an invalid price's last value, ppm (≤ 50%).
+    pub invalid_price_haircut_ppm: u32,
+    /// Settle period, seconds (1 s..=7 days).
+    pub settle_period_secs: u32,
+    /// Down-weighted profit settled per period, quote native (non-zero when the weight is below 100%).
+    pub settle_limit: u64,
+    /// Maintenance ramp after a tier change, seconds (≤ 30 days).
+    pub maintenance_ramp_secs: u32,
     pub lot_size: u64,
     pub dust_notional: u64,
     pub max_open_interest: u64,
@@ -189,6 +237,12 @@ pub const MAX_ORACLE_AGE_LIMIT_SECS: u32 = 3_600;
 pub const MAX_ORACLE_CONF_LIMIT_PPM: u32 = 100_000;
 /// Highest funding rate cap a market may configure (4% per hour, Hyperliquid's cap).
 pub const MAX_FUNDING_RATE_LIMIT_PPM: u32 = 40_000;
+/// Widest haircut on an invalid price (50%).
+pub const MAX_INVALID_PRICE_HAIRCUT_PPM: u32 = 500_000;
+/// Longest settle period (7 days).
+pub const MAX_SETTLE_PERIOD_SECS: u32 = 7 * 24 * 3_600;
+/// Longest maintenance ramp (30 days).
+pub const MAX_MAINTENANCE_RAMP_SECS: u32 = 30 * 24 * 3_600;
 
 impl MarketParams {
     /// Validates the parameters (SPEC §5 `update_market`); `taker_fee_ppm` is the exchange's.
@@ -198,6 +252,11 @@ impl MarketParams {
         tiers::validate_tiers(&tiers).map_err(|_| ErrorCode::InvalidLeverageTiers)?;
         require!(self.max_oracle_age_secs > 0 && self.max_oracle_age_secs <= MAX_ORACLE_AGE_LIMIT_SECS, ErrorCode::InvalidOracleLimits);
         require!(self.max_oracle_conf_ppm > 0 && self.max_oracle_conf_ppm <= MAX_ORACLE_CONF_LIMIT_PPM, ErrorCode::InvalidOracleLimits);
+        require!(self.max_fill_age_secs > 0 && self.max_fill_age_secs <= self.max_oracle_age_secs, ErrorCode::InvalidOracleLimits);
+        require!(self.invalid_price_haircut_ppm <= MAX_INVALID_PRICE_HAIRCUT_PPM, ErrorCode::InvalidOracleLimits);
+        require!(self.settle_period_secs > 0 && self.settle_period_secs <= MAX_SETTLE_PERIOD_SECS, ErrorCode::InvalidSettleParams);
+        require!(u64::from(self.pnl_weight_ppm) >= PPM as u64 || self.settle_limit > 0, ErrorCode::InvalidSettleParams);
+        require!(self.maintenance_ramp_secs <= MAX_MAINTENANCE_RAMP_SECS, ErrorCode::InvalidRampParams);
         let ppm = PPM as u64;
         for r in [self.pnl_weight_ppm, self.transfer_floor_ppm] {
             require!(u64::from(r) <= ppm, ErrorCode::InvalidRatio);
@@ -242,6 +301,11 @@ impl Market {
         self.transfer_floor_ppm = p.transfer_floor_ppm;
         self.funding_max_rate_ppm = p.funding_max_rate_ppm;
         self.funding_k_ppm = p.funding_k_ppm;
+        self.max_fill_age_secs = p.max_fill_age_secs;
+        self.invalid_price_haircut_ppm = p.invalid_price_haircut_ppm;
+        self.settle_period_secs = p.settle_period_secs;
+        self.settle_limit = p.settle_limit;
+        self.maintenance_ramp_secs = p.maintenance_ramp_secs;
         self.lot_size = p.lot_size;
         self.dust_notional = p.dust_notional;
         self.max_open_interest = p.max_open_interest;
@@ -250,11 +314,98 @@ impl Market {
 
     /// The tier table as the math crate sees it (on the stack, no allocation).
     pub fn tier_table(&self) -> ([Tier; MAX_TIERS], usize) {
-        let mut out = [Tier { notional_threshold: 0, max_leverage: 1 }; MAX_TIERS];
-        for (o, t) in out.iter_mut().zip(self.tiers.iter()) {
-            *o = Tier { notional_threshold: t.notional_threshold, max_leverage: t.max_leverage };
+        table(&self.tiers, self.tier_count)
+    }
+
+    /// The maintenance curve at `now`: the tier table, and the table a ramp started by
+    /// `update_market` is moving away from with its progress (ppm) while it lasts.
+    pub fn maintenance_at(&self, now: i64) -> MaintenanceTables {
+        let (tiers, count) = self.tier_table();
+        let ramp = (self.ramp_from_tier_count > 0)
+            .then(|| tiers::ramp_progress_ppm(self.ramp_start_ts, self.ramp_end_ts, now))
+            .flatten()
+            .map(|f| {
+                let (from, n) = table(&self.ramp_from_tiers, self.ramp_from_tier_count);
+                (from, n, f)
+            });
+        MaintenanceTables { tiers, count, ramp }
+    }
+
+    /// Replaces a position's contribution to open interest and to the side's aggregate
+    /// cost basis: every change of a position's size or cost basis goes through here.
+    pub fn record_position_change(&mut self, before: (i64, i64), after: (i64, i64)) -> Result<()> {
+        let long = |b: i64| b.max(0).unsigned_abs();
+        let short = |b: i64| b.min(0).unsigned_abs();
+        let oi =
+            |total: u64, old: u64, new: u64| total.checked_sub(old).and_then(|t| t.checked_add(new)).ok_or(ErrorCode::InvariantViolated);
+        self.open_interest_long = oi(self.open_interest_long, long(before.0), long(after.0))?;
+        self.open_interest_short = oi(self.open_interest_short, short(before.0), short(after.0))?;
+        let side = |base: i64, cb: i64| {
+            if base > 0 {
+                (i128::from(cb), 0)
+            } else if base < 0 {
+                (0, i128::from(cb))
+            } else {
+                (0, 0)
+            }
+        };
+        let (old_long, old_short) = side(before.0, before.1);
+        let (new_long, new_short) = side(after.0, after.1);
+        let cb_long = self.cost_basis_long.get() - old_long + new_long;
+        let cb_short = self.cost_basis_short.get() - old_short + new_short;
+        self.cost_basis_long.set(cb_long);
+        self.cost_basis_short.set(cb_short);
+        Ok(())
+    }
+
+    /// The market's open interest and aggregate cost basis per side.
+    pub fn side_totals(&self) -> SideTotals {
+        SideTotals {
+            open_interest_long: self.open_interest_long,
+            open_interest_short: self.open_interest_short,
+            cost_basis_long: self.cost_basis_long.get(),
+            cost_basis_short: self.cost_basis_short.get(),
         }
-        (out, usize::from(self.tier_count).min(MAX_TIERS))
+    }
+
+    /// The settle budget for down-weighted profit.
+    pub fn settle_budget(&self) -> SettleBudget {
+        SettleBudget {
+            limit: self.settle_limit,
+            period_secs: self.settle_period_secs.max(1),
+            period_start: self.settle_period_start,
+            used: self.settled_in_period,
+        }
+    }
+
+    pub fn store_settle_budget(&mut self, b: &SettleBudget) {
+        self.settle_period_start = b.period_start;
+        self.settled_in_period = b.used;
+    }
+
+    /// Positive PnL on this market counts at less than 100%: its realised profit is
+    /// unsettled until it settles through the budget.
+    pub fn down_weighted(&self) -> bool {
+        u64::from(self.pnl_weight_ppm) < PPM as u64
+    }
+
+    /// Starts a maintenance ramp from the tiers in force to `new` when they differ.
+    pub fn ramp_tiers(&mut self, new: &MarketParams, now: i64) -> Result<()> {
+        let mut incoming = [LeverageTier::default(); MAX_TIERS];
+        for (slot, t) in incoming.iter_mut().zip(new.tiers.iter()) {
+            *slot = LeverageTier { notional_threshold: t.notional_threshold, max_leverage: t.max_leverage, _padding: [0; 6] };
+        }
+        let changed = incoming != self.tiers || new.tiers.len() != usize::from(self.tier_count);
+        if !changed || new.maintenance_ramp_secs == 0 {
+            return Ok(());
+        }
+        // One ramp at a time: the blend of two tables is not a table to ramp from.
+        require!(self.maintenance_at(now).ramp.is_none(), ErrorCode::InvalidRampParams);
+        self.ramp_from_tiers = self.tiers;
+        self.ramp_from_tier_count = self.tier_count;
+        self.ramp_start_ts = now;
+        self.ramp_end_ts = now.checked_add(i64::from(new.maintenance_ramp_secs)).ok_or(ErrorCode::MathOverflow)?;
+        Ok(())
     }
 
     pub fn status(&self) -> MarketStatus {
@@ -273,7 +424,47 @@ impl Market {
         require!(OracleKind::from_u8(self.oracle_kind).is_some(), ErrorCode::InvariantViolated);
         let (t, n) = self.tier_table();
         require!(tiers::validate_tiers(&t[..n]).is_ok(), ErrorCode::InvariantViolated);
+        if self.ramp_from_tier_count > 0 {
+            let (t, n) = table(&self.ramp_from_tiers, self.ramp_from_tier_count);
+            require!(tiers::validate_tiers(&t[..n]).is_ok(), ErrorCode::InvariantViolated);
+            require!(self.ramp_end_ts >= self.ramp_start_ts, ErrorCode::InvariantViolated);
+        }
         require!(self.lot_size > 0, ErrorCode::InvariantViolated);
+        require!(self.max_fill_age_secs > 0 && self.max_fill_age_secs <= self.max_oracle_age_secs, ErrorCode::InvariantViolated);
+        require!(self.settle_period_secs > 0, ErrorCode::InvariantViolated);
         Ok(())
+    }
+}
+
+fn table(stored: &[LeverageTier; MAX_TIERS], count: u8) -> ([Tier; MAX_TIERS], usize) {
+    let mut out = [Tier { notional_threshold: 0, max_leverage: 1 }; MAX_TIERS];
+    for (o, t) in out.iter_mut().zip(stored.iter()) {
+        *o = Tier { notional_threshold: t.notional_threshold, max_leverage: t.max_leverage };
+    }
+    (out, usize::from(count).min(MAX_TIERS))
+}
+
+/// A market's maintenance curve at one moment, owned (see [`Market::maintenance_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaintenanceTables {
+    pub tiers: [Tier; MAX_TIERS],
+    pub count: usize,
+    /// The table being ramped away from, its length, and the ramp's progress (ppm).
+    pub ramp: Option<([Tier; MAX_TIERS], usize, u32)>,
+}
+
+impl MaintenanceTables {
+    /// The tiers in force.
+    pub fn tiers(&self) -> &[Tier] {
+        &self.tiers[..self.count]
+    }
+
+    /// The ramp's old table and progress, as the math takes it.
+    pub fn ramp_from(&self) -> Option<(&[Tier], u32)> {
+        self.ramp.as_ref().map(|(t, n, f)| (&t[..*n], *f))
+    }
+
+    pub fn curve(&self) -> Maintenance<'_> {
+        Maintenance { tiers: self.tiers(), ramp_from: self.ramp_from() }
     }
 }

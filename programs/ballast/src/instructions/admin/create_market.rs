@@ -31,6 +31,7 @@ pub fn create_market(
     require_keys_eq!(ctx.accounts.admin.key(), ex.admin, ErrorCode::NotAdmin);
     require!(market_index == ex.market_count, ErrorCode::WrongMarketIndex);
     params.validate(ex.taker_fee_ppm)?;
+    require!(oracle_kind != OracleKind::Push || ex.allow_push_oracles == 1, ErrorCode::PushOraclesDisabled);
     // The oracle must already parse as the declared kind (and, for Pyth, the feed).
     read_raw(oracle_kind, &feed_id, &ctx.accounts.oracle.to_account_info())?;
 
@@ -42,7 +43,9 @@ pub fn create_market(
     m.market_index = market_index;
     m.oracle = ctx.accounts.oracle.key();
     m.feed_id = feed_id;
-    m.last_funding_ts = Clock::get()?.unix_timestamp;
+    let now = Clock::get()?.unix_timestamp;
+    m.last_funding_ts = now;
+    m.settle_period_start = now;
     m.apply_params(&params);
     m.invariant()?;
 

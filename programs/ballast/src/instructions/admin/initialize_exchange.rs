@@ -14,6 +14,10 @@ pub struct ExchangeParams {
     pub protocol_fee_share_ppm: u32,
     pub liquidation_buffer_ppm: u32,
     pub margin_guard_tip: u64,
+    /// Whether markets may read program-owned push oracles (local validators and devnets).
+    /// False on a production exchange: its markets read Pyth only. Fixed for the
+    /// exchange's life.
+    pub allow_push_oracles: bool,
 }
 
 impl ExchangeParams {
@@ -61,6 +65,7 @@ pub fn initialize_exchange(ctx: Context<InitializeExchange>, params: ExchangePar
     ex.protocol_fee_share_ppm = params.protocol_fee_share_ppm;
     ex.liquidation_buffer_ppm = params.liquidation_buffer_ppm;
     ex.margin_guard_tip = params.margin_guard_tip;
+    ex.allow_push_oracles = u8::from(params.allow_push_oracles);
     ex.invariant()?;
     emit!(ExchangeInitialized {
         exchange: ctx.accounts.exchange.key(),
@@ -72,6 +77,7 @@ pub fn initialize_exchange(ctx: Context<InitializeExchange>, params: ExchangePar
         protocol_fee_share_ppm: ex.protocol_fee_share_ppm,
         liquidation_buffer_ppm: ex.liquidation_buffer_ppm,
         margin_guard_tip: ex.margin_guard_tip,
+        allow_push_oracles: params.allow_push_oracles,
     });
     Ok(())
 }

@@ -1,3 +1,4 @@
+pub mod authority;
 pub mod create_market;
 pub mod create_push_oracle;
 pub mod defund_pool;
@@ -7,6 +8,7 @@ pub mod set_pause;
 pub mod update_market;
 pub mod update_push_oracle;
 
+pub use authority::*;
 pub use create_market::*;
 pub use create_push_oracle::*;
 pub use defund_pool::*;

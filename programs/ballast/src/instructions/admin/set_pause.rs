@@ -1,7 +1,9 @@
 use anchor_lang::prelude::*;
 
+use crate::controller::funding;
 use crate::error::ErrorCode;
 use crate::events::StatusChanged;
+use crate::oracle::read_oracle;
 use crate::state::{Exchange, Market, MarketStatus};
 
 #[derive(Accounts)]
@@ -12,18 +14,25 @@ pub struct SetPause<'info> {
     /// The market to change; absent to change the exchange-wide status.
     #[account(mut)]
     pub market: Option<AccountLoader<'info, Market>>,
+    /// CHECK: the market's oracle (checked by `read_oracle`), optional: when given with the
+    /// market, funding accrues up to the change at the old status, so a pause stops
+    /// funding exactly when it starts and a resume restarts it exactly then.
+    pub oracle: Option<UncheckedAccount<'info>>,
 }
 
 /// Sets the exchange-wide or a market's status. The admin may set any status; the
-/// guardian may only make it stricter (Active → ReduceOnly → Paused), never resume.
+/// guardian may only make it stricter (Active → ReduceOnly → Paused), never resume. What
+/// each status allows is one table (`controller::status`): a pause stops new risk and
+/// voluntary actions, never deposits, protective top-ups or liquidations; funding does
+/// not accrue while a market is paused.
 pub fn set_pause(ctx: Context<SetPause>, status: MarketStatus) -> Result<()> {
     let signer = ctx.accounts.signer.key();
-    let is_admin;
-    {
+    let (is_admin, decimals, exchange_status) = {
         let ex = ctx.accounts.exchange.load()?;
-        is_admin = signer == ex.admin;
+        let is_admin = signer == ex.admin;
         require!(is_admin || signer == ex.guardian, ErrorCode::NotAdminOrGuardian);
-    }
+        (is_admin, ex.collateral_decimals, ex.status())
+    };
     let guard = |before: MarketStatus| -> Result<()> {
         if !is_admin {
             require!(status != MarketStatus::Active && status >= before, ErrorCode::GuardianCannotLoosen);
@@ -35,6 +44,12 @@ pub fn set_pause(ctx: Context<SetPause>, status: MarketStatus) -> Result<()> {
             let mut m = loader.load_mut()?;
             let before = m.status();
             guard(before)?;
+            if let Some(oracle_ai) = &ctx.accounts.oracle {
+                let now = Clock::get()?.unix_timestamp;
+                let oracle = read_oracle(&m, oracle_ai, decimals, now)?;
+                let halted = m.effective_status(exchange_status) == MarketStatus::Paused;
+                funding::accrue(&mut m, &oracle, now, halted)?;
+            }
             m.status = status.as_u8();
             m.invariant()?;
             (Some(m.market_index), before)

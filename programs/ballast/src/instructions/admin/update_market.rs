@@ -29,6 +29,11 @@ pub fn market_params(m: &Market) -> MarketParams {
         transfer_floor_ppm: m.transfer_floor_ppm,
         funding_max_rate_ppm: m.funding_max_rate_ppm,
         funding_k_ppm: m.funding_k_ppm,
+        max_fill_age_secs: m.max_fill_age_secs,
+        invalid_price_haircut_ppm: m.invalid_price_haircut_ppm,
+        settle_period_secs: m.settle_period_secs,
+        settle_limit: m.settle_limit,
+        maintenance_ramp_secs: m.maintenance_ramp_secs,
         lot_size: m.lot_size,
         dust_notional: m.dust_notional,
         max_open_interest: m.max_open_interest,
@@ -36,15 +41,18 @@ pub fn market_params(m: &Market) -> MarketParams {
     }
 }
 
-/// Replaces a market's risk parameters (oracle and index stay). Existing positions keep
-/// their leverage settings; a tightened tier table applies to them from the next action
-/// (and their maintenance margin changes at once, which the admin must weigh).
+/// Replaces a market's risk parameters (oracle and index stay). A new tier table applies
+/// to new risk at once (initial margin and leverage caps of opens, increases, raises and
+/// transfers), while maintenance margin moves linearly from the old table to the new one
+/// over `maintenance_ramp_secs`, so no open position becomes liquidatable the moment a
+/// parameter changes (docs/MATH.md, "Maintenance ramp"). One ramp at a time.
 pub fn update_market(ctx: Context<UpdateMarket>, params: MarketParams) -> Result<()> {
     let ex = ctx.accounts.exchange.load()?;
     require_keys_eq!(ctx.accounts.admin.key(), ex.admin, ErrorCode::NotAdmin);
     params.validate(ex.taker_fee_ppm)?;
     let mut m = ctx.accounts.market.load_mut()?;
     let before = market_params(&m);
+    m.ramp_tiers(&params, Clock::get()?.unix_timestamp)?;
     m.apply_params(&params);
     m.invariant()?;
     emit!(MarketUpdated { market: ctx.accounts.market.key(), market_index: m.market_index, before, after: params });

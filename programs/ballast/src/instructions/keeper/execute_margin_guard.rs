@@ -1,13 +1,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use ballast_math::OracleAction;
+use ballast_math::liquidation::guard_tip;
 
 use crate::controller::funding;
 use crate::error::ErrorCode;
 use crate::events::MarginGuardExecuted;
-use crate::health::{cross_domain, isolated_health, HealthQuery};
+use crate::health::{cross_domain, isolated_health, HealthQuery, MarketView, Named, Policy};
 use crate::oracle::read_oracle;
-use crate::state::{Exchange, IsolatedPosition, MarginAccount, Market};
+use crate::state::{Exchange, IsolatedPosition, MarginAccount, Market, MarketStatus};
 use crate::token::pay_out;
 
 #[derive(Accounts)]
@@ -35,12 +35,15 @@ pub struct ExecuteMarginGuard<'info> {
     #[account(mut, constraint = keeper_token.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint)]
     pub keeper_token: Account<'info, TokenAccount>,
     pub token_program: Program<'info, Token>,
-    // remaining: [market, oracle] per open cross position, in slot order.
+    // remaining: [market, oracle] per cross slot in health other than `market`, in slot order.
 }
 
 /// Moves the guard's top-up from cross into the isolated position when its equity /
-/// maintenance ratio is below the trigger, and pays the keeper the exchange's fixed tip
-/// from cross. Cross must stay at or above its initial margin after paying both.
+/// maintenance ratio is below the trigger, and pays the keeper a tip from cross: the
+/// exchange's fixed tip, at most 1% of the top-up (so small top-ups cannot farm tips).
+/// Protective, so allowed in every status; for cross it is a transfer out: every cross
+/// price must be valid, no cross market paused, and cross must keep what a transfer out
+/// must leave after paying both.
 pub fn execute_margin_guard<'info>(ctx: Context<'info, ExecuteMarginGuard<'info>>) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
@@ -53,27 +56,32 @@ pub fn execute_margin_guard<'info>(ctx: Context<'info, ExecuteMarginGuard<'info>
     require!(p.guard.enabled == 1, ErrorCode::GuardNotSet);
     require!(p.base != 0, ErrorCode::NoOpenPosition);
     let decimals = ex.collateral_decimals;
+    let status = market.effective_status(ex.status());
     let oracle = read_oracle(&market, &a.oracle, decimals, now)?;
-    oracle.require(OracleAction::Liquidation)?;
-    funding::accrue(&mut market, oracle.price, now)?;
-    let before = isolated_health(&p, &market, &oracle)?;
+    oracle.require_valid()?;
+    funding::accrue(&mut market, &oracle, now, status == MarketStatus::Paused)?;
+    let lenient = HealthQuery { decimals, now, policy: Policy::Lenient, exchange_status: ex.status() };
+    let view = MarketView::of(&market, &oracle, &lenient)?;
+    let before = isolated_health(&p, &view)?;
     let ratio_before = before.maintenance_ratio_ppm().map_err(ErrorCode::from)?.unwrap_or(i64::MAX);
     require!(ratio_before < i64::from(p.guard.trigger_ratio_ppm), ErrorCode::GuardNotTriggered);
     let top_up = p.guard.top_up_amount;
     let used = p.guard.used_total.checked_add(top_up).ok_or(ErrorCode::MathOverflow)?;
     require!(used <= p.guard.max_total, ErrorCode::GuardCapReached);
-    let tip = ex.margin_guard_tip;
+    let tip = guard_tip(ex.margin_guard_tip, top_up).map_err(ErrorCode::from)?;
     let top_up_i = i64::try_from(top_up).map_err(|_| ErrorCode::MathOverflow)?;
     let tip_i = i64::try_from(tip).map_err(|_| ErrorCode::MathOverflow)?;
     require!(top_up_i.checked_add(tip_i).is_some_and(|c| c <= acct.cross_collateral), ErrorCode::InsufficientCrossMargin);
     acct.add_collateral(-(top_up_i + tip_i))?;
     p.collateral = p.collateral.checked_add(top_up_i).ok_or(ErrorCode::MathOverflow)?;
     p.guard.used_total = used;
-    let cross = cross_domain(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskIncreasing }, None)?;
-    require!(cross.meets_initial(), ErrorCode::InsufficientCrossMargin);
-    let after = isolated_health(&p, &market, &oracle)?;
+    let strict = HealthQuery { policy: Policy::Strict, ..lenient };
+    let named = Named { market: &market, oracle: &oracle };
+    let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(&named))?;
+    require!(cross.meets_transfer_lock(ex.liquidation_buffer_ppm), ErrorCode::InsufficientCrossMargin);
+    let after = isolated_health(&p, &view)?;
     let ratio_after = after.maintenance_ratio_ppm().map_err(ErrorCode::from)?.unwrap_or(i64::MAX);
-    ex.add_collateral(-tip_i)?;
+    ex.add_claims(-tip_i)?;
     p.last_active_slot = clock.slot;
     acct.last_active_slot = clock.slot;
     p.invariant()?;

@@ -2,19 +2,21 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use ballast_math::liquidation::LiquidationInput;
 use ballast_math::position::{apply_fill, notional};
-use ballast_math::{OracleAction, Rounding};
+use ballast_math::Rounding;
 
-use crate::controller::{funding, liquidation, pool};
+use crate::controller::fill::book_realised;
+use crate::controller::{funding, liquidation};
 use crate::error::ErrorCode;
 use crate::events::Liquidated;
-use crate::health::{isolated_health, snapshot};
+use crate::health::{isolated_health, snapshot, HealthQuery, MarketView, Policy};
 use crate::oracle::read_oracle;
-use crate::state::{Exchange, IsolatedPosition, Market, MarketStatus};
+use crate::state::{Exchange, IsolatedPosition, MarginAccount, Market, MarketStatus};
 use crate::token::pay_out;
 
 #[derive(Accounts)]
 pub struct LiquidateIsolated<'info> {
-    /// Anyone; receives the reward in `keeper_token`.
+    /// Anyone; receives the reward in `keeper_token` (nothing when it is the account's
+    /// owner or delegate).
     pub keeper: Signer<'info>,
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
@@ -27,6 +29,10 @@ pub struct LiquidateIsolated<'info> {
         constraint = isolated_position.load()?.market_index == market.load()?.market_index @ ErrorCode::WrongIsolatedPosition,
     )]
     pub isolated_position: AccountLoader<'info, IsolatedPosition>,
+    /// The position's margin account, read only to know its owner and delegate (it is
+    /// never written: cross is untouched).
+    #[account(constraint = margin_account.key() == isolated_position.load()?.margin_account @ ErrorCode::WrongIsolatedPosition)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
     #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]
     pub vault: Account<'info, TokenAccount>,
     #[account(mut, constraint = keeper_token.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint)]
@@ -35,36 +41,42 @@ pub struct LiquidateIsolated<'info> {
 }
 
 /// Liquidates an isolated or strict-isolated position below its maintenance margin
-/// (SPEC §5). Needs only the position, its market, the oracle and the vault: cross
-/// collateral and every other position stay untouched.
+/// (SPEC §5). Needs the position, its market, a valid oracle price no older than the
+/// market's fill age, and the vault: cross collateral and every other position stay
+/// untouched. Allowed in every status.
 pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let a = &mut *ctx.accounts;
     let position_key = a.isolated_position.key();
+    let keeper = a.keeper.key();
+    let self_liquidation = a.margin_account.load()?.is_trader(&keeper);
     let mut ex = a.exchange.load_mut()?;
     let mut market = a.market.load_mut()?;
     let mut p = a.isolated_position.load_mut()?;
-    require!(market.effective_status(ex.status()) != MarketStatus::Paused, ErrorCode::Paused);
     require!(p.base != 0, ErrorCode::NoOpenPosition);
+    let status = market.effective_status(ex.status());
     let oracle = read_oracle(&market, &a.oracle, ex.collateral_decimals, now)?;
-    oracle.require(OracleAction::Liquidation)?;
-    funding::accrue(&mut market, oracle.price, now)?;
+    oracle.require_fill(market.max_fill_age_secs)?;
+    funding::accrue(&mut market, &oracle, now, status == MarketStatus::Paused)?;
+    let q = HealthQuery { decimals: ex.collateral_decimals, now, policy: Policy::Lenient, exchange_status: ex.status() };
 
     let mut pool_balance = ex.pool_balance;
-    let collateral_start = p.collateral;
+    let claims_start = p.collateral.checked_add(p.unsettled_pnl).ok_or(ErrorCode::MathOverflow)?;
     let (mut snap, mut coll) = (p.funding_snapshot.get(), p.collateral);
     funding::settle(&market, p.base, &mut snap, &mut coll, &mut pool_balance)?;
     p.funding_snapshot.set(snap);
     p.collateral = coll;
-    let before = isolated_health(&p, &market, &oracle)?;
+    let view = MarketView::of(&market, &oracle, &q)?;
+    let before = isolated_health(&p, &view)?;
     require!(before.is_liquidatable(), ErrorCode::NotLiquidatable);
 
-    let (tiers, n) = market.tier_table();
+    let curve = market.maintenance_at(now);
     let input = LiquidationInput {
         base: p.base,
         price: oracle.price,
-        tiers: &tiers[..n],
+        tiers: curve.tiers(),
+        ramp_from: curve.ramp_from(),
         equity: before.maintenance_equity,
         maintenance: before.maintenance,
         penalty_ppm: market.liquidation_fee_ppm + market.insurance_share_ppm,
@@ -75,11 +87,12 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
     let q = liquidation::bounded_size(&input, max_base)?;
     let q_i = i64::try_from(q).map_err(|_| ErrorCode::MathOverflow)?;
     let delta = if p.base > 0 { -q_i } else { q_i };
-    let base_before = p.base;
+    let (base_before, cost_basis_before) = (p.base, p.cost_basis);
     let f = apply_fill(p.base, p.cost_basis, delta, oracle.price).map_err(ErrorCode::from)?;
-    p.collateral = p.collateral.checked_add(f.realised_pnl).ok_or(ErrorCode::MathOverflow)?;
-    pool::credit(&mut pool_balance, -f.realised_pnl)?;
-    crate::controller::update_open_interest(&mut market, base_before, f.base)?;
+    let (mut coll, mut unsettled) = (p.collateral, p.unsettled_pnl);
+    book_realised(&market, f.realised_pnl, &mut coll, &mut unsettled, &mut pool_balance)?;
+    (p.collateral, p.unsettled_pnl) = (coll, unsettled);
+    market.record_position_change((base_before, cost_basis_before), (f.base, f.cost_basis))?;
     p.base = f.base;
     p.cost_basis = f.cost_basis;
     if p.base == 0 {
@@ -87,35 +100,39 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
     }
 
     let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
-    let after_fill = isolated_health(&p, &market, &oracle)?;
-    let available = after_fill.maintenance_equity;
-    let collateral_before_charge = p.collateral;
+    let after_fill = isolated_health(&p, &view)?;
     let flat = p.base == 0;
+    let mut unsettled = [p.unsettled_pnl];
     let charged = liquidation::charge(
         &market,
         closed_notional,
-        available,
+        after_fill.maintenance_equity,
         flat,
-        liquidation::Settlement { collateral: &mut p.collateral, insurance: &mut ex.insurance_balance, pool: &mut pool_balance },
+        self_liquidation,
+        liquidation::Settlement {
+            collateral: &mut p.collateral,
+            unsettled: &mut unsettled,
+            insurance: &mut ex.insurance_balance,
+            pool: &mut pool_balance,
+        },
     )?;
+    p.unsettled_pnl = unsettled[0];
     let (reward, insurance, debt) = (charged.reward, charged.insurance, charged.bad_debt);
     ex.pool_balance = pool_balance;
-    ex.add_collateral(p.collateral.checked_sub(collateral_start).ok_or(ErrorCode::MathOverflow)?)?;
+    let claims_end = p.collateral.checked_add(p.unsettled_pnl).ok_or(ErrorCode::MathOverflow)?;
+    ex.add_claims(claims_end.checked_sub(claims_start).ok_or(ErrorCode::MathOverflow)?)?;
     p.last_active_slot = clock.slot;
 
-    // The charge only moves collateral: the domain after it is the post-fill domain
-    // shifted by that change (exact, no second valuation).
-    let after =
-        after_fill.with_collateral_change(i128::from(p.collateral) - i128::from(collateral_before_charge)).map_err(ErrorCode::from)?;
+    let after = isolated_health(&p, &view)?;
     let excess = |d: &ballast_math::DomainHealth| d.maintenance_equity - d.maintenance;
-    require!(excess(&after) >= excess(&before) || p.base == 0, ErrorCode::HealthWorsened);
+    require!(excess(&after) >= excess(&before) || flat, ErrorCode::HealthWorsened);
     p.invariant()?;
     market.invariant()?;
     let market_index = market.market_index;
     drop(ex);
     pay_out(&a.token_program, &mut a.vault, &a.keeper_token, &a.exchange, reward)?;
     emit!(Liquidated {
-        keeper: a.keeper.key(),
+        keeper,
         domain_account: position_key,
         market_index,
         isolated: true,
@@ -126,6 +143,7 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
         realised_pnl: f.realised_pnl,
         keeper_reward: reward,
         insurance_share: insurance,
+        self_liquidation,
         domain_before: snapshot(&before),
         domain_after: snapshot(&after),
     });

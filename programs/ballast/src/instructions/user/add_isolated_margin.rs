@@ -1,18 +1,20 @@
 use anchor_lang::prelude::*;
-use ballast_math::OracleAction;
 
+use crate::controller::status::{require_allowed, Gate};
 use crate::controller::{funding, isolated};
 use crate::error::ErrorCode;
 use crate::events::MarginTransferred;
-use crate::health::{cross_domain, isolated_health, snapshot, HealthQuery};
+use crate::health::{cross_domain, isolated_health, snapshot, HealthQuery, MarketView, Named, Policy};
 use crate::oracle::read_oracle;
+use crate::state::MarketStatus;
 use crate::token::require_valid_amount;
 
 use super::set_leverage::AdjustPosition;
 
 /// Moves `amount` of cross collateral into an open isolated or strict-isolated position.
-/// Cross must stay at or above its initial margin. Risk-reducing for the position, so it
-/// needs only a positive price and works in every status but a paused exchange.
+/// Protective for the position, so it is allowed in every status and on any reading of
+/// its own oracle; for cross it is a transfer out, so every cross price must be valid, no
+/// cross market paused, and cross must keep what a transfer out must leave (the audit's M-2).
 pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
@@ -23,10 +25,11 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     let mut market = a.market.load_mut()?;
     let mut acct = a.margin_account.load_mut()?;
     require!(acct.is_trader(&a.authority.key()), ErrorCode::NotOwnerOrDelegate);
+    let status = market.effective_status(ex.status());
+    require_allowed(status, Gate::Protective)?;
     let decimals = ex.collateral_decimals;
     let oracle = read_oracle(&market, &a.oracle, decimals, now)?;
-    oracle.require(OracleAction::RiskReducing)?;
-    funding::accrue(&mut market, oracle.price, now)?;
+    funding::accrue(&mut market, &oracle, now, status == MarketStatus::Paused)?;
     let iso_ai = a.isolated_position.to_account_info();
     isolated::verify_address(&iso_ai, &account_key, market.market_index, acct.isolated_count)?;
     require!(isolated::exists(&iso_ai), ErrorCode::NoOpenPosition);
@@ -34,16 +37,21 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     require!(p.base != 0, ErrorCode::NoOpenPosition);
     let amt = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
     require!(amt <= acct.cross_collateral, ErrorCode::InsufficientCrossMargin);
-    let before = isolated_health(&p, &market, &oracle)?;
+    let lenient = HealthQuery { decimals, now, policy: Policy::Lenient, exchange_status: ex.status() };
+    let view = MarketView::of(&market, &oracle, &lenient)?;
+    let before = isolated_health(&p, &view)?;
     acct.add_collateral(-amt)?;
     p.collateral = p.collateral.checked_add(amt).ok_or(ErrorCode::MathOverflow)?;
-    let cross = cross_domain(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action: OracleAction::RiskReducing }, None)?;
-    require!(cross.meets_initial(), ErrorCode::InsufficientCrossMargin);
-    let after = isolated_health(&p, &market, &oracle)?;
+    let strict = HealthQuery { policy: Policy::Strict, ..lenient };
+    let named = Named { market: &market, oracle: &oracle };
+    let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(&named))?;
+    require!(cross.meets_transfer_lock(ex.liquidation_buffer_ppm), ErrorCode::InsufficientCrossMargin);
+    let after = isolated_health(&p, &view)?;
     p.last_active_slot = clock.slot;
     acct.last_active_slot = clock.slot;
     p.invariant()?;
     acct.invariant()?;
+    market.invariant()?;
     emit!(MarginTransferred {
         margin_account: account_key,
         market_index: market.market_index,

@@ -21,11 +21,11 @@ pub struct CloseIsolatedPosition<'info> {
 }
 
 /// Closes a flat isolated position account and gives its rent to the owner. Collateral it
-/// still holds (what a full liquidation left) returns to cross first. Its leverage setting
-/// and margin guard go with it.
+/// still holds (what a full liquidation left) returns to cross first. Unsettled profit
+/// must settle first (`settle_pnl`). Its leverage setting and margin guard go with it.
 pub fn close_isolated_position(ctx: Context<CloseIsolatedPosition>) -> Result<()> {
     let p = ctx.accounts.isolated_position.load()?;
-    require!(p.base == 0 && p.collateral >= 0, ErrorCode::AccountNotEmpty);
+    require!(p.base == 0 && p.collateral >= 0 && p.unsettled_pnl == 0, ErrorCode::AccountNotEmpty);
     let mut acct = ctx.accounts.margin_account.load_mut()?;
     acct.add_collateral(p.collateral)?;
     acct.isolated_count = acct.isolated_count.checked_sub(1).ok_or(ErrorCode::InvariantViolated)?;

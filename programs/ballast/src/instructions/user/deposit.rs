@@ -36,7 +36,7 @@ pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let before = acct.cross_collateral;
     let delta = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
     acct.add_collateral(delta)?;
-    ex.add_collateral(delta)?;
+    ex.add_claims(delta)?;
     acct.last_active_slot = Clock::get()?.slot;
     // A deposit ends an in-progress liquidation: a keeper needs the account below
     // maintenance again to start a new one.

@@ -1,18 +1,18 @@
 use anchor_lang::prelude::*;
-use ballast_math::OracleAction;
 
 use super::set_leverage::AdjustPosition;
+use crate::controller::status::{require_allowed, Gate};
 use crate::controller::{funding, isolated, transfer};
 use crate::error::ErrorCode;
 use crate::events::MarginTransferred;
-use crate::health::{isolated_health, pnl_to_realise, snapshot};
+use crate::health::{isolated_health, pnl_to_realise, snapshot, HealthQuery, MarketView, Policy};
 use crate::oracle::read_oracle;
 use crate::state::{IsolatedMode, MarketStatus};
 use crate::token::require_valid_amount;
 
 /// Moves up to the position's transferable margin back to cross (SPEC §5). Refused for
-/// strict-isolated positions. Positive PnL that funds the part above the position's
-/// collateral is realised through the pool first.
+/// strict-isolated positions. Needs a valid price; full-weight profit that funds the part
+/// above the position's collateral is realised through the pool first, at a fresh price.
 pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
@@ -23,35 +23,42 @@ pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>,
     let mut market = a.market.load_mut()?;
     let mut acct = a.margin_account.load_mut()?;
     require!(acct.is_trader(&a.authority.key()), ErrorCode::NotOwnerOrDelegate);
-    require!(market.effective_status(ex.status()) != MarketStatus::Paused, ErrorCode::Paused);
+    let status = market.effective_status(ex.status());
+    require_allowed(status, Gate::Transfer)?;
     let oracle = read_oracle(&market, &a.oracle, ex.collateral_decimals, now)?;
-    oracle.require(OracleAction::RiskIncreasing)?;
-    funding::accrue(&mut market, oracle.price, now)?;
+    funding::accrue(&mut market, &oracle, now, status == MarketStatus::Paused)?;
     let iso_ai = a.isolated_position.to_account_info();
     isolated::verify_address(&iso_ai, &account_key, market.market_index, acct.isolated_count)?;
     require!(isolated::exists(&iso_ai), ErrorCode::NoOpenPosition);
     let mut p = isolated::load_mut(&iso_ai, &account_key, market.market_index)?;
     require!(p.base != 0, ErrorCode::NoOpenPosition);
     require!(p.mode()? != IsolatedMode::StrictIsolated, ErrorCode::StrictIsolatedLocked);
-    let before = isolated_health(&p, &market, &oracle)?;
-    require!(amount <= before.transferable(), ErrorCode::InsufficientTransferable);
+    let q = HealthQuery { decimals: ex.collateral_decimals, now, policy: Policy::Strict, exchange_status: ex.status() };
+    let view = MarketView::of(&market, &oracle, &q)?;
+    let buffer = ex.liquidation_buffer_ppm;
+    let before = isolated_health(&p, &view)?;
+    require!(amount <= before.transferable(buffer), ErrorCode::InsufficientTransferable);
     let realise = pnl_to_realise(amount, p.collateral);
     require!(transfer::realisable(realise, before.realisable_pnl) == realise, ErrorCode::InsufficientTransferable);
+    if realise > 0 {
+        view.require_fill()?;
+    }
     let mut pool_balance = ex.pool_balance;
     let (mut cb, mut coll) = (p.cost_basis, p.collateral);
-    transfer::realise(realise, &mut cb, &mut coll, &mut pool_balance)?;
+    transfer::realise(&mut market, p.base, realise, &mut cb, &mut coll, &mut pool_balance)?;
     let amt = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
     p.cost_basis = cb;
     p.collateral = coll.checked_sub(amt).ok_or(ErrorCode::MathOverflow)?;
     acct.add_collateral(amt)?;
     ex.pool_balance = pool_balance;
-    ex.add_collateral(i64::try_from(realise).map_err(|_| ErrorCode::MathOverflow)?)?;
-    let after = isolated_health(&p, &market, &oracle)?;
-    require!(after.meets_initial(), ErrorCode::InsufficientTransferable);
+    ex.add_claims(i64::try_from(realise).map_err(|_| ErrorCode::MathOverflow)?)?;
+    let after = isolated_health(&p, &view)?;
+    require!(after.meets_transfer_lock(buffer), ErrorCode::InsufficientTransferable);
     p.last_active_slot = clock.slot;
     acct.last_active_slot = clock.slot;
     p.invariant()?;
     acct.invariant()?;
+    market.invariant()?;
     ex.invariant()?;
     emit!(MarginTransferred {
         margin_account: account_key,

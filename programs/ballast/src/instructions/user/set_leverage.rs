@@ -3,13 +3,14 @@ use ballast_math::constants::MAX_LEVERAGE;
 use ballast_math::margin::DomainHealth;
 use ballast_math::position::notional;
 use ballast_math::tiers::max_leverage_at;
-use ballast_math::{OracleAction, Rounding};
+use ballast_math::Rounding;
 
+use crate::controller::status::{require_allowed, Gate};
 use crate::controller::{funding, isolated, transfer};
 use crate::error::ErrorCode;
 use crate::events::LeverageUpdated;
 use crate::health::{
-    cross_domain, domain_of, isolated_health, pnl_to_realise, position_health, snapshot, CrossBook, HealthQuery, Named, PositionState,
+    cross_domain, domain_of, isolated_health, pnl_to_realise, snapshot, CrossBook, HealthQuery, MarketView, Named, Policy, PositionState,
 };
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
@@ -33,7 +34,7 @@ pub struct AdjustPosition<'info> {
     /// (may not exist).
     #[account(mut)]
     pub isolated_position: UncheckedAccount<'info>,
-    // remaining: [market, oracle] per open cross position other than this market, in slot
+    // remaining: [market, oracle] per cross slot in health other than this market, in slot
     // order (set_leverage, add_isolated_margin; remove_isolated_margin needs none).
 }
 
@@ -42,7 +43,7 @@ pub struct AdjustPosition<'info> {
 /// | position | lower | raise |
 /// |---|---|---|
 /// | cross | cross must meet initial afterwards | frees margin, no transfer |
-/// | isolated | pulls `IM_new − equity` from cross, or fails | releases `transferable` to cross |
+/// | isolated | pulls `IM_new − equity` from cross (a transfer out of cross), or fails | releases `transferable` to cross |
 /// | strict-isolated | pulls from cross, or fails | refused: margin is locked |
 /// | flat | stores the setting | stores the setting |
 ///
@@ -58,17 +59,19 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
     let mut market = a.market.load_mut()?;
     let mut acct = a.margin_account.load_mut()?;
     require!(acct.is_trader(&a.authority.key()), ErrorCode::NotOwnerOrDelegate);
-    require!(market.effective_status(ex.status()) != MarketStatus::Paused, ErrorCode::Paused);
+    let status = market.effective_status(ex.status());
     let decimals = ex.collateral_decimals;
+    let buffer = ex.liquidation_buffer_ppm;
     let oracle = read_oracle(&market, &a.oracle, decimals, now)?;
-    oracle.require(OracleAction::RiskReducing)?;
-    funding::accrue(&mut market, oracle.price, now)?;
+    funding::accrue(&mut market, &oracle, now, status == MarketStatus::Paused)?;
     let index = market.market_index;
-    let (tiers, n) = market.tier_table();
+    let tiers = market.maintenance_at(now);
     let tier_max = |base: i64| -> Result<u16> {
         let notional_now = notional(base, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
-        Ok(max_leverage_at(&tiers[..n], notional_now))
+        Ok(max_leverage_at(tiers.tiers(), notional_now))
     };
+    let lenient = HealthQuery { decimals, now, policy: Policy::Lenient, exchange_status: ex.status() };
+    let strict = HealthQuery { policy: Policy::Strict, ..lenient };
 
     let iso_ai = a.isolated_position.to_account_info();
     isolated::verify_address(&iso_ai, &account_key, index, acct.isolated_count)?;
@@ -79,32 +82,32 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
 
     let mut margin_moved: i64 = 0;
     let mut pool_balance = ex.pool_balance;
+    let mut claims_delta: i64 = 0;
     let (mode, before_lev, domain_before, domain_after) = if iso_open {
         let mut p = isolated::load_mut(&iso_ai, &account_key, index)?;
         let mode = p.mode()?;
         let before_lev = p.leverage;
         require!(leverage <= tier_max(p.base)?, ErrorCode::LeverageAboveTierMax);
+        let raising = leverage > before_lev;
+        require_allowed(status, if raising { Gate::Transfer } else { Gate::Reduce })?;
+        let view = MarketView::of(&market, &oracle, &lenient)?;
         // Valued once: a leverage change moves only the initial margin, and the transfers
         // below move only collateral (unless profit is realised).
-        let state = PositionState { base: p.base, cost_basis: p.cost_basis, leverage: p.leverage, snapshot: p.funding_snapshot.get() };
-        let position = position_health(&market, &oracle, &state)?;
+        let position = view.value(&PositionState::of_isolated(&p))?;
         let before = domain_of(p.collateral, &position)?;
         p.leverage = leverage;
         let at_new = domain_of(p.collateral, &position.with_leverage(leverage).map_err(ErrorCode::from)?)?;
         let collateral_at_new = p.collateral;
         let mut realised = false;
         if leverage < before_lev {
-            // Lowering: pull the shortfall `IM_new − equity` from cross free collateral.
+            // Lowering: pull the shortfall `IM_new − equity` from cross free collateral. For
+            // cross this is a transfer out: fresh prices and the transfer lock (the audit's M-2).
             let shortfall = u64::try_from((at_new.initial - at_new.initial_equity).max(0)).map_err(|_| ErrorCode::MathOverflow)?;
             if shortfall > 0 {
-                let cross = cross_domain(
-                    &acct,
-                    ctx.remaining_accounts,
-                    &HealthQuery { decimals, now, action: OracleAction::RiskReducing },
-                    Some(&Named { market: &market, oracle: &oracle }),
-                )?;
+                let named = Named { market: &market, oracle: &oracle };
+                let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(&named))?;
                 require!(
-                    shortfall <= cross.transferable() && i128::from(shortfall) <= i128::from(acct.cross_collateral),
+                    shortfall <= cross.transferable(buffer) && i128::from(shortfall) <= i128::from(acct.cross_collateral),
                     ErrorCode::InsufficientCrossMargin
                 );
                 let s = i64::try_from(shortfall).map_err(|_| ErrorCode::MathOverflow)?;
@@ -112,29 +115,36 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
                 p.collateral = p.collateral.checked_add(s).ok_or(ErrorCode::MathOverflow)?;
                 margin_moved = s;
             }
-        } else if leverage > before_lev {
+        } else if raising {
             // Raising: strict-isolated margin is locked; isolated releases what is transferable.
             require!(mode != IsolatedMode::StrictIsolated, ErrorCode::StrictIsolatedLocked);
-            oracle.require(OracleAction::RiskIncreasing)?;
-            let release = at_new.transferable();
+            oracle.require_valid()?;
+            let release = at_new.transferable(buffer);
             let realise = transfer::realisable(pnl_to_realise(release, p.collateral), at_new.realisable_pnl);
+            if realise > 0 {
+                view.require_fill()?;
+            }
             let release = release.min(u64::try_from(p.collateral.max(0)).unwrap_or(0).saturating_add(realise));
             let (mut cb, mut coll) = (p.cost_basis, p.collateral);
-            transfer::realise(realise, &mut cb, &mut coll, &mut pool_balance)?;
+            transfer::realise(&mut market, p.base, realise, &mut cb, &mut coll, &mut pool_balance)?;
             realised = realise > 0;
             let r = i64::try_from(release).map_err(|_| ErrorCode::MathOverflow)?;
             p.cost_basis = cb;
             p.collateral = coll.checked_sub(r).ok_or(ErrorCode::MathOverflow)?;
             acct.add_collateral(r)?;
-            ex.add_collateral(i64::try_from(realise).map_err(|_| ErrorCode::MathOverflow)?)?;
+            claims_delta = i64::try_from(realise).map_err(|_| ErrorCode::MathOverflow)?;
             margin_moved = -r;
         }
         let after = if realised {
-            isolated_health(&p, &market, &oracle)?
+            isolated_health(&p, &view)?
         } else {
             at_new.with_collateral_change(i128::from(p.collateral) - i128::from(collateral_at_new)).map_err(ErrorCode::from)?
         };
-        require!(after.meets_initial(), ErrorCode::InsufficientMargin);
+        if margin_moved < 0 {
+            require!(after.meets_transfer_lock(buffer), ErrorCode::InsufficientMargin);
+        } else {
+            require!(after.meets_initial(), ErrorCode::InsufficientMargin);
+        }
         p.last_active_slot = clock.slot;
         p.invariant()?;
         (MarginMode::from_isolated(mode), before_lev, before, after)
@@ -142,9 +152,9 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
         let i = slot.ok_or(ErrorCode::InvariantViolated)?;
         let before_lev = acct.cross_positions[i].leverage;
         require!(leverage <= tier_max(acct.cross_positions[i].base)?, ErrorCode::LeverageAboveTierMax);
+        require_allowed(status, Gate::Reduce)?;
         let named = Named { market: &market, oracle: &oracle };
-        let q = HealthQuery { decimals, now, action: OracleAction::RiskReducing };
-        let book = CrossBook::scan(&acct, ctx.remaining_accounts, &q, Some(&named))?;
+        let book = CrossBook::scan(&acct, ctx.remaining_accounts, &lenient, Some(&named))?;
         let before = book.domain(&acct)?;
         acct.cross_positions[i].leverage = leverage;
         let after = book.domain(&acct)?;
@@ -155,6 +165,7 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
     } else {
         // Flat: store the setting where the market's records are, or in a new flat slot.
         require!(leverage <= tier_max(0)?, ErrorCode::LeverageAboveTierMax);
+        require_allowed(status, Gate::Reduce)?;
         let mut before_lev = 0;
         if iso_exists {
             let mut p = isolated::load_mut(&iso_ai, &account_key, index)?;
@@ -175,6 +186,7 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
     };
     require!(domain_before.maintenance == domain_after.maintenance, ErrorCode::InvariantViolated);
     ex.pool_balance = pool_balance;
+    ex.add_claims(claims_delta)?;
     acct.last_active_slot = clock.slot;
     acct.invariant()?;
     market.invariant()?;

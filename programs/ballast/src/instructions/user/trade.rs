@@ -3,14 +3,15 @@ use ballast_math::constants::MAX_LEVERAGE;
 use ballast_math::margin::DomainHealth;
 use ballast_math::position::{fill_price, notional};
 use ballast_math::tiers::max_leverage_at;
-use ballast_math::{OracleAction, Rounding};
+use ballast_math::Rounding;
 
+use crate::controller::status::{require_allowed, Gate};
 use crate::controller::{fill, funding, isolated};
 use crate::error::ErrorCode;
 use crate::events::TradeExecuted;
-use crate::health::{isolated_health, snapshot, CrossBook, HealthQuery, Named, PositionState};
+use crate::health::{isolated_health, snapshot, CrossBook, HealthQuery, MarketView, Named, Policy, PositionState};
 use crate::oracle::read_oracle;
-use crate::state::{Exchange, MarginAccount, MarginMode, Market, MarketStatus};
+use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
 
 #[derive(Accounts)]
 pub struct Trade<'info> {
@@ -32,15 +33,25 @@ pub struct Trade<'info> {
     #[account(mut)]
     pub isolated_position: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
-    // remaining: [market, oracle] per open cross position other than this market, in slot order.
+    // remaining: [market, oracle] per cross slot in health other than this market, in slot order.
+}
+
+/// Where the traded market stands for this account before the trade.
+struct Standing {
+    iso_exists: bool,
+    slot: Option<usize>,
+    before: PositionState,
+    /// The traded domain's collateral.
+    collateral: i64,
 }
 
 /// Opens, increases, reduces, closes or flips a position against the pool at the oracle
-/// price plus the market's spread (SPEC §5 `trade`). An isolated open or increase moves
-/// `notional / leverage` of the opened size from cross, plus the opening cost that would
-/// otherwise leave the position below its initial margin; the fee is paid by cross.
-/// `leverage` 0 keeps the position's setting; on an open position a different non-zero
-/// value is refused (use set_leverage).
+/// price moved by its confidence and the market's spread against the trader (SPEC §5
+/// `trade`, docs/ARCHITECTURE.md "Trading"). Every fill needs a valid price no older than
+/// the market's fill age. An isolated open or increase moves `notional / leverage` of the
+/// opened size from cross, plus the opening cost that would otherwise leave the position
+/// below its initial margin; the fee is paid by cross. `leverage` 0 keeps the position's
+/// setting; on an open position a different non-zero value is refused (use set_leverage).
 /// `limit_price` bounds the fill: a buy fills at or below it, a sell at or above it.
 pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_price: u64, mode: MarginMode, leverage: u16) -> Result<()> {
     require!(base_delta != 0, ErrorCode::ZeroSize);
@@ -54,45 +65,15 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     require!(acct.is_trader(&a.authority.key()), ErrorCode::NotOwnerOrDelegate);
     require!(base_delta.unsigned_abs().is_multiple_of(market.lot_size), ErrorCode::SizeNotLotMultiple);
     let decimals = ex.collateral_decimals;
+    let status = market.effective_status(ex.status());
     let oracle = read_oracle(&market, &a.oracle, decimals, now)?;
-    funding::accrue(&mut market, oracle.price, now)?;
+    funding::accrue(&mut market, &oracle, now, status == MarketStatus::Paused)?;
     let index = market.market_index;
 
     // ---- where the market stands for this account ----
     let iso_ai = a.isolated_position.to_account_info();
-    isolated::verify_address(&iso_ai, &account_key, index, acct.isolated_count)?;
-    let iso_exists = isolated::exists(&iso_ai);
-    let slot = acct.slot_of(index);
-    let cross_open = slot.is_some_and(|i| acct.cross_positions[i].base != 0);
-    let (iso_open, iso_mode, iso_pos) = if iso_exists {
-        let p = isolated::load_mut(&iso_ai, &account_key, index)?;
-        (
-            p.base != 0,
-            p.mode()?,
-            PositionState { base: p.base, cost_basis: p.cost_basis, snapshot: p.funding_snapshot.get(), leverage: p.leverage },
-        )
-    } else {
-        (false, crate::state::IsolatedMode::Isolated, PositionState::default())
-    };
-    let open_mode = if cross_open {
-        Some(MarginMode::Cross)
-    } else if iso_open {
-        Some(MarginMode::from_isolated(iso_mode))
-    } else {
-        None
-    };
-    if let Some(m) = open_mode {
-        require!(m == mode, ErrorCode::ModeMismatch);
-    }
-    let before = match (mode, slot) {
-        (MarginMode::Cross, Some(i)) => {
-            let s = &acct.cross_positions[i];
-            PositionState { base: s.base, cost_basis: s.cost_basis, snapshot: s.funding_snapshot.get(), leverage: s.leverage }
-        }
-        (MarginMode::Cross, None) => PositionState::default(),
-        _ if iso_exists => iso_pos,
-        _ => PositionState::default(),
-    };
+    let st = standing(&acct, &iso_ai, &account_key, index, mode)?;
+    let before = st.before;
     let lev = if before.base != 0 {
         require!(leverage == 0 || leverage == before.leverage, ErrorCode::LeverageMismatch);
         before.leverage
@@ -107,53 +88,36 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     let new_base = before.base.checked_add(base_delta).ok_or(ErrorCode::MathOverflow)?;
     let flips = before.base != 0 && new_base != 0 && (before.base > 0) != (new_base > 0);
     let increasing = new_base.unsigned_abs() > before.base.unsigned_abs() || flips;
-    match market.effective_status(ex.status()) {
-        MarketStatus::Paused => return err!(ErrorCode::Paused),
-        MarketStatus::ReduceOnly if increasing => return err!(ErrorCode::ReduceOnly),
-        _ => {}
-    }
+    require_allowed(status, if increasing { Gate::Increase } else { Gate::Reduce })?;
     if before.base == 0 || flips {
         let allowed = crate::state::AllowedModes::from_u8(market.allowed_modes).ok_or(ErrorCode::InvariantViolated)?;
         require!(allowed.permits(mode), ErrorCode::ModeNotAllowed);
     }
-    oracle.require(if increasing { OracleAction::RiskIncreasing } else { OracleAction::RiskReducing })?;
+    oracle.require_fill(market.max_fill_age_secs)?;
     let is_buy = base_delta > 0;
-    let fill = fill_price(oracle.price, market.spread_ppm, is_buy).map_err(ErrorCode::from)?;
+    let fill = fill_price(oracle.price, oracle.conf, market.spread_ppm, is_buy).map_err(ErrorCode::from)?;
     if is_buy {
         require!(fill <= limit_price, ErrorCode::LimitPriceExceeded);
     } else {
         require!(fill >= limit_price, ErrorCode::LimitPriceExceeded);
     }
 
-    // The other cross positions are read once, under the policy the trade needs.
-    let action = if increasing { OracleAction::RiskIncreasing } else { OracleAction::RiskReducing };
+    // The other cross positions are read once: strictly for new risk, leniently otherwise.
+    let policy = if increasing { Policy::Strict } else { Policy::Lenient };
+    let q = HealthQuery { decimals, now, policy, exchange_status: ex.status() };
+    let view = MarketView::of(&market, &oracle, &q)?;
     let book = if mode == MarginMode::Cross {
-        let named = Named { market: &market, oracle: &oracle };
-        Some(CrossBook::scan(&acct, ctx.remaining_accounts, &HealthQuery { decimals, now, action }, Some(&named))?)
+        Some(CrossBook::scan(&acct, ctx.remaining_accounts, &q, Some(&Named { market: &market, oracle: &oracle }))?)
     } else {
         None
     };
-    let cross_before = book.as_ref().map(|b| b.domain(&acct)).transpose()?;
+    let domain_before = match &book {
+        Some(b) => b.domain(&acct)?,
+        None if st.iso_exists => isolated_health(&*isolated::load_mut(&iso_ai, &account_key, index)?, &view)?,
+        None => DomainHealth::new(0),
+    };
 
     // ---- the fill, on plain values ----
-    let pos = before;
-    let domain_collateral: i64 = match mode {
-        MarginMode::Cross => acct.cross_collateral,
-        _ => {
-            if iso_exists {
-                isolated::load_mut(&iso_ai, &account_key, index)?.collateral
-            } else {
-                0
-            }
-        }
-    };
-    let iso_before = if mode != MarginMode::Cross && iso_exists {
-        let p = isolated::load_mut(&iso_ai, &account_key, index)?;
-        Some(isolated_health(&p, &market, &oracle)?)
-    } else {
-        None
-    };
-    let collateral_start = domain_collateral;
     let order = fill::FillOrder {
         mode,
         increasing,
@@ -163,93 +127,92 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
         taker_fee_ppm: ex.taker_fee_ppm,
         protocol_fee_share_ppm: ex.protocol_fee_share_ppm,
     };
-    let mut state = fill::FillState { position: pos, collateral: domain_collateral, pool: ex.pool_balance, fee_balance: ex.fee_balance };
-    let out = fill::fill(&market, &oracle, &order, &mut state)?;
+    let mut state = fill::FillState { position: before, collateral: st.collateral, pool: ex.pool_balance, fee_balance: ex.fee_balance };
+    let out = fill::fill(&market, &view, &order, &mut state)?;
     let pos = state.position;
-    let domain_collateral = state.collateral;
-    let pool_balance = state.pool;
-    ex.fee_balance = state.fee_balance;
-    let (funding_settled, fee, cross_delta, margin_moved) = (out.funding_settled, out.fee, out.cross_delta, out.margin_moved);
 
-    // ---- open interest ----
-    crate::controller::update_open_interest(&mut market, before.base, pos.base)?;
+    // ---- open interest and the side's cost basis ----
+    market.record_position_change((before.base, before.cost_basis), (pos.base, pos.cost_basis))?;
     if increasing {
         let side_oi = if pos.base > 0 { market.open_interest_long } else { market.open_interest_short };
         require!(side_oi <= market.max_open_interest, ErrorCode::OpenInterestCapExceeded);
     }
 
     // ---- write back ----
-    // Margin moved between cross and the isolated position cancels out in the total.
-    let collateral_net =
-        domain_collateral.checked_sub(collateral_start).and_then(|d| d.checked_add(cross_delta)).ok_or(ErrorCode::MathOverflow)?;
-    ex.add_collateral(collateral_net)?;
-    ex.pool_balance = pool_balance;
+    // Claims change by the domain's collateral and unsettled profit, and by what moved to
+    // or from cross (margin moved between the two cancels out).
+    let claims_delta = (i128::from(state.collateral) - i128::from(st.collateral))
+        + (i128::from(pos.unsettled) - i128::from(before.unsettled))
+        + i128::from(out.cross_delta);
+    ex.add_claims(i64::try_from(claims_delta).map_err(|_| ErrorCode::MathOverflow)?)?;
+    ex.pool_balance = state.pool;
+    ex.fee_balance = state.fee_balance;
     acct.last_active_slot = clock.slot;
-    match mode {
-        MarginMode::Cross => {
-            let i = match slot {
-                Some(i) => i,
-                None => acct.claim_slot(index)?,
-            };
-            let s = &mut acct.cross_positions[i];
-            s.base = pos.base;
-            s.cost_basis = pos.cost_basis;
-            s.leverage = pos.leverage;
-            s.funding_snapshot.set(if pos.base == 0 { 0 } else { pos.snapshot });
-            acct.cross_collateral = domain_collateral;
+    if mode == MarginMode::Cross {
+        let i = match st.slot {
+            Some(i) => i,
+            None => acct.claim_slot(index)?,
+        };
+        let s = &mut acct.cross_positions[i];
+        s.base = pos.base;
+        s.cost_basis = pos.cost_basis;
+        s.leverage = pos.leverage;
+        s.unsettled_pnl = pos.unsettled;
+        s.funding_snapshot.set(if pos.base == 0 { 0 } else { pos.snapshot });
+        acct.cross_collateral = state.collateral;
+    } else {
+        if !st.iso_exists {
+            drop(acct);
+            let bump = isolated::pda_bump(&iso_ai, &account_key, index)?;
+            isolated::create(&iso_ai, &a.authority.to_account_info(), &a.system_program.to_account_info(), &account_key, index, bump)?;
+            acct = a.margin_account.load_mut()?;
+            acct.isolated_count = acct.isolated_count.checked_add(1).ok_or(ErrorCode::MathOverflow)?;
         }
-        _ => {
-            if !iso_exists {
-                drop(acct);
-                let bump = isolated::pda_bump(&iso_ai, &account_key, index)?;
-                isolated::create(&iso_ai, &a.authority.to_account_info(), &a.system_program.to_account_info(), &account_key, index, bump)?;
-                acct = a.margin_account.load_mut()?;
-                acct.isolated_count = acct.isolated_count.checked_add(1).ok_or(ErrorCode::MathOverflow)?;
-            }
-            let mut p = isolated::load_mut(&iso_ai, &account_key, index)?;
-            if before.base == 0 {
-                p.mode = mode.isolated().ok_or(ErrorCode::InvariantViolated)?.as_u8();
-            }
-            p.base = pos.base;
-            p.cost_basis = pos.cost_basis;
-            p.leverage = pos.leverage;
-            p.funding_snapshot.set(if pos.base == 0 { 0 } else { pos.snapshot });
-            p.collateral = domain_collateral;
-            p.last_active_slot = clock.slot;
-            acct.cross_collateral = acct.cross_collateral.checked_add(cross_delta).ok_or(ErrorCode::MathOverflow)?;
+        let mut p = isolated::load_mut(&iso_ai, &account_key, index)?;
+        if before.base == 0 {
+            p.mode = mode.isolated().ok_or(ErrorCode::InvariantViolated)?.as_u8();
         }
+        p.base = pos.base;
+        p.cost_basis = pos.cost_basis;
+        p.leverage = pos.leverage;
+        p.unsettled_pnl = pos.unsettled;
+        p.funding_snapshot.set(if pos.base == 0 { 0 } else { pos.snapshot });
+        p.collateral = state.collateral;
+        p.last_active_slot = clock.slot;
+        acct.cross_collateral = acct.cross_collateral.checked_add(out.cross_delta).ok_or(ErrorCode::MathOverflow)?;
     }
 
     // ---- post-checks ----
-    let max_lev = {
-        let (tiers, n) = market.tier_table();
-        let n_after = notional(pos.base, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
-        max_leverage_at(&tiers[..n], n_after)
-    };
+    let buffer = ex.liquidation_buffer_ppm;
     if increasing {
-        require!(lev <= max_lev, ErrorCode::LeverageAboveTierMax);
+        let n_after = notional(pos.base, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
+        require!(lev <= max_leverage_at(market.maintenance_at(now).tiers(), n_after), ErrorCode::LeverageAboveTierMax);
     }
-    let (domain_before, domain_after): (DomainHealth, DomainHealth) = match mode {
-        MarginMode::Cross => {
-            let after = book.as_ref().ok_or(ErrorCode::InvariantViolated)?.domain(&acct)?;
-            if crate::controller::liquidation::restored(&after, ex.liquidation_buffer_ppm) {
+    let domain_after = match &book {
+        Some(b) => {
+            let after = b.domain(&acct)?;
+            if after.restored(buffer) {
                 acct.being_liquidated = 0;
             }
-            (cross_before.unwrap_or_default(), after)
+            after
         }
-        _ => {
+        None => {
             let p = isolated::load_mut(&iso_ai, &account_key, index)?;
-            let after = isolated_health(&p, &market, &oracle)?;
             p.invariant()?;
-            (iso_before.unwrap_or(DomainHealth::new(0)), after)
+            isolated_health(&p, &view)?
         }
     };
     if increasing {
-        require!(domain_after.meets_initial(), ErrorCode::InsufficientMargin);
+        // New risk ends at or above initial margin, and never below maintenance (which,
+        // during a maintenance ramp, can exceed a new table's initial margin).
+        require!(domain_after.meets_initial() && domain_after.meets_maintenance(), ErrorCode::InsufficientMargin);
         if mode != MarginMode::Cross {
-            let q = HealthQuery { decimals, now, action: OracleAction::RiskIncreasing };
-            let cross = CrossBook::scan(&acct, ctx.remaining_accounts, &q, None)?.domain(&acct)?;
-            require!(cross.meets_initial(), ErrorCode::InsufficientCrossMargin);
+            // Margin came out of cross: cross keeps what a transfer out must leave.
+            // (This market's own slot, if it holds unsettled profit, is valued from memory.)
+            let q = HealthQuery { policy: Policy::Strict, ..q };
+            let named = Named { market: &market, oracle: &oracle };
+            let cross = CrossBook::scan(&acct, ctx.remaining_accounts, &q, Some(&named))?.domain(&acct)?;
+            require!(cross.meets_transfer_lock(buffer), ErrorCode::InsufficientCrossMargin);
         }
     } else {
         let excess = |d: &DomainHealth| d.maintenance_equity - d.maintenance;
@@ -268,12 +231,41 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
         base_after: pos.base,
         oracle_price: oracle.price,
         fill_price: fill,
-        fee,
+        fee: out.fee,
         realised_pnl: out.realised_pnl,
-        funding_settled,
-        margin_moved,
+        unsettled_added: out.unsettled_added,
+        funding_settled: out.funding_settled,
+        margin_moved: out.margin_moved,
         domain_before: snapshot(&domain_before),
         domain_after: snapshot(&domain_after),
     });
     Ok(())
+}
+
+/// Reads the account's records for `index`: its cross slot and isolated position. A
+/// position open in one mode refuses a trade in another (`ModeMismatch`); a flat market
+/// may change mode.
+fn standing(acct: &MarginAccount, iso_ai: &AccountInfo, account_key: &Pubkey, index: u16, mode: MarginMode) -> Result<Standing> {
+    isolated::verify_address(iso_ai, account_key, index, acct.isolated_count)?;
+    let iso_exists = isolated::exists(iso_ai);
+    let slot = acct.slot_of(index);
+    let cross = slot.map(|i| PositionState::of_slot(&acct.cross_positions[i]));
+    let (iso_mode, iso, iso_collateral) = if iso_exists {
+        let p = isolated::load_mut(iso_ai, account_key, index)?;
+        (p.mode()?, Some(PositionState::of_isolated(&p)), p.collateral)
+    } else {
+        (IsolatedMode::Isolated, None, 0)
+    };
+    let open_mode = match (cross, iso) {
+        (Some(c), _) if c.base != 0 => Some(MarginMode::Cross),
+        (_, Some(p)) if p.base != 0 => Some(MarginMode::from_isolated(iso_mode)),
+        _ => None,
+    };
+    if let Some(m) = open_mode {
+        require!(m == mode, ErrorCode::ModeMismatch);
+    }
+    Ok(match mode {
+        MarginMode::Cross => Standing { iso_exists, slot, before: cross.unwrap_or_default(), collateral: acct.cross_collateral },
+        _ => Standing { iso_exists, slot, before: iso.unwrap_or_default(), collateral: iso_collateral },
+    })
 }

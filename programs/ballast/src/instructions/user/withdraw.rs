@@ -1,12 +1,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use ballast_math::OracleAction;
 
+use crate::controller::status::{require_allowed, Gate};
 use crate::controller::transfer;
 use crate::error::ErrorCode;
 use crate::events::CollateralWithdrawn;
-use crate::health::{pnl_to_realise, CrossBook, HealthQuery};
-use crate::state::{Exchange, MarginAccount, MarketStatus};
+use crate::health::{pnl_to_realise, CrossBook, HealthQuery, Policy};
+use crate::state::{load_checked_mut, Exchange, MarginAccount, Market};
 use crate::token::{pay_out, require_valid_amount};
 
 #[derive(Accounts)]
@@ -25,50 +25,54 @@ pub struct Withdraw<'info> {
     )]
     pub destination: Account<'info, TokenAccount>,
     pub token_program: Program<'info, Token>,
-    // remaining: [market, oracle] per open cross position, in slot order.
+    // remaining: [market, oracle] per cross slot in health, in slot order. A market the
+    // withdrawal realises profit from must be writable (its aggregate cost basis changes);
+    // clients pass them all writable.
 }
 
-/// Withdraws up to the cross domain's transferable margin (SPEC §5). Open cross
-/// positions need fresh, confident prices; their unrealised profit counts at the
-/// conservative price and the market's weight, and the part of a withdrawal above the
-/// collateral is realised from them through the pool first.
+/// Withdraws up to the cross domain's transferable margin (SPEC §5). Every cross price
+/// must be valid and no cross market paused; unrealised profit counts at the conservative
+/// price and the market's weight, and the part of a withdrawal above the collateral is
+/// realised through the pool first — only from full-weight markets, in slot order, each at
+/// a fresh price. Down-weighted profit leaves only after it settles (`settle_pnl`).
 pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
     let a = &mut *ctx.accounts;
-    let decimals = {
+    let (decimals, status, buffer) = {
         let ex = a.exchange.load()?;
-        require!(ex.status() != MarketStatus::Paused, ErrorCode::Paused);
-        ex.collateral_decimals
+        (ex.collateral_decimals, ex.status(), ex.liquidation_buffer_ppm)
     };
+    require_allowed(status, Gate::Transfer)?;
     let mut acct = a.margin_account.load_mut()?;
-    let mut book = CrossBook::scan(
-        &acct,
-        ctx.remaining_accounts,
-        &HealthQuery { decimals, now: clock.unix_timestamp, action: OracleAction::RiskIncreasing },
-        None,
-    )?;
-    let transferable = book.domain(&acct)?.transferable();
+    let q = HealthQuery { decimals, now: clock.unix_timestamp, policy: Policy::Strict, exchange_status: status };
+    let mut book = CrossBook::scan(&acct, ctx.remaining_accounts, &q, None)?;
+    let transferable = book.domain(&acct)?.transferable(buffer);
     require!(amount <= transferable, ErrorCode::InsufficientTransferable);
     let collateral_before = acct.cross_collateral;
-    // The part above collateral is realised from positions with positive (weighted,
-    // conservative) PnL, in slot order, through the pool.
+    // The part above collateral is realised from positions with realisable profit
+    // (full weight, conservative price), in slot order, through the pool.
     let mut need = pnl_to_realise(amount, collateral_before);
     let realised = need;
     let mut ex = a.exchange.load_mut()?;
     let mut pool_balance = ex.pool_balance;
-    // Per-position healths only when profit must be realised (boxed: off the stack).
-    let health = if need > 0 { Some(book.health(&acct)?) } else { None };
-    for (i, h) in health.iter().flat_map(|h| h.positions.iter().enumerate()) {
-        let Some(h) = h else { continue };
+    let entries: Vec<_> = if need > 0 { book.entries().to_vec() } else { Vec::new() };
+    for e in entries {
         if need == 0 {
             break;
         }
-        let take = transfer::realisable(need, h.initial_pnl);
+        let take = transfer::realisable(need, e.health.realisable);
+        if take == 0 {
+            continue;
+        }
+        e.view.require_fill()?;
+        let mut market = load_checked_mut::<Market>(&ctx.remaining_accounts[e.market_account])?;
         let mut collateral = acct.cross_collateral;
-        transfer::realise(take, &mut acct.cross_positions[i].cost_basis, &mut collateral, &mut pool_balance)?;
+        let slot = &mut acct.cross_positions[e.slot];
+        transfer::realise(&mut market, slot.base, take, &mut slot.cost_basis, &mut collateral, &mut pool_balance)?;
+        market.invariant()?;
         acct.cross_collateral = collateral;
-        book.revalue(&acct, i)?;
+        book.revalue(&acct, e.slot)?;
         need -= take;
     }
     require!(need == 0, ErrorCode::InsufficientTransferable);
@@ -77,12 +81,12 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     let realised_i = i64::try_from(realised).map_err(|_| ErrorCode::MathOverflow)?;
     acct.add_collateral(-delta)?;
     acct.last_active_slot = clock.slot;
-    ex.add_collateral(realised_i.checked_sub(delta).ok_or(ErrorCode::MathOverflow)?)?;
+    ex.add_claims(realised_i.checked_sub(delta).ok_or(ErrorCode::MathOverflow)?)?;
     drop(ex);
     let vault_after = pay_out(&a.token_program, &mut a.vault, &a.destination, &a.exchange, amount)?;
     let after = book.domain(&acct)?;
-    require!(after.meets_initial(), ErrorCode::InsufficientTransferable);
-    // At or above initial margin is above maintenance × (1 + buffer) for any buffer ≤ 100%.
+    require!(after.meets_transfer_lock(buffer), ErrorCode::InsufficientTransferable);
+    // The transfer lock is at or above maintenance × (1 + buffer): no liquidation continues.
     acct.being_liquidated = 0;
     acct.invariant()?;
     emit!(CollateralWithdrawn {

@@ -1,0 +1,31 @@
+//! Settling unsettled profit into collateral (`settle_pnl`; see `ballast_math::settlement`).
+
+use anchor_lang::prelude::*;
+use ballast_math::settlement::net_against_debt;
+
+use crate::error::ErrorCode;
+use crate::state::Market;
+
+/// What one settlement moved.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    /// Offset against a negative balance (no budget needed: nothing becomes withdrawable).
+    pub netted: u64,
+    /// Moved within the market's settle budget.
+    pub settled: u64,
+}
+
+/// Moves a position's unsettled profit into its domain's collateral: first what a
+/// negative balance needs, then as much as the market's budget has left this period.
+pub fn settle(market: &mut Market, now: i64, collateral: &mut i64, unsettled: &mut i64) -> Result<Settled> {
+    let before = *unsettled;
+    let (c, u) = net_against_debt(*collateral, *unsettled).map_err(ErrorCode::from)?;
+    let netted = before.checked_sub(u).ok_or(ErrorCode::MathOverflow)?;
+    let mut budget = market.settle_budget();
+    let taken = budget.take(now, u64::try_from(u.max(0)).unwrap_or(0)).map_err(ErrorCode::from)?;
+    market.store_settle_budget(&budget);
+    let taken_i = i64::try_from(taken).map_err(|_| ErrorCode::MathOverflow)?;
+    *collateral = c.checked_add(taken_i).ok_or(ErrorCode::MathOverflow)?;
+    *unsettled = u.checked_sub(taken_i).ok_or(ErrorCode::MathOverflow)?;
+    Ok(Settled { netted: netted.unsigned_abs(), settled: taken })
+}
