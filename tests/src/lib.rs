@@ -9,6 +9,7 @@
 #![allow(deprecated)] // program-test 3.x marks its API "agave-unstable-api"
 
 pub use ballast_client::ix;
+pub mod invariants;
 pub mod keeper_chain;
 pub mod pyth;
 pub mod rt;
@@ -201,6 +202,9 @@ pub struct Harness {
     /// Tokens sent straight to the vault (not through the program) and not yet credited
     /// by `sync_vault`: the vault holds exactly this much more than the claims.
     pub vault_surplus: u64,
+    /// Successful transactions whose before/after transition was checked.
+    pub transition_checks: u64,
+    exchange_exists: bool,
 }
 
 impl Harness {
@@ -236,6 +240,8 @@ impl Harness {
             last: TxOutcome::default(),
             invariant_checks: 0,
             vault_surplus: 0,
+            transition_checks: 0,
+            exchange_exists: false,
         };
         for k in [h.admin.pubkey(), h.guardian.pubkey(), h.oracle_authority.pubkey()] {
             h.airdrop(k, 100_000_000_000).await;
@@ -343,9 +349,33 @@ impl Harness {
         self.slot += n;
     }
 
-    /// Sends `ixs` signed by the payer and `signers`, then checks every invariant.
+    /// Every account the invariants read, at the harness clock.
+    pub async fn world(&mut self) -> invariants::World {
+        let mut keys: Vec<Pubkey> = vec![self.exchange];
+        keys.extend(self.markets.iter().flat_map(|m| [m.address, m.oracle]));
+        keys.extend(self.margin_accounts.iter().copied());
+        keys.extend(self.isolated_positions.iter().copied());
+        let mut accounts = BTreeMap::new();
+        for k in keys {
+            if let Some(a) = self.ctx.banks_client.get_account(k).await.expect("get_account") {
+                accounts.insert(k, (a.lamports, a.data, a.owner));
+            }
+        }
+        invariants::World {
+            now: self.now,
+            slot: self.slot,
+            accounts,
+            markets: self.markets.iter().map(|m| (m.address, m.oracle)).collect(),
+            exchange: self.exchange,
+        }
+    }
+
+    /// Sends `ixs` signed by the payer and `signers`, then checks every invariant: the
+    /// state ones (`check_invariants`) and, for a successful transaction, the ones relating
+    /// the state before to the state after (`invariants::check_transition`).
     pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<TxOutcome, TransactionError> {
         self.next_slot().await;
+        let pre = if self.exchange_exists { Some(self.world().await) } else { None };
         let payer = self.ctx.payer.insecure_clone();
         let mut all: Vec<&Keypair> = vec![&payer];
         for s in signers {
@@ -366,6 +396,12 @@ impl Harness {
             self.vault_surplus = 0;
         }
         self.check_invariants().await;
+        if let (Some(pre), true) = (pre, res.result.is_ok()) {
+            let post = self.world().await;
+            invariants::check_transition(ixs, &pre, &post);
+            self.transition_checks += 1;
+        }
+        self.exchange_exists = self.exchange_exists || self.account(self.exchange).await.is_some();
         res.result.map(|_| outcome)
     }
 

@@ -5,6 +5,7 @@
 //! Frictionless markets (no fee, no spread, zero confidence) unless a test says otherwise,
 //! so the hand computations are exact. Default tiers: 20x (2.5% maintenance) below $100k.
 
+use anchor_lang::prelude::Pubkey;
 use ballast::error::ErrorCode;
 use ballast::state::{MarginMode, MarketParams, MarketStatus, TierParams};
 use ballast_tests::*;
@@ -60,6 +61,15 @@ async fn c1_a_token_sent_straight_to_the_vault_freezes_nothing() {
     h.set_price(BTC, 48_600.0, 0.0).await;
     let liq = h.liquidate_cross_ix(&keeper, &alice, BTC, ALL).await;
     h.ok(&[liq], &[&keeper.key]).await;
+    // Anyone credits the surplus to the insurance fund; a second call finds none.
+    let insurance = h.exchange_state().await.insurance_balance;
+    h.ok(&[ix::sync_vault()], &[]).await;
+    if let Some(events) = h.events::<ballast::events::VaultSynced>() {
+        assert_eq!((events[0].surplus, events[0].insurance_after), (1, insurance + 1));
+    }
+    assert_eq!(h.exchange_state().await.insurance_balance, insurance + 1);
+    h.ok(&[ix::sync_vault()], &[]).await;
+    assert_eq!(h.exchange_state().await.insurance_balance, insurance + 1);
 }
 
 // ----- H-1 -----
@@ -72,9 +82,34 @@ async fn h1_a_stale_oracle_in_another_cross_market_does_not_shield_an_underwater
     h.trade(&alice, eth, MILLI, MarginMode::Cross, 20).await; // a $3 position
     h.advance_time(120); // ETH's last price is now 120 s old (limit 60 s)
     h.set_price(BTC, 48_600.0, 0.0).await;
+    let eth_before = h.margin(alice.account).await.cross_positions[1];
     let liq = h.liquidate_cross_ix(&keeper, &alice, BTC, ALL).await;
     h.ok(&[liq], &[&keeper.key]).await;
-    assert!(h.margin(alice.account).await.cross_positions[0].base < UNIT);
+    // ETH counts against alice: its last price $3,000 widened by the 10% haircut to $2,700
+    // (−$0.30, profit would count 0), maintenance on $3. Equity 2,600 − 1,400 − 0.30 (and
+    // $0.000162 of BTC funding) < 1,215.075. Closing q BTC:
+    // 1,199.70 − 364.5 q ≥ 1.1 × (0.075 + 1,215 (1 − q)) → q ≥ 0.14083 → 0.141 BTC.
+    let m = h.margin(alice.account).await;
+    assert_eq!(m.cross_positions[0].base, 859 * MILLI);
+    assert_eq!(m.cross_positions[1], eth_before, "the stale market's position is untouched");
+    assert_eq!(h.token_balance(keeper.token).await, 34_263_000);
+}
+
+#[tokio::test]
+async fn h1_a_non_positive_price_in_another_market_is_valued_at_its_last_valid_price() {
+    let (mut h, keeper) = setup().await;
+    let eth = eth_market(&mut h).await;
+    let alice = long_btc(&mut h, "alice", 2_600 * USD, UNIT, MarginMode::Cross, 20).await;
+    h.trade(&alice, eth, MILLI, MarginMode::Cross, 20).await; // the market saw $3,000 as valid
+    h.set_price(eth, 0.0, 0.0).await;
+    h.set_price(BTC, 48_600.0, 0.0).await;
+    let liq = h.liquidate_cross_ix(&keeper, &alice, BTC, ALL).await;
+    h.ok(&[liq], &[&keeper.key]).await;
+    assert_eq!(h.margin(alice.account).await.cross_positions[0].base, 859 * MILLI);
+    // The view reports the same numbers the keeper acted on, and nothing is transferable.
+    let v = h.view(&alice, &[]).await;
+    assert_eq!(v.cross.transferable, 0);
+    assert!(!v.cross.liquidatable);
 }
 
 // ----- H-2 -----
@@ -127,7 +162,40 @@ async fn h3_profit_realised_on_a_down_weighted_market_cannot_be_withdrawn_at_onc
     h.trade(&alice, BTC, -UNIT, MarginMode::Cross, 0).await; // realises +$10,000
     let all = h.withdraw_ix(&alice, 20_000 * USD).await;
     h.expect_failure(&[all], &[&alice.key], code(ErrorCode::InsufficientTransferable)).await;
+    // The profit is unsettled: a claim on the pool that counts at 50% for initial margin.
+    let m = h.margin(alice.account).await;
+    assert_eq!((m.cross_collateral, m.cross_positions[0].unsettled_pnl), (10_000 * USD as i64, 10_000 * USD as i64));
+    let v = h.view(&alice, &[]).await;
+    assert_eq!((v.cross.equity, v.cross.transferable), (20_000 * USD as i64, 10_000 * USD));
+    assert_eq!(v.cross.positions[0].unsettled_pnl, 10_000 * USD as i64);
     h.withdraw(&alice, 10_000 * USD).await;
+    // It settles into collateral at the market's budget: $4,000 per hour for everyone.
+    let admin = h.admin.insecure_clone();
+    let limited = MarketParams { pnl_weight_ppm: 500_000, settle_limit: 4_000 * USD, ..frictionless() };
+    h.ok(&[ix::update_market(admin.pubkey(), h.markets[0].address, limited)], &[&admin]).await;
+    h.ok(&[ix::settle_pnl(alice.account, BTC, false)], &[]).await;
+    let settled_now = h.margin(alice.account).await.cross_collateral;
+    assert!(settled_now > 0 && settled_now <= 4_000 * USD as i64, "{settled_now}");
+    h.ok(&[ix::settle_pnl(alice.account, BTC, false)], &[]).await; // nothing left this hour
+    assert_eq!(h.margin(alice.account).await.cross_collateral, settled_now);
+    h.withdraw(&alice, settled_now as u64).await;
+    // Hour after hour the rest settles and leaves.
+    let mut out = settled_now as u64;
+    for _ in 0..2 {
+        h.advance_time(3_600);
+        h.set_price(BTC, 60_000.0, 0.0).await;
+        h.ok(&[ix::settle_pnl(alice.account, BTC, false)], &[]).await;
+        let c = h.margin(alice.account).await.cross_collateral as u64;
+        h.withdraw(&alice, c).await;
+        out += c;
+    }
+    assert_eq!(out, 10_000 * USD);
+    let m = h.margin(alice.account).await;
+    assert_eq!((m.cross_collateral, m.cross_positions[0].unsettled_pnl), (0, 0));
+    let none = ix::settle_pnl(alice.account, BTC, false);
+    h.expect_failure(&[none], &[], code(ErrorCode::NothingToSettle)).await;
+    // With nothing left the account closes.
+    h.ok(&[ix::close_margin_account(alice.pubkey(), alice.account)], &[&alice.key]).await;
 }
 
 // ----- M-1 -----
@@ -276,6 +344,30 @@ async fn m7_liquidating_ones_own_account_earns_nothing() {
     assert_eq!(h.token_balance(alice.token).await, wallet, "no reward to the owner");
     // The reward ($34.263) goes to the insurance fund with its share ($17.1315).
     assert_eq!(h.exchange_state().await.insurance_balance, 34_263_000 + 17_131_500);
+    if let Some(events) = h.events::<ballast::events::Liquidated>() {
+        assert!(events[0].self_liquidation);
+        assert_eq!((events[0].keeper_reward, events[0].insurance_share), (0, 34_263_000 + 17_131_500));
+    }
+}
+
+#[tokio::test]
+async fn m7_a_delegate_liquidating_an_isolated_position_of_the_account_earns_nothing() {
+    let (mut h, _) = setup().await;
+    let bob = long_btc(&mut h, "bob", 2_600 * USD, UNIT, MarginMode::Isolated, 20).await;
+    let dave = h.user("dave", 0).await;
+    h.ok(&[ix::set_delegate(bob.pubkey(), bob.account, dave.pubkey())], &[&bob.key]).await;
+    h.set_price(BTC, 48_600.0, 0.0).await;
+    let liq = h.liquidate_isolated_ix(&dave, &bob, BTC, ALL);
+    h.ok(&[liq], &[&dave.key]).await;
+    assert_eq!(h.token_balance(dave.token).await, 0, "no reward to the delegate");
+    // The position held $2,500: equity $1,100; 0.244 BTC closes ($11,858.40): reward
+    // $59.292 and share $29.646, all to insurance.
+    assert_eq!(h.exchange_state().await.insurance_balance, 59_292_000 + 29_646_000);
+    // The margin account named must be the position's own.
+    let mallory = h.user("mallory", 0).await;
+    let mut wrong = h.liquidate_isolated_ix(&dave, &bob, BTC, ALL);
+    wrong.accounts[5].pubkey = mallory.account;
+    h.expect_failure(&[wrong], &[&dave.key], code(ErrorCode::WrongIsolatedPosition)).await;
 }
 
 // ----- Low -----
@@ -322,4 +414,114 @@ async fn low_a_tier_change_does_not_make_open_positions_liquidatable_at_once() {
     h.ok(&[ix::update_market(admin.pubkey(), market, tighter)], &[&admin]).await;
     let liq = h.liquidate_cross_ix(&keeper, &alice, BTC, ALL).await;
     h.expect_failure(&[liq], &[&keeper.key], code(ErrorCode::NotLiquidatable)).await;
+}
+
+// ----- M-6: governance -----
+
+#[tokio::test]
+async fn m6_admin_and_guardian_rotate_in_two_steps() {
+    use ballast::instructions::AuthorityRole;
+    let (mut h, _) = setup().await;
+    let admin = h.admin.insecure_clone();
+    let next = h.user("next-admin", 0).await;
+    let stranger = h.user("stranger", 0).await;
+    h.ok(&[ix::propose_authority(admin.pubkey(), AuthorityRole::Admin, next.pubkey())], &[&admin]).await;
+    // Proposed, not yet in charge.
+    assert_eq!(h.exchange_state().await.admin, admin.pubkey());
+    let wrong = ix::accept_authority(stranger.pubkey(), AuthorityRole::Admin);
+    h.expect_failure(&[wrong], &[&stranger.key], code(ErrorCode::NotPendingAuthority)).await;
+    let not_admin = ix::propose_authority(stranger.pubkey(), AuthorityRole::Admin, stranger.pubkey());
+    h.expect_failure(&[not_admin], &[&stranger.key], code(ErrorCode::NotAdmin)).await;
+    h.ok(&[ix::accept_authority(next.pubkey(), AuthorityRole::Admin)], &[&next.key]).await;
+    let ex = h.exchange_state().await;
+    assert_eq!((ex.admin, ex.pending_admin), (next.pubkey(), Pubkey::default()));
+    // The old admin has no power left; the new one has all of it.
+    let old = ix::update_market(admin.pubkey(), h.markets[0].address, frictionless());
+    h.expect_failure(&[old], &[&admin], code(ErrorCode::NotAdmin)).await;
+    h.ok(&[ix::update_market(next.pubkey(), h.markets[0].address, frictionless())], &[&next.key]).await;
+    // Guardian: proposed by the admin, cancelled, proposed again, accepted.
+    let guardian = h.user("next-guardian", 0).await;
+    h.ok(&[ix::propose_authority(next.pubkey(), AuthorityRole::Guardian, guardian.pubkey())], &[&next.key]).await;
+    h.ok(&[ix::propose_authority(next.pubkey(), AuthorityRole::Guardian, Pubkey::default())], &[&next.key]).await;
+    let cancelled = ix::accept_authority(guardian.pubkey(), AuthorityRole::Guardian);
+    h.expect_failure(&[cancelled], &[&guardian.key], code(ErrorCode::NoPendingAuthority)).await;
+    h.ok(&[ix::propose_authority(next.pubkey(), AuthorityRole::Guardian, guardian.pubkey())], &[&next.key]).await;
+    h.ok(&[ix::accept_authority(guardian.pubkey(), AuthorityRole::Guardian)], &[&guardian.key]).await;
+    h.ok(&[ix::set_pause(guardian.pubkey(), None, MarketStatus::ReduceOnly)], &[&guardian.key]).await;
+    let old_guardian = h.guardian.insecure_clone();
+    let stale = ix::set_pause(old_guardian.pubkey(), None, MarketStatus::Paused);
+    h.expect_failure(&[stale], &[&old_guardian], code(ErrorCode::NotAdminOrGuardian)).await;
+}
+
+// ----- Low: push oracles on a production exchange -----
+
+#[tokio::test]
+async fn low_an_exchange_without_push_oracles_refuses_a_push_market() {
+    let mut h = Harness::bare().await;
+    let params = ballast::instructions::ExchangeParams { allow_push_oracles: false, ..default_exchange_params(h.guardian.pubkey()) };
+    h.init_exchange(params).await;
+    let oracle = h.create_push_oracle(50_000.0).await;
+    let admin = h.admin.insecure_clone();
+    let create = ix::create_market(admin.pubkey(), 0, oracle, ballast::state::OracleKind::Push, [0; 32], frictionless());
+    h.expect_failure(&[create], &[&admin], code(ErrorCode::PushOraclesDisabled)).await;
+    // A Pyth market is accepted.
+    let feed = [7u8; 32];
+    let key = Pubkey::new_unique();
+    let update = ballast_tests::pyth::PriceUpdate {
+        feed_id: feed,
+        price: 5_000_000_000_000,
+        conf: 500_000_000,
+        exponent: -8,
+        publish_time: h.now,
+        verification: ballast_tests::pyth::Verification::Full,
+        posted_slot: 1,
+    };
+    h.set_account(key, ballast::constants::PYTH_RECEIVER_ID, update.to_account_data());
+    h.add_market(key, ballast::state::OracleKind::PythPull, feed, frictionless()).await;
+}
+
+// ----- Low: one status table for every path -----
+
+#[tokio::test]
+async fn low_every_path_follows_the_status_table() {
+    let (mut h, keeper) = setup().await;
+    let alice = long_btc(&mut h, "alice", 10_000 * USD, UNIT / 10, MarginMode::Isolated, 10).await;
+    let add = h.add_margin_ix(&alice, BTC, 100 * USD).await;
+    h.ok(&[add], &[&alice.key]).await; // $100 above the 10% floor
+    let carol = long_btc(&mut h, "carol", 2_600 * USD, UNIT, MarginMode::Cross, 20).await;
+    h.ok(&[ix::set_margin_guard(alice.pubkey(), alice.account, BTC, 100_000_000, USD, 10 * USD)], &[&alice.key]).await;
+    let guardian = h.guardian.insecure_clone();
+    let market = Some(h.market_and_oracle(BTC));
+
+    // Reduce-only: no new risk; everything else goes on.
+    h.ok(&[ix::set_pause(guardian.pubkey(), market, MarketStatus::ReduceOnly)], &[&guardian]).await;
+    let increase = h.trade_ix(&alice, BTC, MILLI, MarginMode::Isolated, 0).await;
+    h.expect_failure(&[increase], &[&alice.key], code(ErrorCode::ReduceOnly)).await;
+    h.trade(&alice, BTC, -MILLI, MarginMode::Isolated, 0).await;
+    let remove = h.remove_margin_ix(&alice, BTC, USD);
+    h.ok(&[remove], &[&alice.key]).await;
+    let raise = h.set_leverage_ix(&alice, BTC, 11).await;
+    h.ok(&[raise], &[&alice.key]).await;
+    h.withdraw(&alice, USD).await;
+
+    // Paused: deposits, margin added to a position, guards and liquidations only.
+    h.ok(&[ix::set_pause(guardian.pubkey(), market, MarketStatus::Paused)], &[&guardian]).await;
+    h.deposit(&alice, USD).await;
+    let add = h.add_margin_ix(&alice, BTC, USD).await;
+    h.ok(&[add], &[&alice.key]).await;
+    let guard = ix::execute_margin_guard(keeper.pubkey(), keeper.token, alice.account, BTC, h.markets[0].oracle, &[]);
+    h.ok(&[guard], &[&keeper.key]).await;
+    for refused in [
+        h.trade_ix(&alice, BTC, -MILLI, MarginMode::Isolated, 0).await,
+        h.set_leverage_ix(&alice, BTC, 12).await,
+        h.set_leverage_ix(&alice, BTC, 5).await,
+        h.remove_margin_ix(&alice, BTC, USD),
+        h.withdraw_ix(&carol, USD).await,
+    ] {
+        let signer = if refused.accounts[0].pubkey == carol.pubkey() { &carol.key } else { &alice.key };
+        h.expect_failure(&[refused], &[signer], code(ErrorCode::Paused)).await;
+    }
+    h.set_price(BTC, 48_600.0, 0.0).await;
+    let liq = h.liquidate_cross_ix(&keeper, &carol, BTC, ALL).await;
+    h.ok(&[liq], &[&keeper.key]).await;
 }

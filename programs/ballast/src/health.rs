@@ -110,6 +110,10 @@ pub struct MarketView {
     conf: u64,
     /// The reading is not valid: positions are valued adversely.
     adverse: bool,
+    /// Read under [`Policy::Strict`]: valuing an open position needs a valid price in a
+    /// market that is not paused (a flat slot holding unsettled profit needs no price).
+    strict: bool,
+    halted: bool,
     pub oracle: OraclePrice,
 }
 
@@ -117,15 +121,12 @@ impl MarketView {
     /// The view of `market` read through `oracle` under `q`'s policy.
     pub fn of(market: &Market, oracle: &OraclePrice, q: &HealthQuery) -> Result<Self> {
         let halted = market.effective_status(q.exchange_status) == MarketStatus::Paused;
-        if q.policy == Policy::Strict {
-            oracle.require_valid()?;
-            require!(!halted, ErrorCode::Paused);
-        }
         let (reference_price, adverse) = match oracle.validity {
             OracleValidity::Valid => (oracle.price, false),
             _ if oracle.price > 0 => (oracle.price, true),
             _ if market.last_valid_price > 0 => (market.last_valid_price, true),
-            _ => return err!(ErrorCode::OracleNonPositive),
+            // Never valid: only a flat slot (unsettled profit) can be valued.
+            _ => (0, true),
         };
         let (long_index, short_index) = funding::indices_at(market, oracle.price, q.now, halted)?;
         Ok(Self {
@@ -140,12 +141,19 @@ impl MarketView {
             reference_price,
             conf: oracle.conf,
             adverse,
+            strict: q.policy == Policy::Strict,
+            halted,
             oracle: *oracle,
         })
     }
 
-    /// Values one position at this view's price, with its funding owed to now.
+    /// Values one position at this view's price, with its funding owed to now. Under the
+    /// strict policy an open position needs a valid price in a market that is not paused.
     pub fn value(&self, p: &PositionState) -> Result<PositionHealth> {
+        if self.strict && p.base != 0 {
+            self.oracle.require_valid()?;
+            require!(!self.halted, ErrorCode::Paused);
+        }
         let index = if p.base >= 0 { self.long_index } else { self.short_index };
         let risk = PositionRisk {
             base: p.base,
@@ -161,6 +169,9 @@ impl MarketView {
             transfer_floor_ppm: self.transfer_floor_ppm,
         };
         // A flat slot holding only unsettled profit has no price exposure.
+        if p.base != 0 && self.reference_price == 0 {
+            return err!(ErrorCode::OracleNonPositive);
+        }
         let h = if self.adverse && p.base != 0 { risk.adverse_health(self.haircut_ppm) } else { risk.health() };
         Ok(h.map_err(ErrorCode::from)?)
     }
