@@ -55,6 +55,12 @@ impl World {
         self.accounts.get(key).and_then(|(_, d, _)| try_decode::<T>(d))
     }
 
+    /// An SPL token account's balance.
+    pub fn token_amount(&self, key: &Pubkey) -> Option<u64> {
+        use solana_program_pack::Pack;
+        self.accounts.get(key).and_then(|(_, d, _)| spl_token_interface::state::Account::unpack(d).ok()).map(|a| a.amount)
+    }
+
     pub fn exchange(&self) -> Exchange {
         self.get(&self.exchange).expect("exchange")
     }

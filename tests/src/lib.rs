@@ -9,6 +9,7 @@
 #![allow(deprecated)] // program-test 3.x marks its API "agave-unstable-api"
 
 pub use ballast_client::ix;
+pub mod fuzz;
 pub mod invariants;
 pub mod keeper_chain;
 pub mod pyth;
@@ -204,7 +205,8 @@ pub struct Harness {
     pub vault_surplus: u64,
     /// Successful transactions whose before/after transition was checked.
     pub transition_checks: u64,
-    exchange_exists: bool,
+    /// The state after the last transaction (every account the harness knows).
+    pub last_world: Option<invariants::World>,
 }
 
 impl Harness {
@@ -241,7 +243,7 @@ impl Harness {
             invariant_checks: 0,
             vault_surplus: 0,
             transition_checks: 0,
-            exchange_exists: false,
+            last_world: None,
         };
         for k in [h.admin.pubkey(), h.guardian.pubkey(), h.oracle_authority.pubkey()] {
             h.airdrop(k, 100_000_000_000).await;
@@ -349,14 +351,20 @@ impl Harness {
         self.slot += n;
     }
 
-    /// Every account the invariants read, at the harness clock.
+    /// Every account the harness knows (exchange, vault, markets, oracles, margin accounts,
+    /// isolated positions, token accounts), at the harness clock: one read per account,
+    /// shared by every check of a transaction.
     pub async fn world(&mut self) -> invariants::World {
-        let mut keys: Vec<Pubkey> = vec![self.exchange];
+        let mut keys: Vec<Pubkey> = vec![self.exchange, self.vault, self.admin_token];
         keys.extend(self.markets.iter().flat_map(|m| [m.address, m.oracle]));
         keys.extend(self.margin_accounts.iter().copied());
         keys.extend(self.isolated_positions.iter().copied());
+        keys.extend(self.watched.iter().copied());
         let mut accounts = BTreeMap::new();
         for k in keys {
+            if accounts.contains_key(&k) {
+                continue;
+            }
             if let Some(a) = self.ctx.banks_client.get_account(k).await.expect("get_account") {
                 accounts.insert(k, (a.lamports, a.data, a.owner));
             }
@@ -375,7 +383,7 @@ impl Harness {
     /// the state before to the state after (`invariants::check_transition`).
     pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<TxOutcome, TransactionError> {
         self.next_slot().await;
-        let pre = if self.exchange_exists { Some(self.world().await) } else { None };
+        let pre = self.world().await;
         let payer = self.ctx.payer.insecure_clone();
         let mut all: Vec<&Keypair> = vec![&payer];
         for s in signers {
@@ -390,18 +398,38 @@ impl Harness {
         if std::env::var_os("BALLAST_PRINT_LOGS").is_some() {
             println!("--- tx ({} CU)\n{}", outcome.compute_units, outcome.logs.join("\n"));
         }
-        let synced = ixs.iter().any(|i| i.program_id == ballast::ID && i.data.starts_with(ballast::instruction::SyncVault::DISCRIMINATOR));
-        if res.result.is_ok() && synced {
-            // The program credited the surplus to the insurance fund.
-            self.vault_surplus = 0;
+        if res.result.is_ok() {
+            for i in ixs {
+                // A plain SPL Token transfer into the vault: a donation the program does not see.
+                if i.program_id == ix::TOKEN_PROGRAM
+                    && i.data.first() == Some(&3)
+                    && i.accounts.get(1).is_some_and(|a| a.pubkey == self.vault)
+                {
+                    self.vault_surplus += u64::from_le_bytes(i.data[1..9].try_into().expect("amount"));
+                }
+                if i.program_id == ballast::ID && i.data.starts_with(ballast::instruction::SyncVault::DISCRIMINATOR) {
+                    // The program credited the surplus to the insurance fund.
+                    self.vault_surplus = 0;
+                }
+            }
         }
-        self.check_invariants().await;
-        if let (Some(pre), true) = (pre, res.result.is_ok()) {
-            let post = self.world().await;
-            invariants::check_transition(ixs, &pre, &post);
-            self.transition_checks += 1;
+        let post = self.world().await;
+        self.check_world(&post);
+        match &res.result {
+            // A refused transaction changes nothing (the runtime rolls back; the harness checks).
+            Err(e) => {
+                for (k, v) in &pre.accounts {
+                    assert_eq!(post.accounts.get(k), Some(v), "account {k} changed although the transaction failed ({e:?})");
+                }
+                assert_eq!(pre.accounts.len(), post.accounts.len(), "an account appeared although the transaction failed ({e:?})");
+            }
+            Ok(()) if pre.accounts.contains_key(&self.exchange) => {
+                invariants::check_transition(ixs, &pre, &post);
+                self.transition_checks += 1;
+            }
+            Ok(()) => {}
         }
-        self.exchange_exists = self.exchange_exists || self.account(self.exchange).await.is_some();
+        self.last_world = Some(post);
         res.result.map(|_| outcome)
     }
 
@@ -413,29 +441,19 @@ impl Harness {
         }
     }
 
-    /// Asserts the transaction fails with `expected` and that no watched account, token
-    /// balance, market, margin account or exchange field changed.
+    /// Asserts the transaction fails with `expected`; `send` has then checked that no
+    /// account the harness knows (token balances, markets, margin accounts, positions, the
+    /// exchange) changed by a byte.
     pub async fn expect_failure(&mut self, ixs: &[Instruction], signers: &[&Keypair], expected: u32) {
-        let before = self.snapshot().await;
         let err = self.send(ixs, signers).await.expect_err("transaction should fail");
         let got = custom_code(&err);
         assert_eq!(got, Some(expected), "expected error {expected}, got {err:?}\n{}", self.last.logs.join("\n"));
-        let after = self.snapshot().await;
-        for (k, v) in &before {
-            assert_eq!(after.get(k), Some(v), "account {k} changed although the transaction failed");
-        }
     }
 
     /// Like [`Self::expect_failure`] for failures whose code comes from the runtime rather
     /// than a program (any error is accepted; nothing may change).
     pub async fn expect_rejected(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TransactionError {
-        let before = self.snapshot().await;
-        let err = self.send(ixs, signers).await.expect_err("transaction should fail");
-        let after = self.snapshot().await;
-        for (k, v) in &before {
-            assert_eq!(after.get(k), Some(v), "account {k} changed although the transaction failed");
-        }
-        err
+        self.send(ixs, signers).await.expect_err("transaction should fail")
     }
 
     /// Data and lamports of every watched account.
@@ -475,13 +493,18 @@ impl Harness {
         spl_token_interface::state::Account::unpack(&a.data).expect("token account").amount
     }
 
+    /// SPEC §8 on the current state (see [`Self::check_world`]).
+    pub async fn check_invariants(&mut self) {
+        let w = self.world().await;
+        self.check_world(&w);
+    }
+
     /// SPEC §8: the vault holds every claim (and exactly the donated surplus beyond them);
     /// every account passes its invariant; open interest and each side's aggregate cost
     /// basis equal the sums over the positions.
-    pub async fn check_invariants(&mut self) {
+    pub fn check_world(&mut self, w: &invariants::World) {
         self.invariant_checks += 1;
-        let Some(ex_acct) = self.account(self.exchange).await else { return };
-        let ex: Exchange = decode(&ex_acct.data);
+        let Some(ex) = w.get::<Exchange>(&self.exchange) else { return };
         ex.invariant().expect("exchange invariant");
         let mut claims_sum: i128 = 0;
         // Per market: (long OI, short OI, long cost basis, short cost basis).
@@ -496,9 +519,8 @@ impl Harness {
                 e.3 += i128::from(cost_basis);
             }
         };
-        for k in self.margin_accounts.clone() {
-            if let Some(a) = self.account(k).await {
-                let m: MarginAccount = decode(&a.data);
+        for k in &self.margin_accounts {
+            if let Some(m) = w.get::<MarginAccount>(k) {
                 m.invariant().unwrap_or_else(|e| panic!("margin account {k} invariant: {e:?}"));
                 claims_sum += i128::from(m.cross_collateral);
                 for p in m.cross_positions.iter().filter(|p| p.in_use != 0) {
@@ -507,16 +529,15 @@ impl Harness {
                 }
             }
         }
-        for k in self.isolated_positions.clone() {
-            if let Some(a) = self.account(k).await {
-                let p: IsolatedPosition = decode(&a.data);
+        for k in &self.isolated_positions {
+            if let Some(p) = w.get::<IsolatedPosition>(k) {
                 p.invariant().unwrap_or_else(|e| panic!("isolated position {k} invariant: {e:?}"));
                 claims_sum += i128::from(p.collateral) + i128::from(p.unsettled_pnl);
                 add(p.market_index, p.base, p.cost_basis);
             }
         }
-        for m in self.markets.clone() {
-            let market: Market = self.load(m.address).await;
+        for m in &self.markets {
+            let market: Market = w.get(&m.address).unwrap_or_else(|| panic!("market {} missing", m.index));
             market.invariant().unwrap_or_else(|e| panic!("market {} invariant: {e:?}", m.index));
             let (long, short, cb_long, cb_short) = sides[usize::from(m.index)];
             assert_eq!(
@@ -533,7 +554,7 @@ impl Harness {
             );
         }
         assert_eq!(i128::from(ex.account_claims), claims_sum, "exchange account_claims != Σ collateral + unsettled");
-        let vault = self.token_balance(self.vault).await;
+        let vault = w.token_amount(&self.vault).expect("vault");
         let claims = claims_sum + i128::from(ex.pool_balance) + i128::from(ex.insurance_balance) + i128::from(ex.fee_balance);
         let surplus = i128::from(self.vault_surplus);
         assert_eq!(i128::from(vault), claims + surplus, "vault {vault} != Σ claims {claims} + donated surplus {surplus}");
@@ -604,7 +625,7 @@ impl Harness {
     pub async fn donate(&mut self, from: &User, amount: u64) {
         let ixn =
             spl_token_interface::instruction::transfer(&ix::TOKEN_PROGRAM, &from.token, &self.vault, &from.pubkey(), &[], amount).unwrap();
-        self.vault_surplus += amount;
+        // `send` sees the transfer into the vault and counts it as surplus.
         self.ok(&[ixn], &[&from.key]).await;
     }
 
