@@ -8,9 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/deploy
-# Where the offline toolchain may be: beside the repository (../shared/sbf), or at the
-# machines' shared directory when the repository is cloned elsewhere (CI clones into /tmp).
-candidates=(../shared/sbf ../../shared/sbf /work/shared/sbf)
+# Where the offline toolchain may be: $SBF_OFFLINE_DIR, or the shared directory beside
+# the repository (../shared/sbf; CI's clone has a copy of shared/ beside it too).
+candidates=(../shared/sbf ../../shared/sbf)
 if [ "${1:-}" = "--check" ]; then
   cargo build-sbf --version >/dev/null 2>&1 && exit 0
   for d in "${SBF_OFFLINE_DIR:-}" "${candidates[@]}"; do

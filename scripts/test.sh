@@ -21,7 +21,7 @@ if bash scripts/build-sbf.sh --check; then
   stage "keeper over JSON-RPC on a local validator" \
     cargo nextest run -p ballast-migrations --run-ignored only --no-fail-fast
 else
-  echo "==> bytecode stages skipped: no SBF toolchain (cargo build-sbf, or the offline toolchain: ../shared/sbf or /work/shared/sbf)"
+  echo "==> bytecode stages skipped: no SBF toolchain (cargo build-sbf, or the offline toolchain: \$SBF_OFFLINE_DIR or ../shared/sbf)"
 fi
 print_stage_summary
 # Last, so that nextest's summary line (with its own timing) closes the output.
