@@ -1,5 +1,6 @@
 //! Cases of the attack checklist (docs/SECURITY.md, "Attack checklist") that no other
 //! scenario file covers. Each refusal is proven to change nothing by the harness.
+#![allow(deprecated)] // program-test 3.x marks its API "agave-unstable-api"
 
 use anchor_lang::error::ErrorCode as Anchor;
 use anchor_lang::prelude::Pubkey;

@@ -38,9 +38,9 @@ async fn a_withdrawal_that_leaves_the_domain_below_its_transfer_lock_is_caught()
     let (mut h, alice) = setup().await;
     let pre = h.world().await;
     let w = h.withdraw_ix(&alice, USD).await;
-    h.ok(&[w.clone()], &[&alice.key]).await;
+    h.ok(std::slice::from_ref(&w), &[&alice.key]).await;
     let post = h.world().await;
-    assert!(!fails(&[w.clone()], &pre, &post), "the real transition passes");
+    assert!(!fails(std::slice::from_ref(&w), &pre, &post), "the real transition passes");
     let mut bad = post.clone();
     edit::<MarginAccount>(&mut bad, &alice.account, |m| m.cross_collateral = 4_000 * USD as i64);
     assert!(fails(&[w], &pre, &bad));
@@ -53,9 +53,9 @@ async fn a_domain_the_transaction_does_not_name_may_not_change() {
     h.deposit(&bob, 1_000 * USD).await;
     let pre = h.world().await;
     let d = ix::deposit(alice.pubkey(), alice.account, alice.token, USD);
-    h.ok(&[d.clone()], &[&alice.key]).await;
+    h.ok(std::slice::from_ref(&d), &[&alice.key]).await;
     let mut post = h.world().await;
-    assert!(!fails(&[d.clone()], &pre, &post));
+    assert!(!fails(std::slice::from_ref(&d), &pre, &post));
     edit::<MarginAccount>(&mut post, &bob.account, |m| m.cross_collateral += 1);
     assert!(fails(&[d], &pre, &post));
 }
@@ -65,15 +65,15 @@ async fn funding_that_moves_without_time_passing_is_caught() {
     let (mut h, _alice) = setup().await;
     let pre = h.world().await;
     let crank = ix::update_funding(BTC, h.markets[0].oracle);
-    h.ok(&[crank.clone()], &[]).await;
+    h.ok(std::slice::from_ref(&crank), &[]).await;
     let mut post = h.world().await;
-    assert!(!fails(&[crank.clone()], &pre, &post));
+    assert!(!fails(std::slice::from_ref(&crank), &pre, &post));
     let market = h.markets[0].address;
     edit::<Market>(&mut post, &market, |m| {
         let v = m.cumulative_funding_long.get() + 1;
         m.cumulative_funding_long.set(v);
     });
-    assert!(fails(&[crank.clone()], &pre, &post));
+    assert!(fails(std::slice::from_ref(&crank), &pre, &post));
     let mut back = pre.clone();
     edit::<Market>(&mut back, &market, |m| m.last_funding_ts -= 1);
     assert!(fails(&[crank], &pre, &back));
@@ -93,9 +93,9 @@ async fn a_liquidation_of_a_healthy_domain_or_beyond_its_target_is_caught() {
     h.set_price(BTC, 41_000.0, 5.0).await; // equity ≈ $965 < maintenance $1,025
     let pre = h.world().await;
     let liq = h.liquidate_cross_ix(&keeper, &alice, BTC, u64::MAX).await;
-    h.ok(&[liq.clone()], &[&keeper.key]).await;
+    h.ok(std::slice::from_ref(&liq), &[&keeper.key]).await;
     let post = h.world().await;
-    assert!(!fails(&[liq.clone()], &pre, &post));
+    assert!(!fails(std::slice::from_ref(&liq), &pre, &post));
     let mut greedy = post.clone();
     edit::<MarginAccount>(&mut greedy, &alice.account, |m| m.cross_positions[0].base -= UNIT / 10);
     assert!(fails(&[liq], &pre, &greedy));
@@ -106,9 +106,9 @@ async fn a_leverage_change_that_moves_maintenance_is_caught() {
     let (mut h, alice) = setup().await;
     let pre = h.world().await;
     let lower = h.set_leverage_ix(&alice, BTC, 9).await;
-    h.ok(&[lower.clone()], &[&alice.key]).await;
+    h.ok(std::slice::from_ref(&lower), &[&alice.key]).await;
     let post = h.world().await;
-    assert!(!fails(&[lower.clone()], &pre, &post));
+    assert!(!fails(std::slice::from_ref(&lower), &pre, &post));
     let mut bad = post.clone();
     let market = h.markets[0].address;
     edit::<Market>(&mut bad, &market, |m| m.tiers[0].max_leverage = 15);

@@ -24,11 +24,14 @@ pub struct SettleBudget {
 }
 
 impl SettleBudget {
-    /// Start of the aligned period containing `now`.
+    /// Start of the aligned period containing `now` (unsigned arithmetic: SBF has no
+    /// signed division; the clock is never negative).
     fn period_of(&self, now: i64) -> MathResult<i64> {
-        let len = i64::from(self.period_secs);
-        let rem = now.checked_rem_euclid(len).ok_or(MathError::invalid("settle period"))?;
-        now.checked_sub(rem).ok_or(MathError::overflow("settle period"))
+        const OP: &str = "settle period";
+        let t = u64::try_from(now).map_err(|_| MathError::invalid(OP))?;
+        let len = u64::from(self.period_secs);
+        let rem = t.checked_rem(len).ok_or(MathError::invalid(OP))?;
+        i64::try_from(t.checked_sub(rem).ok_or(MathError::overflow(OP))?).map_err(|_| MathError::overflow(OP))
     }
 
     /// What may still settle in the period containing `now`.
