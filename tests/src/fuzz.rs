@@ -197,7 +197,7 @@ fn step(r: &mut Rng) -> Step {
     let market = r.below(u64::from(MARKETS)) as u8;
     match r.below(1_000) {
         0..=139 => {
-            let big = r.chance(8);
+            let big = r.chance(15);
             let move_bp = if big { r.range(-6_000, 6_000) as i32 } else { r.range(-300, 300) as i32 };
             let conf_bp = if r.chance(5) { r.range(150, 400) as u32 } else { r.range(0, 20) as u32 };
             Step::Price { market, move_bp, conf_bp }
@@ -734,6 +734,18 @@ impl Fuzz {
                 let admin = self.h.admin.insecure_clone();
                 let ixn = ix::update_market(admin.pubkey(), self.h.markets[usize::from(market)].address, params_variant(market, variant));
                 let _ = self.h.send(&[ixn], &[&admin]).await;
+            }
+            Step::Liquidate { max_lots, .. } if max_lots % 4 != 0 => {
+                // A keeper posts a fresh price with its liquidation (as on Pyth), so the
+                // close can fill; then it liquidates the first liquidatable domain.
+                if let Some((_, market, _)) = self.liquidatable().await {
+                    let p = self.price[usize::from(market)];
+                    self.publish(market, p, p / 2_000.0).await;
+                }
+                let Some((ixs, signer)) = self.build(s).await else { return };
+                if self.send(&ixs, signer).await {
+                    self.report.liquidations += 1;
+                }
             }
             _ => {
                 let Some((ixs, signer)) = self.build(s).await else { return };
