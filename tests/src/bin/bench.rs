@@ -415,10 +415,15 @@ async fn main() {
             1_500,
             800,
             "each further position costs one market account checked (about 110 CU), one oracle \
-             parsed, classified and converted (about 400) and one valuation (about 1,300: funding, two \
+             parsed, classified and converted (about 400), its market's funding accrued to now in \
+             memory (about 800: the skew rate and two index steps, added when health started counting \
+             funding owed in untouched markets) and one valuation (about 1,300: funding, two \
              64×64-bit products divided by 1e12, the tiered maintenance margin, weighted PnL, initial \
-             margin and floor, each a checked operation returning a typed error), plus copying its \
-             market view and re-checking the slot each time the domain is read. What would close the gap: the tiers' rates and deductions stored in the market, \
+             margin at the tier cap and floor, each a checked operation returning a typed error), plus \
+             copying its market view and re-checking the slot each time the domain is read. What would \
+             close the gap: the tiers' rates and deductions stored in the market, funding accrued on \
+             word-sized fast paths, prices converted once per slot by a crank instead of per reader, \
+             and leaner result types in the valuation. \
              prices converted once per slot by a crank instead of per reader, and leaner result types in \
              the valuation. Whether the official toolchain's backend compiles this math more cheaply \
              cannot be measured here: the calibration covers Anchor's own work only",
@@ -440,7 +445,8 @@ async fn main() {
             last.cu[LIQUIDATE_COLUMN],
             59_000,
             33_000,
-            "fifteen other positions are each read and valued once; the per-position cost above is the lever",
+            "fifteen other positions are each read, their funding accrued to now and valued once; the \
+             per-position cost above is the lever",
         ),
         ("MarginAccount bytes", MarginAccount::SPACE as u64, 1_800, 1_200, ""),
     ];
