@@ -57,6 +57,14 @@ async fn the_keeper_finds_and_liquidates_an_unhealthy_account_over_json_rpc() {
     let account = ix::margin_pda(&trader.pubkey(), 0);
     net.send(&[ix::create_margin_account(trader.pubkey(), 0)], &[&trader]).await.unwrap();
     net.send(&[ix::deposit(trader.pubkey(), account, trader_token, 2_600 * USD)], &[&trader]).await.unwrap();
+    // A fill needs a price no older than the market's fill age (30 s): publish one now.
+    let start = 50_000 * 100_000_000i64;
+    net.send(
+        &[ix::update_push_oracle(keys.oracle_authority.pubkey(), btc_oracle, start, (start / 10_000) as u64, None)],
+        &[&keys.oracle_authority],
+    )
+    .await
+    .unwrap();
     let open = ix::trade(trader.pubkey(), account, BTC, btc_oracle, UNIT, u64::MAX, MarginMode::Cross, 20, &[]);
     net.send(&[open], &[&trader]).await.unwrap();
     assert_eq!(margin(&mut net, &account).await.cross_positions[0].base, UNIT);
