@@ -13,6 +13,7 @@ if bash scripts/build-sbf.sh --check; then
   stage "sbf build (target/deploy/ballast.so)" bash scripts/build-sbf.sh
   # Every scenario file again, on the bytecode, run by solana-program-test 4.2.2.
   stage "bytecode scenarios" cargo nextest run -p ballast-tests --no-default-features --features sbf --no-fail-fast
+  cat target/fuzz-report-bytecode.txt 2>/dev/null || true
   # The committed compute-unit table must be what this build measures, and within limits.
   stage "compute-unit table is current" env SKIP_SBF_BUILD=1 bash scripts/bench.sh --check
   # A real local validator: built once per machine into a cache outside the clone.
@@ -23,7 +24,11 @@ if bash scripts/build-sbf.sh --check; then
 else
   echo "==> bytecode stages skipped: no SBF toolchain (cargo build-sbf, or the offline toolchain: \$SBF_OFFLINE_DIR or ../shared/sbf)"
 fi
+# The stateful fuzzer's native budget (tests/tests/fuzz.rs), with its steps per second.
+stage "fuzz (native)" cargo nextest run -p ballast-tests -E 'binary(fuzz)' --no-fail-fast
+cat target/fuzz-report-native.txt 2>/dev/null || true
 print_stage_summary
 # Last, so that nextest's summary line (with its own timing) closes the output.
 echo "==> tests"
-cargo nextest run --workspace --no-fail-fast
+cargo nextest run --workspace --no-fail-fast -E 'not binary(fuzz)'
+

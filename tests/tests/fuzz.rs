@@ -35,8 +35,9 @@ fn a_fixed_budget_of_random_sequences_keeps_every_invariant() {
             *total.refusals.entry(k).or_default() += v;
         }
     }
-    println!(
-        "fuzz: {} steps in {:.1} s ({:.0} steps/s): {} transactions accepted, {} refused cleanly, {} liquidations; refusals by code: {:?}",
+    let line = format!(
+        "fuzz ({}): {} steps in {:.1} s ({:.0} steps/s): {} transactions accepted, {} refused cleanly, {} liquidations; refusals by code: {:?}",
+        if cfg!(feature = "sbf") { "bytecode" } else { "native" },
         total.steps,
         total.seconds,
         total.steps as f64 / total.seconds.max(1e-9),
@@ -45,6 +46,13 @@ fn a_fixed_budget_of_random_sequences_keeps_every_invariant() {
         total.liquidations,
         total.refusals
     );
+    println!("{line}");
+    // The test command prints this report after the run (nextest keeps a passing test's output).
+    let report = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target")
+        .join(if cfg!(feature = "sbf") { "fuzz-report-bytecode.txt" } else { "fuzz-report-native.txt" });
+    let _ = std::fs::create_dir_all(report.parent().expect("target dir"));
+    let _ = std::fs::write(&report, line + "\n");
     let min = if cfg!(feature = "sbf") { 300 } else { 3_000 };
     assert!(total.steps >= min, "budget: {} steps", total.steps);
     // The sequences reach the interesting paths, not just refusals.
