@@ -48,9 +48,11 @@ fn a_fixed_budget_of_random_sequences_keeps_every_invariant() {
     );
     println!("{line}");
     // The test command prints this report after the run (nextest keeps a passing test's output).
-    let report = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target")
-        .join(if cfg!(feature = "sbf") { "fuzz-report-bytecode.txt" } else { "fuzz-report-native.txt" });
+    let report = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target").join(if cfg!(feature = "sbf") {
+        "fuzz-report-bytecode.txt"
+    } else {
+        "fuzz-report-native.txt"
+    });
     let _ = std::fs::create_dir_all(report.parent().expect("target dir"));
     let _ = std::fs::write(&report, line + "\n");
     let min = if cfg!(feature = "sbf") { 300 } else { 3_000 };
