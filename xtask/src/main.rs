@@ -2,6 +2,10 @@
 //!
 //! `cargo run -p xtask -- idl`          writes idl/ballast.json
 //! `cargo run -p xtask -- idl --check`  fails if idl/ballast.json is stale
+//! `cargo run -p xtask -- vectors`      writes app/sdk/test/vectors.json (SDK math vectors)
+//! `cargo run -p xtask -- vectors --check` fails if that file is stale
+//!
+//! After the build, `idl_seeds` declares the PDA seeds of accounts a client can derive.
 //!
 //! The IDL is built by the same code as `anchor idl build` (anchor-lang-idl's
 //! `IdlBuilder`), in its own target directory so the `idl-build` feature and its
@@ -11,6 +15,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anchor_lang_idl::build::IdlBuilder;
+
+mod vectors;
+
+mod idl_seeds;
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
@@ -29,6 +37,8 @@ fn build_idl() -> Result<String, String> {
         .cargo_args(vec!["--lib".into(), "--target-dir".into(), target.display().to_string()])
         .build()
         .map_err(|e| format!("IDL build failed: {e}"))?;
+    let mut idl = serde_json::to_value(&idl).map_err(|e| e.to_string())?;
+    idl_seeds::declare(&mut idl);
     serde_json::to_string_pretty(&idl).map(|s| s + "\n").map_err(|e| e.to_string())
 }
 
@@ -59,8 +69,26 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some("vectors") => {
+            let check = args.iter().any(|a| a == "--check");
+            let text = vectors::generate();
+            let out = workspace_root().join("app/sdk/test/vectors.json");
+            if check {
+                let committed = std::fs::read_to_string(&out).unwrap_or_default();
+                if committed != text {
+                    eprintln!("app/sdk/test/vectors.json is stale: run `cargo run -p xtask -- vectors` and commit the result");
+                    return ExitCode::FAILURE;
+                }
+                println!("app/sdk/test/vectors.json is up to date");
+            } else {
+                std::fs::create_dir_all(out.parent().expect("vectors dir")).expect("create app/sdk/test/");
+                std::fs::write(&out, text).expect("write app/sdk/test/vectors.json");
+                println!("wrote {}", out.display());
+            }
+            ExitCode::SUCCESS
+        }
         _ => {
-            eprintln!("usage: cargo run -p xtask -- idl [--check]");
+            eprintln!("usage: cargo run -p xtask -- idl [--check] | vectors [--check]");
             ExitCode::FAILURE
         }
     }
