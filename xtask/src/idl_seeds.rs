@@ -16,53 +16,51 @@
 //! so they carry seeds only where they are created (`create_market`, `create_margin_account`),
 //! and the instruction docs name their derivations.
 
-use serde_json::{json, Value};
+use anchor_lang_idl::types::{Idl, IdlInstructionAccountItem, IdlPda, IdlSeed, IdlSeedAccount, IdlSeedConst};
 
-fn bytes(s: &str) -> Value {
-    json!({ "kind": "const", "value": s.as_bytes() })
+fn bytes(s: &str) -> IdlSeed {
+    IdlSeed::Const(IdlSeedConst { value: s.as_bytes().to_vec() })
 }
 
-fn account(path: &str) -> Value {
-    json!({ "kind": "account", "path": path })
+fn account(path: &str, account: Option<&str>) -> IdlSeed {
+    IdlSeed::Account(IdlSeedAccount { path: path.into(), account: account.map(Into::into) })
 }
 
 /// The seeds of `name` in an instruction whose accounts are `names`, when they can be
 /// derived from the instruction's other accounts.
-fn seeds_for(name: &str, names: &[&str]) -> Option<Vec<Value>> {
+fn seeds_for(name: &str, names: &[&str]) -> Option<Vec<IdlSeed>> {
     match name {
         "exchange" => Some(vec![bytes("exchange")]),
-        "vault" if names.contains(&"exchange") => Some(vec![bytes("vault"), account("exchange")]),
-        "isolated_position" if names.contains(&"margin_account") && names.contains(&"market") => Some(vec![
-            bytes("isolated"),
-            account("margin_account"),
-            json!({ "kind": "account", "path": "market.market_index", "account": "Market" }),
-        ]),
+        "vault" if names.contains(&"exchange") => Some(vec![bytes("vault"), account("exchange", None)]),
+        "isolated_position" if names.contains(&"margin_account") && names.contains(&"market") => {
+            Some(vec![bytes("isolated"), account("margin_account", None), account("market.market_index", Some("Market"))])
+        }
         _ => None,
     }
 }
 
-/// Adds `pda.seeds` to every instruction account that lacks them and can be derived.
+/// Adds PDA seeds to every instruction account that lacks them and can be derived.
 /// Returns how many accounts gained seeds.
-pub fn declare(idl: &mut Value) -> usize {
+pub fn declare(idl: &mut Idl) -> usize {
     let mut added = 0;
-    let Some(instructions) = idl.get_mut("instructions").and_then(Value::as_array_mut) else {
-        return 0;
-    };
-    for ix in instructions {
-        let Some(accounts) = ix.get_mut("accounts").and_then(Value::as_array_mut) else { continue };
-        let names: Vec<String> =
-            accounts.iter().filter_map(|a| a.get("name").and_then(Value::as_str).map(str::to_owned)).collect();
+    for ix in &mut idl.instructions {
+        let names: Vec<String> = ix
+            .accounts
+            .iter()
+            .filter_map(|a| match a {
+                IdlInstructionAccountItem::Single(a) => Some(a.name.clone()),
+                IdlInstructionAccountItem::Composite(_) => None,
+            })
+            .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        for acc in accounts.iter_mut() {
-            if acc.get("pda").is_some() {
+        for item in &mut ix.accounts {
+            let IdlInstructionAccountItem::Single(acc) = item else { continue };
+            if acc.pda.is_some() {
                 continue;
             }
-            let Some(name) = acc.get("name").and_then(Value::as_str) else { continue };
-            if let Some(seeds) = seeds_for(name, &names) {
-                if let Some(obj) = acc.as_object_mut() {
-                    obj.insert("pda".into(), json!({ "seeds": seeds }));
-                    added += 1;
-                }
+            if let Some(seeds) = seeds_for(&acc.name, &names) {
+                acc.pda = Some(IdlPda { seeds, program: None });
+                added += 1;
             }
         }
     }
@@ -74,24 +72,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn declares_derivable_accounts_only() {
-        let mut idl = json!({ "instructions": [
-            { "name": "trade", "accounts": [
-                { "name": "exchange" }, { "name": "margin_account" }, { "name": "market" },
-                { "name": "isolated_position" }, { "name": "vault" } ] },
-            { "name": "close_isolated_position", "accounts": [
-                { "name": "margin_account" }, { "name": "isolated_position" } ] },
-            { "name": "initialize_exchange", "accounts": [
-                { "name": "exchange", "pda": { "seeds": [] } } ] },
-        ]});
-        assert_eq!(declare(&mut idl), 3);
-        let trade = &idl["instructions"][0]["accounts"];
-        assert_eq!(trade[0]["pda"]["seeds"][0]["value"], json!(b"exchange"));
-        assert_eq!(trade[3]["pda"]["seeds"][2]["path"], "market.market_index");
-        assert_eq!(trade[4]["pda"]["seeds"][1]["path"], "exchange");
-        assert!(trade[1].get("pda").is_none() && trade[2].get("pda").is_none());
-        // Not derivable without the market; existing seeds stay as written.
-        assert!(idl["instructions"][1]["accounts"][1].get("pda").is_none());
-        assert_eq!(idl["instructions"][2]["accounts"][0]["pda"]["seeds"], json!([]));
+    fn derivable_accounts_get_seeds_and_caller_choices_do_not() {
+        let trade = ["exchange", "margin_account", "market", "isolated_position", "vault"];
+        assert_eq!(seeds_for("exchange", &trade), Some(vec![bytes("exchange")]));
+        assert_eq!(seeds_for("vault", &trade), Some(vec![bytes("vault"), account("exchange", None)]));
+        let iso = seeds_for("isolated_position", &trade).expect("derivable with market and account");
+        assert_eq!(iso[2], account("market.market_index", Some("Market")));
+        assert_eq!(seeds_for("market", &trade), None);
+        assert_eq!(seeds_for("margin_account", &trade), None);
+        // Without the market the isolated position cannot be derived.
+        assert_eq!(seeds_for("isolated_position", &["margin_account", "isolated_position"]), None);
     }
 }

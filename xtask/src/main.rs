@@ -16,9 +16,8 @@ use std::process::ExitCode;
 
 use anchor_lang_idl::build::IdlBuilder;
 
-mod vectors;
-
 mod idl_seeds;
+mod vectors;
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
@@ -37,7 +36,7 @@ fn build_idl() -> Result<String, String> {
         .cargo_args(vec!["--lib".into(), "--target-dir".into(), target.display().to_string()])
         .build()
         .map_err(|e| format!("IDL build failed: {e}"))?;
-    let mut idl = serde_json::to_value(&idl).map_err(|e| e.to_string())?;
+    let mut idl = idl;
     idl_seeds::declare(&mut idl);
     serde_json::to_string_pretty(&idl).map(|s| s + "\n").map_err(|e| e.to_string())
 }

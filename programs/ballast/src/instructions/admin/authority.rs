@@ -15,6 +15,7 @@ pub enum AuthorityRole {
 pub struct ProposeAuthority<'info> {
     /// The admin proposes both roles.
     pub admin: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`).
     #[account(mut, has_one = admin @ ErrorCode::NotAdmin)]
     pub exchange: AccountLoader<'info, Exchange>,
 }
@@ -23,6 +24,7 @@ pub struct ProposeAuthority<'info> {
 pub struct AcceptAuthority<'info> {
     /// The proposed key: it proves it can sign before it holds the role.
     pub new_authority: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`), holding the proposal.
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
 }

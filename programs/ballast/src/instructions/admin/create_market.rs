@@ -9,14 +9,19 @@ use crate::state::{Exchange, Market, MarketParams, MarketStatus, OracleKind, ACC
 #[derive(Accounts)]
 #[instruction(market_index: u16)]
 pub struct CreateMarket<'info> {
+    /// The exchange's admin; pays the market account's rent.
     #[account(mut)]
     pub admin: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`); counts the markets.
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The new market, at PDA `["market", market_index u16 LE]`.
     #[account(init, payer = admin, space = Market::SPACE, seeds = [MARKET_SEED, &market_index.to_le_bytes()], bump)]
     pub market: AccountLoader<'info, Market>,
+    /// The oracle to validate (Pyth `PriceUpdateV2` or a push oracle).
     /// CHECK: parsed and validated as `oracle_kind` in the handler.
     pub oracle: UncheckedAccount<'info>,
+    /// The system program.
     pub system_program: Program<'info, System>,
 }
 

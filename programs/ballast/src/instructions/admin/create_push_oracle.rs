@@ -6,12 +6,15 @@ use crate::state::{PushOracle, ACCOUNT_VERSION};
 
 #[derive(Accounts)]
 pub struct CreatePushOracle<'info> {
+    /// Pays the oracle account's rent.
     #[account(mut)]
     pub payer: Signer<'info>,
     /// Becomes the only signer allowed to update the price.
     pub authority: Signer<'info>,
+    /// A new account (a fresh keypair) that becomes the price feed.
     #[account(init, payer = payer, space = PushOracle::SPACE)]
     pub oracle: AccountLoader<'info, PushOracle>,
+    /// The system program.
     pub system_program: Program<'info, System>,
 }
 

@@ -8,9 +8,12 @@ use crate::token::{check_vault, require_valid_amount, transfer_in};
 
 #[derive(Accounts)]
 pub struct PoolTransfer<'info> {
+    /// The exchange's admin.
     pub admin: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`).
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The exchange's collateral vault (PDA `["vault", exchange]`).
     #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]
     pub vault: Account<'info, TokenAccount>,
     /// The admin's token account (source for funding, destination for defunding).
@@ -19,6 +22,7 @@ pub struct PoolTransfer<'info> {
         constraint = admin_token.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint,
     )]
     pub admin_token: Account<'info, TokenAccount>,
+    /// The classic SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

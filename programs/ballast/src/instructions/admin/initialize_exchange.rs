@@ -34,18 +34,23 @@ impl ExchangeParams {
 
 #[derive(Accounts)]
 pub struct InitializeExchange<'info> {
+    /// Becomes the exchange's admin; pays the rent.
     #[account(mut)]
     pub admin: Signer<'info>,
+    /// The new exchange, at PDA `["exchange"]`.
     #[account(init, payer = admin, space = Exchange::SPACE, seeds = [EXCHANGE_SEED], bump)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The collateral mint (classic SPL Token).
     pub collateral_mint: Account<'info, Mint>,
+    /// The new vault, at PDA `["vault", exchange]`, owned by the exchange.
     #[account(
         init, payer = admin, seeds = [VAULT_SEED, exchange.key().as_ref()], bump,
         token::mint = collateral_mint, token::authority = exchange, token::token_program = token_program,
     )]
     pub vault: Account<'info, TokenAccount>,
+    /// The classic SPL Token program.
     pub token_program: Program<'info, Token>,
+    /// The system program.
     pub system_program: Program<'info, System>,
 }
 

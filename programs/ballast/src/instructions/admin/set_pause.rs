@@ -8,12 +8,15 @@ use crate::state::{Exchange, Market, MarketStatus};
 
 #[derive(Accounts)]
 pub struct SetPause<'info> {
+    /// The admin, or the guardian (stricter statuses only).
     pub signer: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`).
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The market to change; absent to change the exchange-wide status.
     #[account(mut)]
     pub market: Option<AccountLoader<'info, Market>>,
+    /// The market's oracle (Pyth `PriceUpdateV2`, or a push oracle where allowed).
     /// CHECK: the market's oracle (checked by `read_oracle`), optional: when given with the
     /// market, funding accrues up to the change at the old status, so a pause stops
     /// funding exactly when it starts and a resume restarts it exactly then.

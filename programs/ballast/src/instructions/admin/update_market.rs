@@ -6,8 +6,11 @@ use crate::state::{AllowedModes, Exchange, Market, MarketParams, TierParams};
 
 #[derive(Accounts)]
 pub struct UpdateMarket<'info> {
+    /// The exchange's admin.
     pub admin: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`), for its admin.
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The market (PDA `["market", market_index u16 LE]`).
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 }

@@ -6,7 +6,9 @@ use crate::state::PushOracle;
 
 #[derive(Accounts)]
 pub struct UpdatePushOracle<'info> {
+    /// The oracle's authority.
     pub authority: Signer<'info>,
+    /// The push oracle; `authority` must be its recorded authority.
     #[account(mut)]
     pub oracle: AccountLoader<'info, PushOracle>,
 }

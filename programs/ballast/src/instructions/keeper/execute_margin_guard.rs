@@ -14,14 +14,19 @@ use crate::token::pay_out;
 pub struct ExecuteMarginGuard<'info> {
     /// Anyone; receives the exchange's fixed tip in `keeper_token`.
     pub keeper: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`).
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
     #[account(mut)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The isolated position's market (PDA `["market", market_index u16 LE]`).
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// The market's oracle (Pyth `PriceUpdateV2`, or a push oracle where allowed).
     /// CHECK: the market's oracle, checked by `read_oracle`.
     pub oracle: UncheckedAccount<'info>,
+    /// The isolated position (PDA `["isolated", margin_account, market_index u16 LE]`).
     #[account(
         mut,
         // Identified by its recorded margin account and market (only this program writes
@@ -30,10 +35,13 @@ pub struct ExecuteMarginGuard<'info> {
         constraint = isolated_position.load()?.market_index == market.load()?.market_index @ ErrorCode::WrongIsolatedPosition,
     )]
     pub isolated_position: AccountLoader<'info, IsolatedPosition>,
+    /// The exchange's collateral vault (PDA `["vault", exchange]`).
     #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]
     pub vault: Account<'info, TokenAccount>,
+    /// The keeper's collateral token account.
     #[account(mut, constraint = keeper_token.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint)]
     pub keeper_token: Account<'info, TokenAccount>,
+    /// The classic SPL Token program.
     pub token_program: Program<'info, Token>,
     // remaining: [market, oracle] per cross slot in health other than `market`, in slot order.
 }

@@ -19,19 +19,25 @@ pub struct LiquidateCross<'info> {
     /// Anyone; receives the reward in `keeper_token` (nothing when it is the account's
     /// owner or delegate).
     pub keeper: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`).
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
     #[account(mut)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market of the cross position to close.
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// The market's oracle (Pyth `PriceUpdateV2`, or a push oracle where allowed).
     /// CHECK: the market's oracle, checked by `read_oracle`.
     pub oracle: UncheckedAccount<'info>,
+    /// The exchange's collateral vault (PDA `["vault", exchange]`).
     #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]
     pub vault: Account<'info, TokenAccount>,
+    /// The keeper's collateral token account.
     #[account(mut, constraint = keeper_token.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint)]
     pub keeper_token: Account<'info, TokenAccount>,
+    /// The classic SPL Token program.
     pub token_program: Program<'info, Token>,
     // remaining: [market, oracle] per cross slot in health other than `market`, in slot order.
 }

@@ -18,12 +18,16 @@ pub struct LiquidateIsolated<'info> {
     /// Anyone; receives the reward in `keeper_token` (nothing when it is the account's
     /// owner or delegate).
     pub keeper: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`).
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The market (PDA `["market", market_index u16 LE]`).
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// The market's oracle (Pyth `PriceUpdateV2`, or a push oracle where allowed).
     /// CHECK: the market's oracle, checked by `read_oracle`.
     pub oracle: UncheckedAccount<'info>,
+    /// The isolated position (PDA `["isolated", margin_account, market_index u16 LE]`).
     #[account(
         mut,
         constraint = isolated_position.load()?.market_index == market.load()?.market_index @ ErrorCode::WrongIsolatedPosition,
@@ -33,10 +37,13 @@ pub struct LiquidateIsolated<'info> {
     /// never written: cross is untouched).
     #[account(constraint = margin_account.key() == isolated_position.load()?.margin_account @ ErrorCode::WrongIsolatedPosition)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The exchange's collateral vault (PDA `["vault", exchange]`).
     #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]
     pub vault: Account<'info, TokenAccount>,
+    /// The keeper's collateral token account.
     #[account(mut, constraint = keeper_token.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint)]
     pub keeper_token: Account<'info, TokenAccount>,
+    /// The classic SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

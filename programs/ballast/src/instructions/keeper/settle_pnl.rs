@@ -8,9 +8,12 @@ use crate::state::{Exchange, IsolatedPosition, MarginAccount, Market};
 
 #[derive(Accounts)]
 pub struct SettlePnl<'info> {
+    /// The exchange singleton (PDA `["exchange"]`), for its status.
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The market whose unsettled profit settles (PDA `["market", market_index u16 LE]`).
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
     #[account(mut)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The account's isolated position in `market`, to settle its profit instead of the

@@ -7,8 +7,10 @@ use crate::state::Exchange;
 
 #[derive(Accounts)]
 pub struct SyncVault<'info> {
+    /// The exchange singleton (PDA `["exchange"]`).
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The exchange's collateral vault (PDA `["vault", exchange]`), read for its balance.
     #[account(address = exchange.load()?.vault @ ErrorCode::WrongVault)]
     pub vault: Account<'info, TokenAccount>,
 }

@@ -6,9 +6,12 @@ use crate::state::{Exchange, Market, MarketStatus};
 
 #[derive(Accounts)]
 pub struct UpdateFunding<'info> {
+    /// The exchange singleton (PDA `["exchange"]`), for its status.
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The market (PDA `["market", market_index u16 LE]`).
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// The market's oracle (Pyth `PriceUpdateV2`, or a push oracle where allowed).
     /// CHECK: the market's oracle, checked by `read_oracle`.
     pub oracle: UncheckedAccount<'info>,
 }

@@ -6,10 +6,13 @@ use crate::state::{IsolatedPosition, MarginAccount};
 
 #[derive(Accounts)]
 pub struct CloseIsolatedPosition<'info> {
+    /// The owner; receives the rent.
     #[account(mut)]
     pub owner: Signer<'info>,
+    /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
     #[account(mut, has_one = owner @ ErrorCode::NotOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The isolated position (PDA `["isolated", margin_account, market_index u16 LE]`).
     #[account(
         mut,
         close = owner,

@@ -6,8 +6,10 @@ use crate::state::MarginAccount;
 
 #[derive(Accounts)]
 pub struct CloseMarginAccount<'info> {
+    /// The owner; receives the rent.
     #[account(mut)]
     pub owner: Signer<'info>,
+    /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
     #[account(mut, close = owner, has_one = owner @ ErrorCode::NotOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
 }

@@ -7,10 +7,13 @@ use crate::state::{MarginAccount, ACCOUNT_VERSION};
 #[derive(Accounts)]
 #[instruction(sub_id: u16)]
 pub struct CreateMarginAccount<'info> {
+    /// Becomes the account's owner; pays its rent.
     #[account(mut)]
     pub owner: Signer<'info>,
+    /// The new account, at PDA `["margin", owner, sub_id u16 LE]`.
     #[account(init, payer = owner, space = MarginAccount::SPACE, seeds = [MARGIN_SEED, owner.key().as_ref(), &sub_id.to_le_bytes()], bump)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The system program.
     pub system_program: Program<'info, System>,
 }
 

@@ -10,17 +10,22 @@ use crate::token::{check_vault, require_valid_amount, transfer_in};
 pub struct Deposit<'info> {
     /// Owner or delegate; owns `source`.
     pub authority: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`).
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
     #[account(mut)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The exchange's collateral vault (PDA `["vault", exchange]`).
     #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]
     pub vault: Account<'info, TokenAccount>,
+    /// The collateral token account the deposit comes from, owned by `authority`.
     #[account(
         mut,
         constraint = source.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint,
     )]
     pub source: Account<'info, TokenAccount>,
+    /// The classic SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

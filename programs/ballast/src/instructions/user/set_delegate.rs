@@ -6,7 +6,9 @@ use crate::state::MarginAccount;
 
 #[derive(Accounts)]
 pub struct SetDelegate<'info> {
+    /// The margin account's owner.
     pub owner: Signer<'info>,
+    /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
     #[account(mut, has_one = owner @ ErrorCode::NotOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
 }

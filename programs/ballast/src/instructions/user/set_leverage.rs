@@ -21,12 +21,16 @@ use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, Ma
 pub struct AdjustPosition<'info> {
     /// Owner or delegate: margin only moves between the account's own domains.
     pub authority: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`).
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
     #[account(mut)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The market (PDA `["market", market_index u16 LE]`).
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// The market's oracle (Pyth `PriceUpdateV2`, or a push oracle where allowed).
     /// CHECK: the market's oracle, checked by `read_oracle`.
     pub oracle: UncheckedAccount<'info>,
     /// CHECK: by `isolated::verify_address` in each handler.

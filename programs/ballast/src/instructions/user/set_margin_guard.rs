@@ -6,9 +6,12 @@ use crate::state::{IsolatedPosition, MarginAccount, MarginGuard};
 
 #[derive(Accounts)]
 pub struct SetMarginGuard<'info> {
+    /// The margin account's owner.
     pub owner: Signer<'info>,
+    /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
     #[account(has_one = owner @ ErrorCode::NotOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The isolated position (PDA `["isolated", margin_account, market_index u16 LE]`).
     #[account(
         mut,
         // Only this program writes an IsolatedPosition, and only at its PDA: the recorded

@@ -18,12 +18,16 @@ pub struct Trade<'info> {
     /// Owner or delegate; pays the rent of a new isolated position account.
     #[account(mut)]
     pub authority: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`).
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
     #[account(mut)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The market (PDA `["market", market_index u16 LE]`).
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// The market's oracle (Pyth `PriceUpdateV2`, or a push oracle where allowed).
     /// CHECK: must be the market's oracle; checked and parsed by `read_oracle`.
     pub oracle: UncheckedAccount<'info>,
     /// CHECK: by `isolated::verify_address` (contents when it exists, else the address).
@@ -32,6 +36,7 @@ pub struct Trade<'info> {
     /// passed so a cross trade can see that no isolated position is open in the market.
     #[account(mut)]
     pub isolated_position: UncheckedAccount<'info>,
+    /// The system program.
     pub system_program: Program<'info, System>,
     // remaining: [market, oracle] per cross slot in health other than this market, in slot order.
 }

@@ -13,17 +13,22 @@ use crate::token::{pay_out, require_valid_amount};
 pub struct Withdraw<'info> {
     /// Only the owner may withdraw (never the delegate).
     pub owner: Signer<'info>,
+    /// The exchange singleton (PDA `["exchange"]`).
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
     #[account(mut, has_one = owner @ ErrorCode::NotOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The exchange's collateral vault (PDA `["vault", exchange]`).
     #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]
     pub vault: Account<'info, TokenAccount>,
+    /// The owner's collateral token account that receives the withdrawal.
     #[account(
         mut,
         constraint = destination.mint == exchange.load()?.collateral_mint @ ErrorCode::WrongMint,
     )]
     pub destination: Account<'info, TokenAccount>,
+    /// The classic SPL Token program.
     pub token_program: Program<'info, Token>,
     // remaining: [market, oracle] per cross slot in health, in slot order. A market the
     // withdrawal realises profit from must be writable (its aggregate cost basis changes);

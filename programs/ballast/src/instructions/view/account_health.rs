@@ -9,7 +9,9 @@ use crate::state::{load_checked, Exchange, IsolatedPosition, MarginAccount, Mark
 
 #[derive(Accounts)]
 pub struct AccountHealth<'info> {
+    /// The exchange singleton (PDA `["exchange"]`).
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The margin account to report on.
     pub margin_account: AccountLoader<'info, MarginAccount>,
     // remaining: [market, oracle] per cross slot in health (open, or holding unsettled
     // profit) in slot order, then [isolated_position, market, oracle] for each isolated
