@@ -9,6 +9,7 @@ export RUST_LOG=${RUST_LOG:-error}
 stage "fmt" cargo fmt --all --check
 stage "clippy" cargo clippy --workspace --all-targets -- -D warnings
 stage "idl is current" cargo run -q -p xtask -- idl --check
+stage "sdk math vectors are current" cargo run -q -p xtask -- vectors --check
 if bash scripts/build-sbf.sh --check; then
   stage "sbf build (target/deploy/ballast.so)" bash scripts/build-sbf.sh
   # Every scenario file again, on the bytecode, run by solana-program-test 4.2.2.
@@ -16,11 +17,16 @@ if bash scripts/build-sbf.sh --check; then
   cat target/fuzz-report-bytecode.txt 2>/dev/null || true
   # The committed compute-unit table must be what this build measures, and within limits.
   stage "compute-unit table is current" env SKIP_SBF_BUILD=1 bash scripts/bench.sh --check
+  # The TypeScript SDK: its math replays the Rust vectors, its previews are checked against
+  # the bytecode in litesvm (app/sdk/README.md).
+  stage "sdk tests (app/sdk, node)" bash -c 'cd app/sdk && npm ci --no-audit --no-fund && npm test'
   # A real local validator: built once per machine into a cache outside the clone.
   stage "solana-test-validator ${TEST_VALIDATOR_VERSION} (cached)" ensure_test_validator
   export TEST_VALIDATOR
   stage "keeper over JSON-RPC on a local validator" \
     cargo nextest run -p ballast-migrations --run-ignored only --no-fail-fast
+  # The trading page in headless Chromium (Debian's package) against the local validator.
+  stage "browser tests (app/web, chromium)" bash scripts/web-e2e.sh
 else
   echo "==> bytecode stages skipped: no SBF toolchain (cargo build-sbf, or the offline toolchain: \$SBF_OFFLINE_DIR or ../shared/sbf)"
 fi
