@@ -1,0 +1,12 @@
+import { PublicKey } from "@solana/web3.js";
+import { IDL } from "./idl.js";
+
+export const PROGRAM_ID = new PublicKey(IDL.address);
+export const PYTH_RECEIVER_ID = new PublicKey("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
+export const TOKEN_PROGRAM_ID = new PublicKey("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+export const SYSTEM_PROGRAM_ID = new PublicKey("11111111111111111111111111111111");
+/** Cross slots per margin account (`MAX_CROSS_POSITIONS`). */
+export const MAX_CROSS_SLOTS = 16;
+/** Slots within which an unfinished liquidation may continue. */
+export const LIQUIDATION_CONTINUATION_SLOTS = 150n;
+export const SEEDS = { exchange: "exchange", vault: "vault", market: "market", margin: "margin", isolated: "isolated" } as const;
