@@ -113,7 +113,7 @@ export function previewSetLeverage(args: {
     const res: SetLeveragePreview = { ...base, mode, leverageBefore: isolated.leverage };
     if (leverage > tierMaxAt(lenientView, isolated.base)) return { ...res, ...refuse("LeverageAboveTierMax", "above the tier's maximum for this size") };
     const raising = leverage > isolated.leverage;
-    if (status === "Paused" || (raising && status !== "Active")) return { ...res, ...refuse("MarketNotActive", `market status ${status}`) };
+    if (status === "Paused") return { ...res, ...refuse("Paused", "the market is paused") };
     const state = stateOfIsolated(isolated);
     const position = valuePosition(lenientView, state);
     const before = m.addPosition(m.newDomain(isolated.collateral), position);
@@ -161,7 +161,7 @@ export function previewSetLeverage(args: {
   if (slot && slot.base !== 0n) {
     const res: SetLeveragePreview = { ...base, mode: "Cross", leverageBefore: slot.leverage };
     if (leverage > tierMaxAt(lenientView, slot.base)) return { ...res, ...refuse("LeverageAboveTierMax", "above the tier's maximum for this size") };
-    if (status === "Paused") return { ...res, ...refuse("MarketNotActive", `market status ${status}`) };
+    if (status === "Paused") return { ...res, ...refuse("Paused", "the market is paused") };
     const before = crossDomain(account, inputs);
     const override = new Map<number, PositionState>([[marketIndex, { base: slot.base, costBasis: slot.costBasis, leverage, snapshot: slot.fundingSnapshot, unsettled: slot.unsettledPnl }]]);
     const after = crossDomain(account, inputs, override);
@@ -330,6 +330,9 @@ export function previewOpen(args: {
   if (size === 0n) return { ...res, ...refuse("ZeroSize", "size is zero") };
   if (m.checked.abs(size) % market.lotSize !== 0n) return { ...res, ...refuse("SizeNotLotMultiple", `size must be a multiple of ${market.lotSize} lots`) };
   if (lev < 1 || lev > m.MAX_LEVERAGE) return { ...res, ...refuse("InvalidLeverage", "leverage must be 1..=1000") };
+  const st = effectiveStatus(market, inputs.exchange.status);
+  if (st === "Paused") return { ...res, ...refuse("Paused", "the market is paused") };
+  if (st === "ReduceOnly" && increasing) return { ...res, ...refuse("ReduceOnly", "the market only reduces positions") };
   if (view.oracle.validity !== "Valid") return { ...res, ...refuse("Oracle" + view.oracle.validity, `oracle ${view.oracle.validity}`) };
   if (view.oracle.age > BigInt(market.maxFillAgeSecs)) return { ...res, ...refuse("OracleStaleForFill", "the price is older than the fill age") };
   // Funding owed so far settles into the domain's collateral first.

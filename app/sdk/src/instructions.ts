@@ -1,0 +1,312 @@
+/**
+ * Instruction builders for every Ballast instruction, built through `@coral-xyz/anchor`
+ * from the committed IDL (`program.methods.x(...).accountsStrict(...).remainingAccounts(...)`),
+ * with the remaining accounts assembled exactly as `crates/client/src/ix.rs` does:
+ *
+ * | instruction | remaining accounts |
+ * |---|---|
+ * | `withdraw` | `[market (writable), oracle]` per cross slot in health, slot order |
+ * | `trade`, `set_leverage`, `add_isolated_margin`, `liquidate_cross`, `execute_margin_guard` | `[market, oracle]` per cross slot in health other than the instruction's market, slot order |
+ * | `account_health` | `[market, oracle]` per cross slot in health, slot order, then `[isolated_position, market, oracle]` per isolated position |
+ * | `defund_pool` | `[market, oracle]` for every market, index order |
+ * | the rest | none |
+ *
+ * A cross slot is "in health" when it is in use and open or holding unsettled profit.
+ */
+import { AnchorProvider, BN, Program, type Idl, type Provider } from "@coral-xyz/anchor";
+import { AccountMeta, Connection, PublicKey, TransactionInstruction } from "@solana/web3.js";
+import { inHealth, type MarginAccount, type MarketStatus } from "./accounts.js";
+import { PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID } from "./constants.js";
+import { IDL } from "./idl.js";
+import { exchangePda, isolatedPda, marginPda, marketPda, vaultPda } from "./pda.js";
+import type { MarginMode } from "./previews.js";
+
+export type { MarginMode };
+export type AuthorityRole = "Admin" | "Guardian";
+export type AllowedModesParam = "Any" | "IsolatedOnly" | "StrictIsolatedOnly";
+export type OracleKindParam = "Push" | "PythPull";
+
+export interface TierParams {
+  notionalThreshold: bigint;
+  maxLeverage: number;
+}
+
+/** `MarketParams` (create_market / update_market). */
+export interface MarketParams {
+  tiers: TierParams[];
+  allowedModes: AllowedModesParam;
+  maxOracleAgeSecs: number;
+  maxOracleConfPpm: number;
+  spreadPpm: number;
+  liquidationFeePpm: number;
+  insuranceSharePpm: number;
+  pnlWeightPpm: number;
+  transferFloorPpm: number;
+  fundingMaxRatePpm: number;
+  fundingKPpm: number;
+  maxFillAgeSecs: number;
+  invalidPriceHaircutPpm: number;
+  settlePeriodSecs: number;
+  settleLimit: bigint;
+  maintenanceRampSecs: number;
+  lotSize: bigint;
+  dustNotional: bigint;
+  maxOpenInterest: bigint;
+  fundingOiFloor: bigint;
+}
+
+/** `ExchangeParams` (initialize_exchange). */
+export interface ExchangeParams {
+  guardian: PublicKey;
+  takerFeePpm: number;
+  protocolFeeSharePpm: number;
+  liquidationBufferPpm: number;
+  marginGuardTip: bigint;
+  allowPushOracles: boolean;
+}
+
+/** A market's address and its oracle's, for health accounts. */
+export interface MarketRef {
+  index: number;
+  oracle: PublicKey;
+}
+
+/** Looks up a market's oracle by index (a Map, or a function). */
+export type OracleLookup = Map<number, PublicKey> | ((index: number) => PublicKey);
+const oracleOf = (l: OracleLookup, i: number): PublicKey => {
+  const k = typeof l === "function" ? l(i) : l.get(i);
+  if (!k) throw new Error(`no oracle known for market ${i}`);
+  return k;
+};
+
+/** `[market, oracle]` per cross slot in health, slot order, skipping `exclude` (the instruction's own market). */
+export function healthAccounts(account: MarginAccount, oracles: OracleLookup, exclude?: number, programId = PROGRAM_ID): PublicKey[] {
+  const out: PublicKey[] = [];
+  for (const s of account.crossPositions) {
+    if (!inHealth(s) || s.marketIndex === exclude) continue;
+    out.push(marketPda(s.marketIndex, programId), oracleOf(oracles, s.marketIndex));
+  }
+  return out;
+}
+
+/** `[isolated_position, market, oracle]` per isolated position, for `account_health`. */
+export function isolatedTriples(marginAccount: PublicKey, markets: MarketRef[], programId = PROGRAM_ID): PublicKey[] {
+  return markets.flatMap((m) => [isolatedPda(marginAccount, m.index, programId), marketPda(m.index, programId), m.oracle]);
+}
+
+const ro = (pubkey: PublicKey): AccountMeta => ({ pubkey, isSigner: false, isWritable: false });
+const bn = (v: bigint | number) => new BN(v.toString());
+const variant = (name: string) => ({ [name.charAt(0).toLowerCase() + name.slice(1)]: {} });
+
+function marketParamsArg(p: MarketParams) {
+  return {
+    tiers: p.tiers.map((t) => ({ notionalThreshold: bn(t.notionalThreshold), maxLeverage: t.maxLeverage })),
+    allowedModes: variant(p.allowedModes),
+    maxOracleAgeSecs: p.maxOracleAgeSecs,
+    maxOracleConfPpm: p.maxOracleConfPpm,
+    spreadPpm: p.spreadPpm,
+    liquidationFeePpm: p.liquidationFeePpm,
+    insuranceSharePpm: p.insuranceSharePpm,
+    pnlWeightPpm: p.pnlWeightPpm,
+    transferFloorPpm: p.transferFloorPpm,
+    fundingMaxRatePpm: p.fundingMaxRatePpm,
+    fundingKPpm: p.fundingKPpm,
+    maxFillAgeSecs: p.maxFillAgeSecs,
+    invalidPriceHaircutPpm: p.invalidPriceHaircutPpm,
+    settlePeriodSecs: p.settlePeriodSecs,
+    settleLimit: bn(p.settleLimit),
+    maintenanceRampSecs: p.maintenanceRampSecs,
+    lotSize: bn(p.lotSize),
+    dustNotional: bn(p.dustNotional),
+    maxOpenInterest: bn(p.maxOpenInterest),
+    fundingOiFloor: bn(p.fundingOiFloor),
+  };
+}
+
+/** An Anchor `Program` over the committed IDL; `connection` is only used by fetch/simulate helpers. */
+export function ballastProgram(connection?: Connection, programId: PublicKey = PROGRAM_ID): Program {
+  const idl = { ...(IDL as unknown as Idl), address: programId.toBase58() };
+  const provider = { connection: connection ?? new Connection("http://127.0.0.1:8899") } as unknown as Provider;
+  return new Program(idl, provider);
+}
+
+/**
+ * Builders for every instruction. `new InstructionBuilder()` uses the IDL's program id;
+ * pass another for a different deployment.
+ */
+export class InstructionBuilder {
+  readonly program: Program;
+  constructor(
+    readonly programId: PublicKey = PROGRAM_ID,
+    program?: Program,
+  ) {
+    this.program = program ?? ballastProgram(undefined, programId);
+  }
+  private get m(): any {
+    return this.program.methods;
+  }
+  get exchange() { return exchangePda(this.programId); }
+  get vault() { return vaultPda(this.programId); }
+  market(index: number) { return marketPda(index, this.programId); }
+  isolated(marginAccount: PublicKey, index: number) { return isolatedPda(marginAccount, index, this.programId); }
+  margin(owner: PublicKey, subId = 0) { return marginPda(owner, subId, this.programId); }
+
+  // ---- admin ------------------------------------------------------------------------
+  initializeExchange(a: { admin: PublicKey; collateralMint: PublicKey; params: ExchangeParams }): Promise<TransactionInstruction> {
+    const p = a.params;
+    return this.m
+      .initializeExchange({ guardian: p.guardian, takerFeePpm: p.takerFeePpm, protocolFeeSharePpm: p.protocolFeeSharePpm, liquidationBufferPpm: p.liquidationBufferPpm, marginGuardTip: bn(p.marginGuardTip), allowPushOracles: p.allowPushOracles })
+      .accountsStrict({ admin: a.admin, exchange: this.exchange, collateralMint: a.collateralMint, vault: this.vault, tokenProgram: TOKEN_PROGRAM_ID, systemProgram: SYSTEM_PROGRAM_ID })
+      .instruction();
+  }
+  createMarket(a: { admin: PublicKey; marketIndex: number; oracle: PublicKey; oracleKind: OracleKindParam; feedId?: Uint8Array; params: MarketParams }): Promise<TransactionInstruction> {
+    return this.m
+      .createMarket(a.marketIndex, variant(a.oracleKind), Array.from(a.feedId ?? new Uint8Array(32)), marketParamsArg(a.params))
+      .accountsStrict({ admin: a.admin, exchange: this.exchange, market: this.market(a.marketIndex), oracle: a.oracle, systemProgram: SYSTEM_PROGRAM_ID })
+      .instruction();
+  }
+  updateMarket(a: { admin: PublicKey; marketIndex: number; params: MarketParams }): Promise<TransactionInstruction> {
+    return this.m.updateMarket(marketParamsArg(a.params)).accountsStrict({ admin: a.admin, exchange: this.exchange, market: this.market(a.marketIndex) }).instruction();
+  }
+  /** `market`: omit for the exchange-wide status; else the market and its oracle (funding accrues up to the change). */
+  setPause(a: { signer: PublicKey; market?: MarketRef; status: MarketStatus }): Promise<TransactionInstruction> {
+    return this.m
+      .setPause(variant(a.status))
+      .accountsStrict({ signer: a.signer, exchange: this.exchange, market: a.market ? this.market(a.market.index) : null, oracle: a.market ? a.market.oracle : null })
+      .instruction();
+  }
+  proposeAuthority(a: { admin: PublicKey; role: AuthorityRole; proposed: PublicKey }): Promise<TransactionInstruction> {
+    return this.m.proposeAuthority(variant(a.role), a.proposed).accountsStrict({ admin: a.admin, exchange: this.exchange }).instruction();
+  }
+  acceptAuthority(a: { newAuthority: PublicKey; role: AuthorityRole }): Promise<TransactionInstruction> {
+    return this.m.acceptAuthority(variant(a.role)).accountsStrict({ newAuthority: a.newAuthority, exchange: this.exchange }).instruction();
+  }
+  syncVault(): Promise<TransactionInstruction> {
+    return this.m.syncVault().accountsStrict({ exchange: this.exchange, vault: this.vault }).instruction();
+  }
+  fundPool(a: { admin: PublicKey; adminToken: PublicKey; amount: bigint }): Promise<TransactionInstruction> {
+    return this.m.fundPool(bn(a.amount)).accountsStrict(this.poolAccounts(a.admin, a.adminToken)).instruction();
+  }
+  /** `markets`: every market in index order (the reserve is taken over all of them). */
+  defundPool(a: { admin: PublicKey; adminToken: PublicKey; amount: bigint; markets: MarketRef[] }): Promise<TransactionInstruction> {
+    const rest = a.markets.flatMap((m) => [ro(this.market(m.index)), ro(m.oracle)]);
+    return this.m.defundPool(bn(a.amount)).accountsStrict(this.poolAccounts(a.admin, a.adminToken)).remainingAccounts(rest).instruction();
+  }
+  private poolAccounts(admin: PublicKey, adminToken: PublicKey) {
+    return { admin, exchange: this.exchange, vault: this.vault, adminToken, tokenProgram: TOKEN_PROGRAM_ID };
+  }
+  createPushOracle(a: { payer: PublicKey; authority: PublicKey; oracle: PublicKey; exponent: number; price: bigint; conf: bigint }): Promise<TransactionInstruction> {
+    return this.m
+      .createPushOracle(a.exponent, bn(a.price), bn(a.conf))
+      .accountsStrict({ payer: a.payer, authority: a.authority, oracle: a.oracle, systemProgram: SYSTEM_PROGRAM_ID })
+      .instruction();
+  }
+  updatePushOracle(a: { authority: PublicKey; oracle: PublicKey; price: bigint; conf: bigint; publishTime?: bigint | null }): Promise<TransactionInstruction> {
+    return this.m
+      .updatePushOracle(bn(a.price), bn(a.conf), a.publishTime === undefined || a.publishTime === null ? null : bn(a.publishTime))
+      .accountsStrict({ authority: a.authority, oracle: a.oracle })
+      .instruction();
+  }
+
+  // ---- user -------------------------------------------------------------------------
+  createMarginAccount(a: { owner: PublicKey; subId?: number }): Promise<TransactionInstruction> {
+    const subId = a.subId ?? 0;
+    return this.m.createMarginAccount(subId).accountsStrict({ owner: a.owner, marginAccount: this.margin(a.owner, subId), systemProgram: SYSTEM_PROGRAM_ID }).instruction();
+  }
+  closeMarginAccount(a: { owner: PublicKey; marginAccount: PublicKey }): Promise<TransactionInstruction> {
+    return this.m.closeMarginAccount().accountsStrict({ owner: a.owner, marginAccount: a.marginAccount }).instruction();
+  }
+  setDelegate(a: { owner: PublicKey; marginAccount: PublicKey; delegate: PublicKey }): Promise<TransactionInstruction> {
+    return this.m.setDelegate(a.delegate).accountsStrict({ owner: a.owner, marginAccount: a.marginAccount }).instruction();
+  }
+  deposit(a: { authority: PublicKey; marginAccount: PublicKey; source: PublicKey; amount: bigint }): Promise<TransactionInstruction> {
+    return this.m
+      .deposit(bn(a.amount))
+      .accountsStrict({ authority: a.authority, exchange: this.exchange, marginAccount: a.marginAccount, vault: this.vault, source: a.source, tokenProgram: TOKEN_PROGRAM_ID })
+      .instruction();
+  }
+  /** `health`: `[market, oracle]` per cross slot in health (markets writable: a withdrawal may realise profit). */
+  withdraw(a: { owner: PublicKey; marginAccount: PublicKey; destination: PublicKey; amount: bigint; health: PublicKey[] }): Promise<TransactionInstruction> {
+    const rest = a.health.map((k, i) => ({ pubkey: k, isSigner: false, isWritable: i % 2 === 0 }));
+    return this.m
+      .withdraw(bn(a.amount))
+      .accountsStrict({ owner: a.owner, exchange: this.exchange, marginAccount: a.marginAccount, vault: this.vault, destination: a.destination, tokenProgram: TOKEN_PROGRAM_ID })
+      .remainingAccounts(rest)
+      .instruction();
+  }
+  /**
+   * `baseDelta` lots (positive buys), worst acceptable `limitPrice`, `leverage` 0 keeps the
+   * stored setting. `health`: `[market, oracle]` per cross slot in health other than `marketIndex`.
+   */
+  trade(a: { authority: PublicKey; marginAccount: PublicKey; marketIndex: number; oracle: PublicKey; baseDelta: bigint; limitPrice: bigint; mode: MarginMode; leverage: number; health: PublicKey[] }): Promise<TransactionInstruction> {
+    return this.m
+      .trade(bn(a.baseDelta), bn(a.limitPrice), variant(a.mode), a.leverage)
+      .accountsStrict({ authority: a.authority, exchange: this.exchange, marginAccount: a.marginAccount, market: this.market(a.marketIndex), oracle: a.oracle, isolatedPosition: this.isolated(a.marginAccount, a.marketIndex), systemProgram: SYSTEM_PROGRAM_ID })
+      .remainingAccounts(a.health.map(ro))
+      .instruction();
+  }
+  private adjust(a: { authority: PublicKey; marginAccount: PublicKey; marketIndex: number; oracle: PublicKey }) {
+    return { authority: a.authority, exchange: this.exchange, marginAccount: a.marginAccount, market: this.market(a.marketIndex), oracle: a.oracle, isolatedPosition: this.isolated(a.marginAccount, a.marketIndex) };
+  }
+  /** `health`: `[market, oracle]` per cross slot in health other than `marketIndex`. */
+  setLeverage(a: { authority: PublicKey; marginAccount: PublicKey; marketIndex: number; oracle: PublicKey; leverage: number; health: PublicKey[] }): Promise<TransactionInstruction> {
+    return this.m.setLeverage(a.leverage).accountsStrict(this.adjust(a)).remainingAccounts(a.health.map(ro)).instruction();
+  }
+  /** `health`: `[market, oracle]` per cross slot in health other than `marketIndex`. */
+  addIsolatedMargin(a: { authority: PublicKey; marginAccount: PublicKey; marketIndex: number; oracle: PublicKey; amount: bigint; health: PublicKey[] }): Promise<TransactionInstruction> {
+    return this.m.addIsolatedMargin(bn(a.amount)).accountsStrict(this.adjust(a)).remainingAccounts(a.health.map(ro)).instruction();
+  }
+  removeIsolatedMargin(a: { authority: PublicKey; marginAccount: PublicKey; marketIndex: number; oracle: PublicKey; amount: bigint }): Promise<TransactionInstruction> {
+    return this.m.removeIsolatedMargin(bn(a.amount)).accountsStrict(this.adjust(a)).instruction();
+  }
+  closeIsolatedPosition(a: { owner: PublicKey; marginAccount: PublicKey; marketIndex: number }): Promise<TransactionInstruction> {
+    return this.m.closeIsolatedPosition().accountsStrict({ owner: a.owner, marginAccount: a.marginAccount, isolatedPosition: this.isolated(a.marginAccount, a.marketIndex) }).instruction();
+  }
+  setMarginGuard(a: { owner: PublicKey; marginAccount: PublicKey; marketIndex: number; triggerRatioPpm: number; topUpAmount: bigint; maxTotal: bigint }): Promise<TransactionInstruction> {
+    return this.m
+      .setMarginGuard(a.triggerRatioPpm, bn(a.topUpAmount), bn(a.maxTotal))
+      .accountsStrict({ owner: a.owner, marginAccount: a.marginAccount, isolatedPosition: this.isolated(a.marginAccount, a.marketIndex) })
+      .instruction();
+  }
+  /** Anyone may settle: the cross slot's unsettled profit in `marketIndex`, or the isolated position's. */
+  settlePnl(a: { marginAccount: PublicKey; marketIndex: number; isolated: boolean }): Promise<TransactionInstruction> {
+    return this.m
+      .settlePnl()
+      .accountsStrict({ exchange: this.exchange, market: this.market(a.marketIndex), marginAccount: a.marginAccount, isolatedPosition: a.isolated ? this.isolated(a.marginAccount, a.marketIndex) : null })
+      .instruction();
+  }
+
+  // ---- keeper and views ---------------------------------------------------------------
+  updateFunding(a: { marketIndex: number; oracle: PublicKey }): Promise<TransactionInstruction> {
+    return this.m.updateFunding().accountsStrict({ exchange: this.exchange, market: this.market(a.marketIndex), oracle: a.oracle }).instruction();
+  }
+  liquidateIsolated(a: { keeper: PublicKey; keeperToken: PublicKey; marginAccount: PublicKey; marketIndex: number; oracle: PublicKey; maxBase: bigint }): Promise<TransactionInstruction> {
+    return this.m
+      .liquidateIsolated(bn(a.maxBase))
+      .accountsStrict({ keeper: a.keeper, exchange: this.exchange, market: this.market(a.marketIndex), oracle: a.oracle, isolatedPosition: this.isolated(a.marginAccount, a.marketIndex), marginAccount: a.marginAccount, vault: this.vault, keeperToken: a.keeperToken, tokenProgram: TOKEN_PROGRAM_ID })
+      .instruction();
+  }
+  /** `health`: `[market, oracle]` per cross slot in health other than `marketIndex`. */
+  liquidateCross(a: { keeper: PublicKey; keeperToken: PublicKey; marginAccount: PublicKey; marketIndex: number; oracle: PublicKey; maxBase: bigint; health: PublicKey[] }): Promise<TransactionInstruction> {
+    return this.m
+      .liquidateCross(bn(a.maxBase))
+      .accountsStrict({ keeper: a.keeper, exchange: this.exchange, marginAccount: a.marginAccount, market: this.market(a.marketIndex), oracle: a.oracle, vault: this.vault, keeperToken: a.keeperToken, tokenProgram: TOKEN_PROGRAM_ID })
+      .remainingAccounts(a.health.map(ro))
+      .instruction();
+  }
+  /** `health`: `[market, oracle]` per cross slot in health other than `marketIndex`. */
+  executeMarginGuard(a: { keeper: PublicKey; keeperToken: PublicKey; marginAccount: PublicKey; marketIndex: number; oracle: PublicKey; health: PublicKey[] }): Promise<TransactionInstruction> {
+    return this.m
+      .executeMarginGuard()
+      .accountsStrict({ keeper: a.keeper, exchange: this.exchange, marginAccount: a.marginAccount, market: this.market(a.marketIndex), oracle: a.oracle, isolatedPosition: this.isolated(a.marginAccount, a.marketIndex), vault: this.vault, keeperToken: a.keeperToken, tokenProgram: TOKEN_PROGRAM_ID })
+      .remainingAccounts(a.health.map(ro))
+      .instruction();
+  }
+  /** The read-only view; simulate it and decode the return data with `decodeAccountHealth`. */
+  accountHealth(a: { marginAccount: PublicKey; health: PublicKey[]; isolated?: MarketRef[] }): Promise<TransactionInstruction> {
+    const rest = [...a.health, ...isolatedTriples(a.marginAccount, a.isolated ?? [], this.programId)].map(ro);
+    return this.m.accountHealth().accountsStrict({ exchange: this.exchange, marginAccount: a.marginAccount }).remainingAccounts(rest).instruction();
+  }
+}
+
+export { AnchorProvider };
