@@ -1,0 +1,102 @@
+import type { Ctx } from "../App";
+import { MODE_LABEL } from "../App";
+import { base, lev, price, signedUsd, usd } from "../format";
+
+export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "leverage" | "margin" | "guard", id: string) => void }) {
+  const { snap, dep, engine, send } = ctx;
+  const positions = snap?.account?.positions ?? [];
+  const dec = dep.decimals;
+  return (
+    <section className="panel" data-testid="positions">
+      <h2>
+        Positions <span className="right muted">{positions.length} open</span>
+      </h2>
+      {positions.length === 0 ? (
+        <div className="empty" data-testid="no-positions">
+          No open positions.
+        </div>
+      ) : (
+        <div style={{ overflowX: "auto" }}>
+          <table>
+            <thead>
+              <tr>
+                <th>Market</th>
+                <th>Mode</th>
+                <th className="num">Size</th>
+                <th className="num">Entry</th>
+                <th className="num">Oracle</th>
+                <th className="num">uPnL</th>
+                <th className="num">Funding</th>
+                <th className="num">Margin</th>
+                <th className="num">Lev.</th>
+                <th className="num">Eff. lev</th>
+                <th className="num">Liq. price</th>
+                <th>Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {positions.map((p) => (
+                <tr key={p.id} data-testid={`position-${p.market.symbol}-${p.mode}`}>
+                  <td>
+                    <b>{p.market.symbol}</b>
+                  </td>
+                  <td>
+                    <span className="badge">{MODE_LABEL[p.mode]}</span>
+                  </td>
+                  <td className={"num " + (p.base > 0n ? "pos" : "neg")} data-testid="pos-size">
+                    {p.base > 0n ? "+" : ""}
+                    {base(p.base)}
+                  </td>
+                  <td className="num" data-testid="pos-entry">
+                    {price(p.entry, dec)}
+                  </td>
+                  <td className="num" data-testid="pos-oracle">
+                    {price(p.market.price, dec)}
+                  </td>
+                  <td className={"num " + (p.upnl >= 0n ? "pos" : "neg")} data-testid="pos-upnl">
+                    {signedUsd(p.upnl, dec)}
+                  </td>
+                  <td className="num" data-testid="pos-funding" title="funding owed to now (negative: received)">
+                    {signedUsd(-p.funding, dec)}
+                  </td>
+                  <td className="num" data-testid="pos-margin">
+                    {p.domain ? usd(p.domain.collateral, dec) : <span className="muted">cross</span>}
+                  </td>
+                  <td className="num" data-testid="pos-lev">
+                    {p.leverage}x
+                  </td>
+                  <td className="num" data-testid="pos-efflev">
+                    {lev(p.effectiveLeverage)}
+                  </td>
+                  <td className="num warn" data-testid="pos-liq">
+                    {price(p.liqPrice, dec)}
+                  </td>
+                  <td>
+                    <div className="row" style={{ gap: 4 }}>
+                      <button className="btn small" onClick={() => onAction("leverage", p.id)} data-testid="act-leverage">
+                        Leverage
+                      </button>
+                      {p.domain && (
+                        <button className="btn small" onClick={() => onAction("margin", p.id)} data-testid="act-margin">
+                          Margin
+                        </button>
+                      )}
+                      {p.domain && (
+                        <button className="btn small" onClick={() => onAction("guard", p.id)} data-testid="act-guard">
+                          Guard{p.guard ? " ✓" : ""}
+                        </button>
+                      )}
+                      <button className="btn small" onClick={() => void send(engine.closePosition(p))} data-testid="act-close">
+                        Close
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
