@@ -1,17 +1,19 @@
 /** Events (`Program data:` logs, decoded with the IDL's event coder) and errors. */
-import { BN, BorshCoder, EventParser, LangErrorCode, LangErrorMessage, type Idl } from "@coral-xyz/anchor";
+import { BN, BorshCoder, EventParser, LangErrorCode, LangErrorMessage, type Idl } from "./anchor.js";
 import { PublicKey } from "@solana/web3.js";
 import { PROGRAM_ID } from "./constants.js";
 import { IDL } from "./idl.js";
 
 const coder = new BorshCoder(IDL as unknown as Idl);
 
-/** Converts Anchor's decoded values: `BN` → `bigint`, recursively (keys stay camelCase). */
+const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Converts Anchor's decoded values: `BN` → `bigint`, field names → camelCase, recursively. */
 export function toBigints(v: unknown): any {
-  if (BN.isBN(v)) return BigInt((v as BN).toString());
+  if (BN.isBN(v)) return BigInt((v as any).toString());
   if (v instanceof PublicKey || v instanceof Uint8Array || v === null || typeof v !== "object") return v;
   if (Array.isArray(v)) return v.map(toBigints);
-  return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, toBigints(x)]));
+  return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [camel(k), toBigints(x)]));
 }
 
 export interface BallastEvent {

@@ -13,7 +13,7 @@
  *
  * A cross slot is "in health" when it is in use and open or holding unsettled profit.
  */
-import { AnchorProvider, BN, Program, type Idl, type Provider } from "@coral-xyz/anchor";
+import { BN, Program, type Idl, type Provider } from "./anchor.js";
 import { AccountMeta, Connection, PublicKey, TransactionInstruction } from "@solana/web3.js";
 import { inHealth, type MarginAccount, type MarketStatus } from "./accounts.js";
 import { PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID } from "./constants.js";
@@ -309,4 +309,4 @@ export class InstructionBuilder {
   }
 }
 
-export { AnchorProvider };
+

@@ -1,0 +1,301 @@
+// The SDK against the program's bytecode on litesvm: previews equal what the program does.
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  accountHealthOffChain, decodeAccountHealth, decodeError, errorCode, healthAccounts, parseEvents, previewMarginChange,
+  previewOpen, previewSetLeverage, stressTest, decodeMarginAccount, decodeMarket, decodePushOracle, decodeExchange,
+  ACCOUNT_SIZES, marketPda, math, exchangePda,
+} from "../src/index.js";
+import { World, Trader, marketParams } from "./bootstrap.js";
+
+const USD = 1_000_000n;
+const UNIT = 1_000_000_000n;
+const BTC = 0, ETH = 1;
+
+let w: World;
+let alice: Trader; // cross BTC + isolated ETH
+let bob: Trader; // strict-isolated ETH
+
+function viewOnChain(t: Trader, isolatedMarkets: number[] = []) {
+  const acct = w.account(t);
+  const ix = w.ix.accountHealth({
+    marginAccount: t.margin,
+    health: healthAccounts(acct, w.oracleMap()),
+    isolated: isolatedMarkets.map((index) => ({ index, oracle: w.oracles[index] })),
+  });
+  return ix.then((i) => {
+    const r = w.svm.simulate([i]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    return decodeAccountHealth(r.returnData);
+  });
+}
+
+function viewOffChain(t: Trader, isolatedMarkets: number[] = []) {
+  const iso = isolatedMarkets.map((i) => w.isolated(t, i)!);
+  return accountHealthOffChain(w.account(t), iso, w.inputs());
+}
+
+async function trade(t: Trader, marketIndex: number, baseDelta: bigint, mode: "Cross" | "Isolated" | "StrictIsolated", leverage: number) {
+  const acct = w.account(t);
+  return w.svm.send(
+    [await w.ix.trade({
+      authority: t.kp.publicKey, marginAccount: t.margin, marketIndex, oracle: w.oracles[marketIndex], baseDelta,
+      limitPrice: baseDelta > 0n ? (1n << 63n) : 0n, mode, leverage, health: healthAccounts(acct, w.oracleMap(), marketIndex),
+    })],
+    [t.kp],
+  );
+}
+
+async function setLeverage(t: Trader, marketIndex: number, leverage: number) {
+  return w.svm.send(
+    [await w.ix.setLeverage({ authority: t.kp.publicKey, marginAccount: t.margin, marketIndex, oracle: w.oracles[marketIndex], leverage, health: healthAccounts(w.account(t), w.oracleMap(), marketIndex) })],
+    [t.kp],
+  );
+}
+
+const event = (logs: string[], name: string) => {
+  const e = parseEvents(logs).find((x) => x.name === name);
+  assert.ok(e, `no ${name} event in ${parseEvents(logs).map((x) => x.name)}`);
+  return e!.data;
+};
+
+before(async () => {
+  w = await new World().init();
+  alice = await w.trader(20_000n * USD);
+  bob = await w.trader(5_000n * USD);
+});
+
+describe("decoders on program-written accounts", () => {
+  test("exchange, markets, oracles and margin account decode to what was created", () => {
+    const ex = decodeExchange(w.svm.data(exchangePda())!);
+    assert.equal(ex.collateralMint.toBase58(), w.mint.toBase58());
+    assert.equal(ex.takerFeePpm, w.localnet.exchange.taker_fee_ppm);
+    assert.equal(ex.liquidationBufferPpm, w.localnet.exchange.liquidation_buffer_ppm);
+    assert.equal(ex.marketCount, w.localnet.markets.length);
+    assert.equal(ex.poolBalance, BigInt(w.localnet.pool_funding));
+    for (const [i, m] of w.localnet.markets.entries()) {
+      const data = w.svm.data(marketPda(i))!;
+      assert.equal(data.length, ACCOUNT_SIZES.Market);
+      const market = decodeMarket(data);
+      const p = marketParams(m);
+      assert.equal(market.marketIndex, i);
+      assert.deepEqual(market.tiers, p.tiers);
+      for (const k of ["spreadPpm", "liquidationFeePpm", "pnlWeightPpm", "transferFloorPpm", "maxFillAgeSecs", "invalidPriceHaircutPpm", "maintenanceRampSecs"] as const)
+        assert.equal(market[k], p[k], k);
+      assert.equal(market.lotSize, p.lotSize);
+      assert.equal(market.oracle.toBase58(), w.oracles[i].toBase58());
+      const o = decodePushOracle(w.svm.data(w.oracles[i])!);
+      assert.equal(o.price, BigInt(m.oracle.price));
+      assert.equal(o.exponent, m.oracle.exponent);
+      assert.equal(o.authority.toBase58(), w.oracleAuthority.publicKey.toBase58());
+      assert.equal(o.publishTime, w.svm.now);
+    }
+    const a = decodeMarginAccount(w.svm.data(alice.margin)!);
+    assert.equal(a.owner.toBase58(), alice.kp.publicKey.toBase58());
+    assert.equal(a.crossCollateral, 20_000n * USD);
+    assert.equal(a.crossPositions.length, 16);
+    assert.throws(() => decodeMarket(w.svm.data(alice.margin)!), /discriminator|bytes/);
+  });
+});
+
+describe("trades: previews equal the program", () => {
+  test("cross open: fill price, fee, collateral and liquidation price", async () => {
+    const size = UNIT / 2n; // 0.5 BTC
+    const p = previewOpen({ account: w.account(alice), marketIndex: BTC, size, leverage: 10, mode: "Cross", takerFeePpm: w.exchange().takerFeePpm, inputs: w.inputs() });
+    assert.ok(p.ok, p.reason);
+    const r = await trade(alice, BTC, size, "Cross", 10);
+    assert.ok(r.ok, r.logs.join("\n"));
+    const e = event(r.logs, "TradeExecuted");
+    assert.equal(e.fillPrice, p.fillPrice);
+    assert.equal(e.fee, p.fee);
+    assert.equal(e.oraclePrice, p.oraclePrice);
+    assert.equal(e.baseAfter, p.baseAfter);
+    const acct = w.account(alice);
+    assert.equal(acct.crossCollateral, p.after.collateral);
+    const v = await viewOnChain(alice);
+    assert.equal(v.cross.positions[0].liquidationPrice, p.liquidationPrice);
+    assert.equal(v.cross.equity, p.after.equity);
+    assert.equal(v.cross.initialMargin, p.after.initialMargin);
+    assert.equal(v.cross.transferable, p.after.transferable);
+  });
+
+  test("isolated open: margin moved (IM + opening shortfall) and liquidation price", async () => {
+    const size = 4n * UNIT; // 4 ETH at 5x
+    const p = previewOpen({ account: w.account(alice), isolated: w.isolated(alice, ETH), marketIndex: ETH, size, leverage: 5, mode: "Isolated", takerFeePpm: w.exchange().takerFeePpm, inputs: w.inputs() });
+    assert.ok(p.ok, p.reason);
+    const crossBefore = w.account(alice).crossCollateral;
+    const r = await trade(alice, ETH, size, "Isolated", 5);
+    assert.ok(r.ok, r.logs.join("\n"));
+    const e = event(r.logs, "TradeExecuted");
+    assert.equal(e.fillPrice, p.fillPrice);
+    assert.equal(e.fee, p.fee);
+    assert.equal(e.marginMoved, p.marginMoved);
+    assert.ok(p.marginMoved > p.initialMargin, "the opening shortfall is moved too");
+    assert.equal(w.isolated(alice, ETH)!.collateral, p.after.collateral);
+    assert.equal(w.account(alice).crossCollateral, crossBefore - p.marginMoved - p.fee);
+    const v = await viewOnChain(alice, [ETH]);
+    assert.equal(v.isolated[0].positions[0].liquidationPrice, p.liquidationPrice);
+    assert.equal(v.isolated[0].equity, p.after.equity);
+  });
+
+  test("account_health view equals the off-chain computation (funding accrued to now)", async () => {
+    w.svm.advance(20n);
+    const on = await viewOnChain(alice, [ETH]);
+    const off = viewOffChain(alice, [ETH]);
+    assert.deepEqual(off, on);
+    assert.ok(on.cross.positions[0].pendingFunding !== 0n || on.isolated[0].positions[0].pendingFunding !== 0n, "funding accrued");
+  });
+
+  test("a price move: the view and the off-chain computation still agree", async () => {
+    await w.setPrice(ETH, 280_000_000_000n, 30_000_000n); // $2,800
+    await w.setPrice(BTC, 5_100_000_000_000n, 500_000_000n); // $51,000
+    assert.deepEqual(viewOffChain(alice, [ETH]), await viewOnChain(alice, [ETH]));
+  });
+});
+
+describe("set_leverage: previews equal the program", () => {
+  test("isolated raise releases margin; the new liquidation price matches the view", async () => {
+    const p = previewSetLeverage({ account: w.account(alice), isolated: w.isolated(alice, ETH), marketIndex: ETH, leverage: 10, inputs: w.inputs() });
+    assert.ok(p.ok, p.reason);
+    assert.ok(p.marginMoved < 0n);
+    const r = await setLeverage(alice, ETH, 10);
+    assert.ok(r.ok, r.logs.join("\n"));
+    const e = event(r.logs, "LeverageUpdated");
+    assert.equal(e.marginMoved, p.marginMoved);
+    assert.equal(e.leverageAfter, 10);
+    const v = await viewOnChain(alice, [ETH]);
+    assert.equal(v.isolated[0].positions[0].liquidationPrice, p.after!.liquidationPrice);
+    assert.equal(v.isolated[0].effectiveLeverage, p.after!.effectiveLeverage);
+    assert.equal(v.isolated[0].collateral, p.after!.collateral);
+  });
+
+  test("isolated lowering moves the shortfall in from cross", async () => {
+    const p = previewSetLeverage({ account: w.account(alice), isolated: w.isolated(alice, ETH), marketIndex: ETH, leverage: 3, inputs: w.inputs() });
+    assert.ok(p.ok, p.reason);
+    assert.ok(p.marginMoved > 0n);
+    const r = await setLeverage(alice, ETH, 3);
+    assert.ok(r.ok, r.logs.join("\n"));
+    assert.equal(event(r.logs, "LeverageUpdated").marginMoved, p.marginMoved);
+    const v = await viewOnChain(alice, [ETH]);
+    assert.equal(v.isolated[0].positions[0].liquidationPrice, p.after!.liquidationPrice);
+    assert.equal(v.isolated[0].initialMargin, p.after!.initialMargin);
+  });
+
+  test("cross: nothing moves, initial margin and transferable follow the setting", async () => {
+    const p = previewSetLeverage({ account: w.account(alice), marketIndex: BTC, leverage: 20, inputs: w.inputs() });
+    assert.ok(p.ok, p.reason);
+    assert.equal(p.marginMoved, 0n);
+    assert.ok(await setLeverage(alice, BTC, 20).then((r) => r.ok));
+    const v = await viewOnChain(alice);
+    assert.equal(v.cross.initialMargin, p.after!.initialMargin);
+    assert.equal(v.cross.transferable, p.after!.transferable);
+    assert.equal(v.cross.positions[0].liquidationPrice, p.after!.liquidationPrice);
+    assert.equal(p.after!.liquidationPrice, p.before!.liquidationPrice, "maintenance ignores the setting");
+  });
+
+  test("strict-isolated raise: the preview refuses it, the program too, and the error decodes", async () => {
+    const open = await trade(bob, ETH, 2n * UNIT, "StrictIsolated", 5);
+    assert.ok(open.ok, open.logs.join("\n"));
+    const p = previewSetLeverage({ account: w.account(bob), isolated: w.isolated(bob, ETH), marketIndex: ETH, leverage: 10, inputs: w.inputs() });
+    assert.equal(p.ok, false);
+    assert.equal(p.refusal, "StrictIsolatedLocked");
+    const r = await setLeverage(bob, ETH, 10);
+    assert.equal(r.ok, false);
+    const d = decodeError(r.logs);
+    assert.equal(d?.name, "StrictIsolatedLocked");
+    assert.equal(d?.code, errorCode("StrictIsolatedLocked"));
+    assert.equal(decodeError({ InstructionError: [1, { Custom: d!.code }] })?.name, "StrictIsolatedLocked");
+    // Lowering is allowed and matches.
+    const low = previewSetLeverage({ account: w.account(bob), isolated: w.isolated(bob, ETH), marketIndex: ETH, leverage: 2, inputs: w.inputs() });
+    assert.ok(low.ok, low.reason);
+    const r2 = await setLeverage(bob, ETH, 2);
+    assert.ok(r2.ok, r2.logs.join("\n"));
+    assert.equal(event(r2.logs, "LeverageUpdated").marginMoved, low.marginMoved);
+  });
+});
+
+describe("margin moves: previews equal the program", () => {
+  test("add isolated margin: new effective leverage and liquidation price", async () => {
+    const amount = 500n * USD;
+    const p = previewMarginChange({ account: w.account(alice), isolated: w.isolated(alice, ETH), amount, inputs: w.inputs() });
+    assert.ok(p.ok, p.reason);
+    const r = w.svm.send([await w.ix.addIsolatedMargin({ authority: alice.kp.publicKey, marginAccount: alice.margin, marketIndex: ETH, oracle: w.oracles[ETH], amount, health: healthAccounts(w.account(alice), w.oracleMap(), ETH) })], [alice.kp]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    const v = await viewOnChain(alice, [ETH]);
+    assert.equal(v.isolated[0].effectiveLeverage, p.after.effectiveLeverage);
+    assert.equal(v.isolated[0].positions[0].liquidationPrice, p.after.liquidationPrice);
+    assert.equal(v.cross.transferable, p.crossAfter!.transferable);
+  });
+
+  test("remove isolated margin: new effective leverage and liquidation price", async () => {
+    const free = previewMarginChange({ account: w.account(alice), isolated: w.isolated(alice, ETH), amount: 0n, inputs: w.inputs() }).before.transferable;
+    assert.ok(free > 0n, "the margin added above is transferable");
+    const amount = -(free / 2n);
+    const p = previewMarginChange({ account: w.account(alice), isolated: w.isolated(alice, ETH), amount, inputs: w.inputs() });
+    assert.ok(p.ok, p.reason);
+    const r = w.svm.send([await w.ix.removeIsolatedMargin({ authority: alice.kp.publicKey, marginAccount: alice.margin, marketIndex: ETH, oracle: w.oracles[ETH], amount: -amount })], [alice.kp]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    assert.equal(event(r.logs, "MarginTransferred").pnlRealised, p.pnlRealised);
+    const v = await viewOnChain(alice, [ETH]);
+    assert.equal(v.isolated[0].effectiveLeverage, p.after.effectiveLeverage);
+    assert.equal(v.isolated[0].positions[0].liquidationPrice, p.after.liquidationPrice);
+    assert.equal(v.isolated[0].transferable, p.after.transferable);
+  });
+
+  test("removing more than transferable: refused by both, error decoded", async () => {
+    const iso = w.isolated(alice, ETH)!;
+    const p0 = previewMarginChange({ account: w.account(alice), isolated: iso, amount: 0n, inputs: w.inputs() });
+    const tooMuch = p0.before.transferable + 1n;
+    const p = previewMarginChange({ account: w.account(alice), isolated: iso, amount: -tooMuch, inputs: w.inputs() });
+    assert.equal(p.refusal, "InsufficientTransferable");
+    const r = w.svm.send([await w.ix.removeIsolatedMargin({ authority: alice.kp.publicKey, marginAccount: alice.margin, marketIndex: ETH, oracle: w.oracles[ETH], amount: tooMuch })], [alice.kp]);
+    assert.equal(r.ok, false);
+    assert.equal(decodeError(r.logs)?.name, "InsufficientTransferable");
+  });
+});
+
+describe("stress test", () => {
+  test("the isolated domain's liquidation shock matches its liquidation price", async () => {
+    const v = await viewOnChain(alice, [ETH]);
+    const liq = v.isolated[0].positions[0].liquidationPrice!;
+    const price = w.inputs().markets.get(ETH)!.oracle.price;
+    const s = stressTest({ account: w.account(alice), isolated: [w.isolated(alice, ETH)!], inputs: w.inputs() });
+    const iso = s.find((d) => typeof d.domain === "object")!;
+    const down = iso.series[0].liquidatedAtDownPpm!;
+    assert.ok(down < 0);
+    // The shocked price (floored) at the threshold is at or below the liquidation price, one ppm less is above it.
+    const at = (ppm: number) => (price * BigInt(1_000_000 + ppm)) / 1_000_000n;
+    assert.ok(at(down) <= liq, `${at(down)} <= ${liq}`);
+    assert.ok(at(down + 1) >= liq - price / 1_000_000n - 1n);
+    assert.equal(iso.series[0].points.length, 21);
+    assert.equal(iso.series[0].points[10].equity, v.isolated[0].equity);
+    const cross = s.find((d) => d.domain === "cross")!;
+    assert.ok(cross.series.length >= 1);
+  });
+});
+
+describe("events and errors", () => {
+  test("parseEvents decodes every event of a trade with bigint fields", async () => {
+    const r = await trade(alice, BTC, -UNIT / 10n, "Cross", 0);
+    assert.ok(r.ok, r.logs.join("\n"));
+    const names = parseEvents(r.logs).map((e) => e.name);
+    assert.ok(names.includes("TradeExecuted"));
+    const e = event(r.logs, "TradeExecuted");
+    assert.equal(typeof e.baseDelta, "bigint");
+    assert.equal(e.baseDelta, -UNIT / 10n);
+    assert.equal(e.marginAccount.toBase58(), alice.margin.toBase58());
+  });
+
+  test("a refused trade decodes to the program's error name", async () => {
+    const r = await trade(alice, BTC, 1n, "Cross", 0); // not a lot multiple
+    assert.equal(r.ok, false);
+    assert.equal(decodeError(r.logs)?.name, "SizeNotLotMultiple");
+  });
+
+  test("math errors keep the operation", () => {
+    const d = decodeError(["Program log: math: overflow in notional", "Program log: AnchorError occurred. Error Code: MathOverflow. Error Number: 6000. Error Message: Arithmetic overflow."]);
+    assert.deepEqual([d?.name, d?.mathDetail], ["MathOverflow", "math: overflow in notional"]);
+    assert.equal(decodeError(3012)?.name, "AccountNotInitialized");
+    assert.throws(() => math.notional(1n << 62n, (1n << 64n) - 1n, "ceil"), (e: any) => e instanceof math.MathError && e.kind === "Overflow");
+  });
+});
