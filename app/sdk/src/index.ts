@@ -18,3 +18,4 @@ export * from "./events.js";
 export * from "./client.js";
 export * from "./previews.js";
 export * from "./format.js";
+export * from "./encode.js";

@@ -4,9 +4,9 @@ import { readFileSync } from "node:fs";
 import { Keypair, PublicKey } from "@solana/web3.js";
 import {
   HealthInputs, InstructionBuilder, MarketContext, MarketParams, decodeExchange, decodeIsolatedPosition, decodeMarginAccount,
-  decodeMarket, decodePushOracle, exchangePda, isolatedPda, marketPda, oraclePrice, rawFromPush, IsolatedPosition, MarginAccount,
+  decodeMarket, decodePushOracle, exchangePda, ACCOUNT_SIZES, isolatedPda, marketPda, oraclePrice, rawFromPush, rawFromPyth, decodePriceUpdateV2, IsolatedPosition, MarginAccount,
 } from "../src/index.js";
-import { Svm } from "./svm.js";
+import { SO_PATH, Svm } from "./svm.js";
 
 const localnet = JSON.parse(readFileSync(new URL("../../../migrations/localnet.json", import.meta.url), "utf8"));
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
@@ -62,6 +62,13 @@ export class World {
       s.must([await this.ix.createMarket({ admin: this.admin.publicKey, marketIndex: i, oracle: oracle.publicKey, oracleKind: "Push", params: marketParams(m) })], [this.admin]);
       this.oracles.push(oracle.publicKey);
     }
+    // The bytecode must have the layouts of the sources the SDK decodes.
+    const size = s.data(marketPda(0))!.length;
+    if (size !== ACCOUNT_SIZES.Market)
+      throw new Error(
+        `${SO_PATH} is older than programs/ballast/src: its Market account is ${size} bytes, the source's is ${ACCOUNT_SIZES.Market}. ` +
+          "Rebuild it (scripts/build-sbf.sh) or point BALLAST_SO at a current build.",
+      );
     s.must([await this.ix.fundPool({ admin: this.admin.publicKey, adminToken: this.adminToken, amount: BigInt(localnet.pool_funding) })], [this.admin]);
     return this;
   }
@@ -100,7 +107,9 @@ export class World {
     const markets = new Map<number, MarketContext>();
     this.oracles.forEach((o, i) => {
       const market = this.market(i);
-      markets.set(i, { market, oracle: oraclePrice(market, rawFromPush(decodePushOracle(this.svm.data(o)!)), ex.collateralDecimals, now) });
+      const data = this.svm.data(o)!;
+      const raw = market.oracleKind === "Push" ? rawFromPush(decodePushOracle(data)) : rawFromPyth(decodePriceUpdateV2(data));
+      markets.set(i, { market, oracle: oraclePrice(market, raw, ex.collateralDecimals, now) });
     });
     return { exchange: ex, markets, now };
   }

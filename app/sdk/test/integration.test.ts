@@ -4,8 +4,10 @@ import assert from "node:assert/strict";
 import {
   accountHealthOffChain, decodeAccountHealth, decodeError, errorCode, healthAccounts, parseEvents, previewMarginChange,
   previewOpen, previewSetLeverage, stressTest, decodeMarginAccount, decodeMarket, decodePushOracle, decodeExchange,
-  ACCOUNT_SIZES, marketPda, math, exchangePda,
+  ACCOUNT_SIZES, marketPda, math, exchangePda, encodeExchange, encodeMarket, encodeMarginAccount, encodeIsolatedPosition,
+  encodePushOracle, encodePriceUpdateV2, decodeIsolatedPosition, isolatedPda, PYTH_RECEIVER_ID, decodePriceUpdateV2,
 } from "../src/index.js";
+import { Keypair } from "@solana/web3.js";
 import { World, Trader, marketParams } from "./bootstrap.js";
 
 const USD = 1_000_000n;
@@ -297,5 +299,46 @@ describe("events and errors", () => {
     assert.deepEqual([d?.name, d?.mathDetail], ["MathOverflow", "math: overflow in notional"]);
     assert.equal(decodeError(3012)?.name, "AccountNotInitialized");
     assert.throws(() => math.notional(1n << 62n, (1n << 64n) - 1n, "ceil"), (e: any) => e instanceof math.MathError && e.kind === "Overflow");
+  });
+});
+
+describe("decoder round trip", () => {
+  test("every program-written account encodes back to its bytes", () => {
+    const keys = [exchangePda(), marketPda(BTC), marketPda(ETH), alice.margin, bob.margin, isolatedPda(alice.margin, ETH), isolatedPda(bob.margin, ETH), ...w.oracles.slice(0, 2)];
+    const codecs: [(d: Uint8Array) => any, (x: any) => Uint8Array][] = [
+      [decodeExchange, encodeExchange], [decodeMarket, encodeMarket], [decodeMarket, encodeMarket], [decodeMarginAccount, encodeMarginAccount],
+      [decodeMarginAccount, encodeMarginAccount], [decodeIsolatedPosition, encodeIsolatedPosition], [decodeIsolatedPosition, encodeIsolatedPosition],
+      [decodePushOracle, encodePushOracle], [decodePushOracle, encodePushOracle],
+    ];
+    keys.forEach((k, i) => {
+      const data = w.svm.data(k)!;
+      const [dec, enc] = codecs[i];
+      assert.deepEqual(Buffer.from(enc(dec(data))), Buffer.from(data), k.toBase58());
+    });
+  });
+});
+
+describe("a Pyth market", () => {
+  test("PriceUpdateV2 is read the same way by the program and the SDK", async () => {
+    const feedId = new Uint8Array(32).fill(7);
+    const oracle = Keypair.generate().publicKey;
+    const update = (price: bigint, conf: bigint) =>
+      encodePriceUpdateV2({ writeAuthority: Keypair.generate().publicKey, feedId, price, conf, exponent: -8, publishTime: w.svm.now, prevPublishTime: w.svm.now - 1n, emaPrice: price, emaConf: conf, postedSlot: 1n });
+    w.svm.setAccount(oracle, PYTH_RECEIVER_ID, update(15_000_000_000n, 1_500_000n)); // $150.00 ± 0.015
+    const index = w.oracles.length;
+    const params = marketParams(w.localnet.markets[0]);
+    const r = w.svm.send([await w.ix.createMarket({ admin: w.admin.publicKey, marketIndex: index, oracle, oracleKind: "PythPull", feedId, params })], [w.admin]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    w.oracles.push(oracle);
+    const u = decodePriceUpdateV2(w.svm.data(oracle)!);
+    assert.equal(u.price, 15_000_000_000n);
+    assert.deepEqual(u.feedId, feedId);
+    const carol = await w.trader(10_000n * USD);
+    const p = previewOpen({ account: w.account(carol), marketIndex: index, size: 10n * UNIT, leverage: 5, mode: "Cross", takerFeePpm: w.exchange().takerFeePpm, inputs: w.inputs() });
+    const t = await trade(carol, index, 10n * UNIT, "Cross", 5);
+    assert.ok(t.ok, t.logs.join("\n"));
+    assert.equal(event(t.logs, "TradeExecuted").fillPrice, p.fillPrice);
+    w.svm.setAccount(oracle, PYTH_RECEIVER_ID, update(14_000_000_000n, 2_000_000n));
+    assert.deepEqual(viewOffChain(carol), await viewOnChain(carol));
   });
 });
