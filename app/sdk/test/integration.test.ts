@@ -5,9 +5,9 @@ import {
   accountHealthOffChain, decodeAccountHealth, decodeError, errorCode, healthAccounts, parseEvents, previewMarginChange,
   previewOpen, previewSetLeverage, stressTest, decodeMarginAccount, decodeMarket, decodePushOracle, decodeExchange,
   ACCOUNT_SIZES, marketPda, math, exchangePda, encodeExchange, encodeMarket, encodeMarginAccount, encodeIsolatedPosition,
-  encodePushOracle, encodePriceUpdateV2, decodeIsolatedPosition, isolatedPda, PYTH_RECEIVER_ID, decodePriceUpdateV2,
+  encodePushOracle, encodePriceUpdateV2, decodeIsolatedPosition, isolatedPda, PYTH_RECEIVER_ID, decodePriceUpdateV2, BallastClient, PROGRAM_ID,
 } from "../src/index.js";
-import { Keypair } from "@solana/web3.js";
+import { Keypair, PublicKey } from "@solana/web3.js";
 import { World, Trader, marketParams } from "./bootstrap.js";
 
 const USD = 1_000_000n;
@@ -340,5 +340,39 @@ describe("a Pyth market", () => {
     assert.equal(event(t.logs, "TradeExecuted").fillPrice, p.fillPrice);
     w.svm.setAccount(oracle, PYTH_RECEIVER_ID, update(14_000_000_000n, 2_000_000n));
     assert.deepEqual(viewOffChain(carol), await viewOnChain(carol));
+  });
+});
+
+describe("BallastClient over a Connection", () => {
+  // A Connection answering from the litesvm state: the client's RPC paths end to end.
+  function connection(): any {
+    const info = (k: any) => {
+      const a = w.svm.svm.getAccount(k.toBase58());
+      return a.exists ? { data: Buffer.from(a.data), owner: new PublicKey(a.programAddress), lamports: Number(a.lamports), executable: a.executable } : null;
+    };
+    return {
+      getAccountInfo: async (k: any) => info(k),
+      getMultipleAccountsInfo: async (ks: any[]) => ks.map(info),
+      getSlot: async () => Number(w.svm.svm.getClock().slot),
+      getBlockTime: async () => Number(w.svm.now),
+      getLatestBlockhash: async () => ({ blockhash: w.svm.svm.latestBlockhash(), lastValidBlockHeight: 0 }),
+      simulateTransaction: async (tx: any) => {
+        const r = w.svm.simulateRaw(tx.serialize());
+        return { value: { err: r.ok ? null : r.err, logs: r.logs, returnData: r.ok ? { programId: PROGRAM_ID.toBase58(), data: [Buffer.from(r.returnData).toString("base64"), "base64"] } : null } };
+      },
+    };
+  }
+
+  test("healthInputs, accountHealth and the previews agree with the program", async () => {
+    const c = new BallastClient(connection());
+    const ex = await c.exchange();
+    assert.equal(ex.marketCount, w.oracles.length);
+    const inputs = await c.healthInputs();
+    assert.deepEqual(inputs.markets.get(ETH)!.oracle, w.inputs().markets.get(ETH)!.oracle);
+    const acct = (await c.marginAccount(alice.margin))!;
+    const iso = await c.isolatedPositions(alice.margin, [BTC, ETH]);
+    assert.equal(iso.length, 1);
+    const view = await c.accountHealth(alice.margin, { isolatedMarkets: [ETH] });
+    assert.deepEqual(accountHealthOffChain(acct, iso, inputs), view);
   });
 });

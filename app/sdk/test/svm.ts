@@ -27,7 +27,7 @@ export class Svm {
   readonly payer = Keypair.generate();
   constructor(startTime = 1_700_000_000n) {
     if (!existsSync(SO_PATH)) throw new Error(`program bytecode not found at ${SO_PATH} (build it with cargo build-sbf)`);
-    this.svm = new LiteSVM();
+    this.svm = new LiteSVM().withSigverify(false);
     this.svm.addProgramFromFile(addr(PROGRAM_ID), SO_PATH);
     this.setTime(startTime);
     this.airdrop(this.payer.publicKey, 1_000_000_000_000n);
@@ -81,6 +81,12 @@ export class Svm {
   }
   simulate(ixs: TransactionInstruction[], signers: Keypair[] = []): TxResult {
     const r = this.svm.simulateTransaction(this.tx(ixs, signers) as any);
+    if (r instanceof FailedTransactionMetadata) return this.result(r);
+    return this.result(r.meta());
+  }
+  /** Simulates a serialized (possibly unsigned) transaction, as an RPC node with sigVerify off. */
+  simulateRaw(bytes: Uint8Array): TxResult {
+    const r = this.svm.simulateTransaction(getTransactionDecoder().decode(bytes) as any);
     if (r instanceof FailedTransactionMetadata) return this.result(r);
     return this.result(r.meta());
   }
