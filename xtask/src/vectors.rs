@@ -155,7 +155,7 @@ struct Risk {
     price: u64,
     conf: u64,
     tiers: Vec<Tier>,
-    ramp: Option<(Vec<Tier>, u32)>,
+    ramp: Ramp,
     pnl_weight_ppm: u32,
     transfer_floor_ppm: u32,
     /// `Some(haircut)`: valued adversely.
@@ -229,6 +229,11 @@ fn btc_tiers() -> Vec<Tier> {
 
 const Q: u64 = 1_000_000;
 
+/// An old tier table and the ramp's progress (ppm), when a maintenance ramp runs.
+type Ramp = Option<(Vec<Tier>, u32)>;
+/// `(base, price, tiers, ramp, equity, maintenance, penalty ppm, buffer ppm, lot, dust)`.
+type LiquidationCase = (i64, u64, Vec<Tier>, Ramp, i128, i128, u32, u32, u64, u64);
+
 pub fn generate() -> String {
     let mut o = Out(vec![]);
     let mut r = Rng(0x0BA1_1A57_5EED_2026);
@@ -236,12 +241,18 @@ pub fn generate() -> String {
     let m20 = vec![Tier { notional_threshold: 0, max_leverage: 20 }, Tier { notional_threshold: 100_000 * Q, max_leverage: 2 }];
 
     // ---- checked primitives -------------------------------------------------------
-    let edges: [i128; 12] = [0, 1, -1, 7, -7, i128::from(u64::MAX), -i128::from(u64::MAX), i128::MAX, i128::MIN, 1 << 64, -(1 << 64), 1_000_000_000_000];
+    let edges: [i128; 12] =
+        [0, 1, -1, 7, -7, i128::from(u64::MAX), -i128::from(u64::MAX), i128::MAX, i128::MIN, 1 << 64, -(1 << 64), 1_000_000_000_000];
     for &a in &edges {
         for &b in &edges {
             for rd in [Rounding::Floor, Rounding::Ceil] {
                 o.push("div", json!({"a": s(a), "b": s(b), "rounding": rounding_name(rd)}), checked::div(a, b, rd, "t"), s);
-                o.push("mul_div", json!({"a": s(a), "b": s(b), "c": "3", "rounding": rounding_name(rd)}), checked::mul_div(a, b, 3, rd, "t"), s);
+                o.push(
+                    "mul_div",
+                    json!({"a": s(a), "b": s(b), "c": "3", "rounding": rounding_name(rd)}),
+                    checked::mul_div(a, b, 3, rd, "t"),
+                    s,
+                );
             }
             o.push("mul", json!({"a": s(a), "b": s(b)}), checked::mul(a, b, "t"), s);
         }
@@ -269,7 +280,9 @@ pub fn generate() -> String {
     for (n, l) in [(0u64, 1u16), (10, 3), (10, 0), (u64::MAX, 1), (u64::MAX, 1000), (10_000 * Q, 10), (10_000 * Q, 20), (1, 1000)] {
         o.push("initial_margin", json!({"notional": s(n), "leverage": l}), tiers::initial_margin(n, l), s);
     }
-    for (n, f) in [(0u64, 100_000u32), (11, 100_000), (10_000 * Q, 100_000), (u64::MAX, 1_000_000), (u64::MAX, 2_000_000), (u64::MAX, u32::MAX)] {
+    for (n, f) in
+        [(0u64, 100_000u32), (11, 100_000), (10_000 * Q, 100_000), (u64::MAX, 1_000_000), (u64::MAX, 2_000_000), (u64::MAX, u32::MAX)]
+    {
         o.push("transfer_floor", json!({"notional": s(n), "floor_ppm": f}), tiers::transfer_floor(n, f), s);
     }
     for l in [1u16, 2, 3, 7, 20, 50, 333, 1000, 0] {
@@ -305,7 +318,7 @@ pub fn generate() -> String {
     // The ramp blend.
     let old = vec![Tier { notional_threshold: 0, max_leverage: 20 }];
     let new = vec![Tier { notional_threshold: 0, max_leverage: 10 }];
-    let mut ramp_cases: Vec<(Vec<Tier>, Option<(Vec<Tier>, u32)>, u64)> = vec![];
+    let mut ramp_cases: Vec<(Vec<Tier>, Ramp, u64)> = vec![];
     for f in [0u32, 1, 500_000, 999_999, 1_000_000, 2_000_000] {
         ramp_cases.push((new.clone(), Some((old.clone(), f)), 49_200 * Q));
         ramp_cases.push((btc.clone(), Some((m20.clone(), f)), 120_000 * Q));
@@ -322,7 +335,10 @@ pub fn generate() -> String {
         o.push("maintenance", input.clone(), m.margin(*n), s);
         o.push("maintenance_pieces", json!({"tiers": tiers_json(t), "ramp_from": ramp_json(m.ramp_from)}), m.pieces(), |(p, c)| {
             Value::Array(
-                p[..c].iter().map(|p| json!({"rate": s(p.rate), "deduction": s(p.deduction), "from": s(p.from), "to": opt(p.to)})).collect(),
+                p[..c]
+                    .iter()
+                    .map(|p| json!({"rate": s(p.rate), "deduction": s(p.deduction), "from": s(p.from), "to": opt(p.to)}))
+                    .collect(),
             )
         });
     }
@@ -368,7 +384,12 @@ pub fn generate() -> String {
                 position::fill_price(p, conf, spread, buy),
                 s,
             );
-            o.push("conservative_price", json!({"price": s(p), "conf": s(conf), "is_long": buy}), oracle::conservative_price(p, conf, buy), s);
+            o.push(
+                "conservative_price",
+                json!({"price": s(p), "conf": s(conf), "is_long": buy}),
+                oracle::conservative_price(p, conf, buy),
+                s,
+            );
         }
         let rate = r.pick(&[0u32, 500, 750, 1_000_000, u32::MAX]);
         for rd in [Rounding::Floor, Rounding::Ceil] {
@@ -388,13 +409,27 @@ pub fn generate() -> String {
     }
 
     // ---- oracle -----------------------------------------------------------------------
-    let mut oc: Vec<(u64, i32, u8)> = vec![(5_000_000_000_000, -8, 6), (1, -30, 6), (u64::MAX, 10, 6), (u64::MAX, 0, 6), (123, -9, 0), (7, 100, 6), (7, i32::MAX, 6), (7, i32::MIN, 6)];
+    let mut oc: Vec<(u64, i32, u8)> = vec![
+        (5_000_000_000_000, -8, 6),
+        (1, -30, 6),
+        (u64::MAX, 10, 6),
+        (u64::MAX, 0, 6),
+        (123, -9, 0),
+        (7, 100, 6),
+        (7, i32::MAX, 6),
+        (7, i32::MIN, 6),
+    ];
     for _ in 0..150 {
         oc.push((r.mag(19), r.range(0, 40) as i32 - 30, r.range(0, 9) as u8));
     }
     for (m, e, d) in oc {
         for rd in [Rounding::Floor, Rounding::Ceil] {
-            o.push("to_price", json!({"mantissa": s(m), "exponent": e, "quote_decimals": d, "rounding": rounding_name(rd)}), oracle::to_price(m, e, d, rd), s);
+            o.push(
+                "to_price",
+                json!({"mantissa": s(m), "exponent": e, "quote_decimals": d, "rounding": rounding_name(rd)}),
+                oracle::to_price(m, e, d, rd),
+                s,
+            );
         }
     }
     for _ in 0..150 {
@@ -403,23 +438,51 @@ pub fn generate() -> String {
         let (pt, now) = (r.range(0, 2000) as i64, r.range(0, 2000) as i64);
         let (age, conf_ppm) = (r.range(0, 600) as u32, r.pick(&[0u32, 1000, 20_000, 1_000_000]));
         let v = oracle::classify(p, c, pt, now, age, conf_ppm);
-        o.push("classify", json!({"price": s(p), "conf": s(c), "publish_time": s(pt), "now": s(now), "max_age_secs": age, "max_conf_ppm": conf_ppm}), Ok(format!("{v:?}")), |v| json!(v));
+        o.push(
+            "classify",
+            json!({"price": s(p), "conf": s(c), "publish_time": s(pt), "now": s(now), "max_age_secs": age, "max_conf_ppm": conf_ppm}),
+            Ok(format!("{v:?}")),
+            |v| json!(v),
+        );
     }
 
     // ---- funding ------------------------------------------------------------------
-    let mut fc: Vec<(i64, i128, i128)> = vec![(1_000_000_000, 500_000_000_000, 0), (-2_000_000_000, 500_000_000_000, 0), (1, -1, 0), (1, 1, 0), (0, 1000, 0), (i64::MIN, i128::MAX, -1), (i64::MAX, i128::MAX, 0)];
+    let mut fc: Vec<(i64, i128, i128)> = vec![
+        (1_000_000_000, 500_000_000_000, 0),
+        (-2_000_000_000, 500_000_000_000, 0),
+        (1, -1, 0),
+        (1, 1, 0),
+        (0, 1000, 0),
+        (i64::MIN, i128::MAX, -1),
+        (i64::MAX, i128::MAX, 0),
+    ];
     for _ in 0..200 {
         fc.push((r.signed(13), i128::from(r.signed(16)), i128::from(r.signed(16))));
     }
     for (b, now, snap) in fc {
-        o.push("pending_funding", json!({"base": s(b), "index_now": s(now), "snapshot": s(snap)}), funding::pending_funding(b, now, snap), s);
+        o.push(
+            "pending_funding",
+            json!({"base": s(b), "index_now": s(now), "snapshot": s(snap)}),
+            funding::pending_funding(b, now, snap),
+            s,
+        );
     }
     for _ in 0..200 {
         let (l, sh) = (r.mag(14), r.mag(14));
         let (k, mx, fl) = (r.pick(&[0u32, 100, 1000, 50_000]), r.pick(&[0u32, 100, 1000, 10_000]), r.mag(14));
-        o.push("funding_rate_ppm", json!({"long_oi": s(l), "short_oi": s(sh), "k_ppm": k, "max_rate_ppm": mx, "oi_floor": s(fl)}), funding::funding_rate_ppm(l, sh, k, mx, fl), s);
+        o.push(
+            "funding_rate_ppm",
+            json!({"long_oi": s(l), "short_oi": s(sh), "k_ppm": k, "max_rate_ppm": mx, "oi_floor": s(fl)}),
+            funding::funding_rate_ppm(l, sh, k, mx, fl),
+            s,
+        );
         let (p, rate, dt) = (r.mag(16), r.signed(5), r.signed(7));
-        o.push("index_deltas", json!({"price": s(p), "rate_ppm": s(rate), "dt_secs": s(dt)}), funding::index_deltas(p, rate, dt), |(a, b)| json!([s(a), s(b)]));
+        o.push(
+            "index_deltas",
+            json!({"price": s(p), "rate_ppm": s(rate), "dt_secs": s(dt)}),
+            funding::index_deltas(p, rate, dt),
+            |(a, b)| json!([s(a), s(b)]),
+        );
         let st = funding::FundingState {
             long_index: i128::from(r.signed(18)),
             short_index: i128::from(r.signed(18)),
@@ -447,7 +510,7 @@ pub fn generate() -> String {
         ramp: None,
         pnl_weight_ppm: 1_000_000,
         transfer_floor_ppm: floor,
-    adverse: None,
+        adverse: None,
     };
     // $10,000 at 10x/20x; the audit's M-1 (1.9 BTC at $60,000 with tiers 20x / 2x).
     let single20 = vec![Tier { notional_threshold: 0, max_leverage: 20 }];
@@ -498,7 +561,7 @@ pub fn generate() -> String {
     }
 
     // ---- liquidation price ---------------------------------------------------------
-    let mut lp: Vec<(i64, i64, Vec<Tier>, Option<(Vec<Tier>, u32)>, i128)> = vec![
+    let mut lp: Vec<(i64, i64, Vec<Tier>, Ramp, i128)> = vec![
         (1_000_000_000, 50_000 * Q as i64, btc.clone(), None, 2_600 * Q as i128),
         (-1_000_000_000, -50_000 * Q as i64, btc.clone(), None, 2_600 * Q as i128),
         (1_000_000_000, 50_000 * Q as i64, btc.clone(), None, 60_000 * Q as i128),
@@ -523,12 +586,23 @@ pub fn generate() -> String {
     }
 
     // ---- liquidation size and penalties ----------------------------------------------
-    let mut lq: Vec<(i64, u64, Vec<Tier>, Option<(Vec<Tier>, u32)>, i128, i128, u32, u32, u64, u64)> = vec![
+    let mut lq: Vec<LiquidationCase> = vec![
         // MATH.md: 1 BTC long with $2,600 at $48,600 (equity 1,200), 20x single tier, f = 0.75%, buffer 10%.
         (1_000_000_000, 48_600 * Q * 1000, single20.clone(), None, 1_200 * Q as i128, 1_215 * Q as i128, 7_500, 100_000, 1_000_000, 0),
         (0, 1, btc.clone(), None, 0, 0, 7_500, 100_000, 1, 0),
         (-5_000_000_000, 10 * Q * 1000, btc.clone(), None, -(Q as i128), Q as i128, 5_000, 0, 1_000, 10 * Q),
-        (1_000_000_000, 48_600 * Q * 1000, vec![Tier { notional_threshold: 0, max_leverage: 100 }], None, 0, 243 * Q as i128, 6_000, 100_000, 1, 0),
+        (
+            1_000_000_000,
+            48_600 * Q * 1000,
+            vec![Tier { notional_threshold: 0, max_leverage: 100 }],
+            None,
+            0,
+            243 * Q as i128,
+            6_000,
+            100_000,
+            1,
+            0,
+        ),
     ];
     for _ in 0..250 {
         let tiers = r.tiers();
@@ -541,7 +615,18 @@ pub fn generate() -> String {
         let ramp = if r.below(5) == 0 { Some((r.tiers(), r.range(0, 1_000_000) as u32)) } else { None };
         let min_rate = 1_000_000 / (2 * u32::from(tiers.last().unwrap().max_leverage));
         let penalty = r.range(0, u64::from(min_rate.saturating_sub(1))) as u32;
-        lq.push((base, price, tiers, ramp, equity, mm + other, penalty, r.pick(&[0u32, 100_000, 250_000]), r.pick(&[1u64, 1000, 1_000_000, 10_000_000]), r.pick(&[0u64, Q, 10 * Q])));
+        lq.push((
+            base,
+            price,
+            tiers,
+            ramp,
+            equity,
+            mm + other,
+            penalty,
+            r.pick(&[0u32, 100_000, 250_000]),
+            r.pick(&[1u64, 1000, 1_000_000, 10_000_000]),
+            r.pick(&[0u64, Q, 10 * Q]),
+        ));
     }
     for (b, p, t, ramp, e, mm, pen, buf, lot, dust) in &lq {
         let li = LiquidationInput {
@@ -563,7 +648,12 @@ pub fn generate() -> String {
     }
     for _ in 0..100 {
         let (n, rw, ins, av) = (r.mag(15), r.range(0, 20_000) as u32, r.range(0, 20_000) as u32, i128::from(r.signed(12)));
-        o.push("penalties", json!({"closed_notional": s(n), "reward_ppm": rw, "insurance_ppm": ins, "available": s(av)}), liquidation::penalties(n, rw, ins, av), |(a, b)| json!([s(a), s(b)]));
+        o.push(
+            "penalties",
+            json!({"closed_notional": s(n), "reward_ppm": rw, "insurance_ppm": ins, "available": s(av)}),
+            liquidation::penalties(n, rw, ins, av),
+            |(a, b)| json!([s(a), s(b)]),
+        );
         let (tip, top) = (r.mag(8), r.mag(12));
         o.push("guard_tip", json!({"fixed_tip": s(tip), "top_up": s(top)}), liquidation::guard_tip(tip, top), s);
     }
