@@ -376,3 +376,54 @@ describe("BallastClient over a Connection", () => {
     assert.deepEqual(accountHealthOffChain(acct, iso, inputs), view);
   });
 });
+
+describe("cross withdrawals and a two-market stress test", () => {
+  let dave: Trader;
+  before(async () => {
+    dave = await w.trader(8_000n * USD);
+    assert.ok((await trade(dave, BTC, UNIT, "Cross", 20)).ok);
+    assert.ok((await trade(dave, ETH, -10n * UNIT, "Cross", 20)).ok);
+  });
+
+  test("withdrawing exactly the transferable amount passes, one unit more is refused", async () => {
+    const p = previewMarginChange({ account: w.account(dave), amount: 0n, inputs: w.inputs() });
+    const free = p.before.transferable;
+    assert.ok(free > 0n);
+    const health = healthAccounts(w.account(dave), w.oracleMap());
+    const over = previewMarginChange({ account: w.account(dave), amount: -(free + 1n), inputs: w.inputs() });
+    assert.equal(over.refusal, "InsufficientTransferable");
+    const r1 = w.svm.send([await w.ix.withdraw({ owner: dave.kp.publicKey, marginAccount: dave.margin, destination: dave.token, amount: free + 1n, health })], [dave.kp]);
+    assert.equal(decodeError(r1.logs)?.name, "InsufficientTransferable");
+    const ok = previewMarginChange({ account: w.account(dave), amount: -free, inputs: w.inputs() });
+    assert.ok(ok.ok, ok.reason);
+    const r2 = w.svm.send([await w.ix.withdraw({ owner: dave.kp.publicKey, marginAccount: dave.margin, destination: dave.token, amount: free, health })], [dave.kp]);
+    assert.ok(r2.ok, r2.logs.join("\n"));
+    const v = await viewOnChain(dave);
+    assert.equal(v.cross.effectiveLeverage, ok.after.effectiveLeverage);
+    assert.equal(v.cross.transferable, 0n);
+  });
+
+  test("the all-markets threshold brackets the program's own liquidatable flag", async () => {
+    const s = stressTest({ account: w.account(dave), inputs: w.inputs() });
+    const cross = s.find((d) => d.domain === "cross")!;
+    assert.deepEqual(cross.series.map((x) => x.market), [BTC, ETH, "all"]);
+    const all = cross.series.find((x) => x.market === "all")!;
+    const up = all.liquidatedAtUpPpm, down = all.liquidatedAtDownPpm;
+    assert.ok(up !== null || down !== null, "long BTC / short ETH at 20x: some common shock liquidates");
+    const threshold = (up ?? down)!;
+    const base = [BTC, ETH].map((i) => {
+      const o = decodePushOracle(w.svm.data(w.oracles[i])!);
+      return [o.price, o.conf];
+    });
+    const shockAll = async (ppm: number) => {
+      for (const [i, [p, c]] of base.entries()) await w.setPrice(i, (p * BigInt(1_000_000 + ppm)) / 1_000_000n, c);
+      const on = await viewOnChain(dave);
+      assert.deepEqual(viewOffChain(dave), on);
+      return on.cross.liquidatable;
+    };
+    const dir = Math.sign(threshold);
+    assert.equal(await shockAll(threshold + dir * 200), true);
+    assert.equal(await shockAll(threshold - dir * 200), false);
+    for (const [i, [p, c]] of base.entries()) await w.setPrice(i, p, c);
+  });
+});
