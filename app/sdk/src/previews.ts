@@ -328,6 +328,12 @@ export function previewOpen(args: {
     liquidationPrice: null,
   };
   if (size === 0n) return { ...res, ...refuse("ZeroSize", "size is zero") };
+  const openMode: MarginMode | null = slot && slot.base !== 0n ? "Cross" : isolated && isolated.base !== 0n ? isolated.mode : null;
+  if (openMode && openMode !== mode) return { ...res, ...refuse("ModeMismatch", `the open position in this market is ${openMode}`) };
+  if ((before.base === 0n || flips) && !(market.allowedModes === "Any" || (market.allowedModes === "IsolatedOnly" && mode !== "Cross") || mode === "StrictIsolated"))
+    return { ...res, ...refuse("ModeNotAllowed", `the market allows ${market.allowedModes}`) };
+  if (before.base !== 0n && args.leverage !== 0 && args.leverage !== before.leverage)
+    return { ...res, ...refuse("LeverageMismatch", "an open position keeps its leverage (pass 0, or change it with set_leverage)") };
   if (m.checked.abs(size) % market.lotSize !== 0n) return { ...res, ...refuse("SizeNotLotMultiple", `size must be a multiple of ${market.lotSize} lots`) };
   if (lev < 1 || lev > m.MAX_LEVERAGE) return { ...res, ...refuse("InvalidLeverage", "leverage must be 1..=1000") };
   const st = effectiveStatus(market, inputs.exchange.status);

@@ -294,6 +294,13 @@ describe("events and errors", () => {
     assert.equal(decodeError(r.logs)?.name, "SizeNotLotMultiple");
   });
 
+  test("a cross order in a market held isolated: ModeMismatch from both", async () => {
+    const p = previewOpen({ account: w.account(alice), isolated: w.isolated(alice, ETH), marketIndex: ETH, size: UNIT, leverage: 0, mode: "Cross", takerFeePpm: w.exchange().takerFeePpm, inputs: w.inputs() });
+    assert.equal(p.refusal, "ModeMismatch");
+    const r = await trade(alice, ETH, UNIT, "Cross", 0);
+    assert.equal(decodeError(r.logs)?.name, "ModeMismatch");
+  });
+
   test("math errors keep the operation", () => {
     const d = decodeError(["Program log: math: overflow in notional", "Program log: AnchorError occurred. Error Code: MathOverflow. Error Number: 6000. Error Message: Arithmetic overflow."]);
     assert.deepEqual([d?.name, d?.mathDetail], ["MathOverflow", "math: overflow in notional"]);
