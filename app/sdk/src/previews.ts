@@ -512,3 +512,62 @@ export function stressTest(args: {
     };
   });
 }
+
+export interface LiquidationPreview {
+  /** Below maintenance (the program's eligibility, without the continuation window). */
+  liquidatable: boolean;
+  oraclePrice: bigint;
+  /** Lots the keeper closes (`close_size`, bounded by `maxBase` like `bounded_size`). */
+  size: bigint;
+  closedNotional: bigint;
+  realisedPnl: bigint;
+  keeperReward: bigint;
+  insuranceShare: bigint;
+  baseAfter: bigint;
+  before: DomainSummary;
+}
+
+/**
+ * `liquidate_isolated` on an isolated position, as the program sizes and charges it:
+ * funding settled first, `close_size` at the oracle price, penalties from the equity left
+ * after the close (reward down, insurance share up). Useful to show a trader what a
+ * liquidation would take, or for a keeper.
+ */
+export function previewLiquidationIsolated(args: { isolated: IsolatedPosition; inputs: HealthInputs; maxBase?: bigint }): LiquidationPreview {
+  const { isolated: p, inputs } = args;
+  const buffer = inputs.exchange.liquidationBufferPpm;
+  const view = viewOf(inputs, p.marketIndex, "lenient");
+  const market = view.market;
+  const index = p.base >= 0n ? view.longIndex : view.shortIndex;
+  const owed = m.pendingFunding(p.base, index, p.fundingSnapshot);
+  const settled: PositionState = { ...stateOfIsolated(p), snapshot: index };
+  const health = valuePosition(view, settled);
+  const before = m.addPosition(m.newDomain(p.collateral - owed), health);
+  const out: LiquidationPreview = {
+    liquidatable: m.isLiquidatable(before), oraclePrice: view.oracle.price, size: 0n, closedNotional: 0n, realisedPnl: 0n,
+    keeperReward: 0n, insuranceShare: 0n, baseAfter: p.base,
+    before: summary(before, buffer, { marketIndex: p.marketIndex, state: settled, view, health }),
+  };
+  if (!out.liquidatable || p.base === 0n) return out;
+  const input: m.LiquidationInput = {
+    base: p.base, price: view.oracle.price, tiers: view.maintenance.tiers, rampFrom: view.maintenance.rampFrom ?? null,
+    equity: before.maintenanceEquity, maintenance: before.maintenance, penaltyPpm: market.liquidationFeePpm + market.insuranceSharePpm,
+    bufferPpm: buffer, lotSize: market.lotSize, dustNotional: market.dustNotional,
+  };
+  let q = m.closeSize(input);
+  if (args.maxBase !== undefined && args.maxBase < q) {
+    const lot = market.lotSize > 0n ? market.lotSize : 1n;
+    q = m.checked.min(args.maxBase - (args.maxBase % lot), m.checked.abs(p.base));
+  }
+  const delta = p.base > 0n ? -q : q;
+  const f = m.applyFill(p.base, p.costBasis, delta, view.oracle.price);
+  let collateral = p.collateral - owed;
+  let unsettled = p.unsettledPnl;
+  if (f.realisedPnl > 0n && market.pnlWeightPpm < 1_000_000) unsettled += f.realisedPnl;
+  else collateral += f.realisedPnl;
+  const afterState: PositionState = { base: f.base, costBasis: f.costBasis, leverage: p.leverage, snapshot: f.base === 0n ? 0n : index, unsettled };
+  const afterFill = m.addPosition(m.newDomain(collateral), valuePosition(view, afterState));
+  const closedNotional = m.notional(q, view.oracle.price, "ceil");
+  const [reward, insurance] = m.penalties(closedNotional, market.liquidationFeePpm, market.insuranceSharePpm, afterFill.maintenanceEquity);
+  return { ...out, size: q, closedNotional, realisedPnl: f.realisedPnl, keeperReward: reward, insuranceShare: insurance, baseAfter: f.base };
+}

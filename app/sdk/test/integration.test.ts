@@ -5,7 +5,7 @@ import {
   accountHealthOffChain, decodeAccountHealth, decodeError, errorCode, healthAccounts, parseEvents, previewMarginChange,
   previewOpen, previewSetLeverage, stressTest, decodeMarginAccount, decodeMarket, decodePushOracle, decodeExchange,
   ACCOUNT_SIZES, marketPda, math, exchangePda, encodeExchange, encodeMarket, encodeMarginAccount, encodeIsolatedPosition,
-  encodePushOracle, encodePriceUpdateV2, decodeIsolatedPosition, isolatedPda, PYTH_RECEIVER_ID, decodePriceUpdateV2, BallastClient, PROGRAM_ID,
+  encodePushOracle, encodePriceUpdateV2, decodeIsolatedPosition, isolatedPda, PYTH_RECEIVER_ID, decodePriceUpdateV2, BallastClient, PROGRAM_ID, previewLiquidationIsolated,
 } from "../src/index.js";
 import { Keypair, PublicKey } from "@solana/web3.js";
 import { World, Trader, marketParams } from "./bootstrap.js";
@@ -432,5 +432,31 @@ describe("cross withdrawals and a two-market stress test", () => {
     assert.equal(await shockAll(threshold + dir * 200), true);
     assert.equal(await shockAll(threshold - dir * 200), false);
     for (const [i, [p, c]] of base.entries()) await w.setPrice(i, p, c);
+  });
+});
+
+describe("liquidation", () => {
+  test("previewLiquidationIsolated sizes and charges like liquidate_isolated", async () => {
+    const erin = await w.trader(2_000n * USD);
+    assert.ok((await trade(erin, ETH, 10n * UNIT, "Isolated", 20)).ok);
+    const v = await viewOnChain(erin, [ETH]);
+    const liq = v.isolated[0].positions[0].liquidationPrice!;
+    const o = decodePushOracle(w.svm.data(w.oracles[ETH])!);
+    await w.setPrice(ETH, (liq * 995n) / 1000n / 10n, o.conf);
+    const p = previewLiquidationIsolated({ isolated: w.isolated(erin, ETH)!, inputs: w.inputs() });
+    assert.ok(p.liquidatable);
+    assert.ok(p.size > 0n && p.size <= 10n * UNIT);
+    const keeper = Keypair.generate();
+    w.svm.airdrop(keeper.publicKey, 1_000_000_000n);
+    const keeperToken = w.svm.createTokenAccount(w.mint, keeper.publicKey);
+    const r = w.svm.send([await w.ix.liquidateIsolated({ keeper: keeper.publicKey, keeperToken, marginAccount: erin.margin, marketIndex: ETH, oracle: w.oracles[ETH], maxBase: 1n << 62n })], [keeper]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    const e = event(r.logs, "Liquidated");
+    assert.deepEqual(
+      [e.baseAfter, e.closedNotional, e.realisedPnl, e.keeperReward, e.insuranceShare, e.oraclePrice],
+      [p.baseAfter, p.closedNotional, p.realisedPnl, p.keeperReward, p.insuranceShare, p.oraclePrice],
+    );
+    assert.equal(w.svm.tokenBalance(keeperToken), p.keeperReward);
+    await w.setPrice(ETH, o.price, o.conf);
   });
 });
