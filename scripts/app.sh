@@ -24,7 +24,8 @@ cleanup() {
   done
   wait 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 for dir in app/sdk app/web; do
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
@@ -43,7 +44,10 @@ until [ -s "$OUT/deployment.json" ]; do
   kill -0 "${PIDS[0]}" 2>/dev/null || { echo "the local validator stopped" >&2; exit 1; }
   sleep 1
 done
-(cd app/web && BALLAST_DEPLOYMENT="$OUT/deployment.json" BALLAST_WEB_PORT=$WEB_PORT setsid npx vite) &
+# Fills need a price at most 30 s old: keep the push oracles fresh (a small random walk).
+setsid bash -c "cd app/web && exec node --import tsx tools/price-pusher.ts '$OUT/deployment.json'" &
+PIDS+=($!)
+BALLAST_DEPLOYMENT="$OUT/deployment.json" BALLAST_WEB_PORT=$WEB_PORT setsid bash -c 'cd app/web && exec npx vite' &
 PIDS+=($!)
 echo "page: http://127.0.0.1:$WEB_PORT  (validator RPC http://127.0.0.1:$RPC_PORT; Ctrl-C stops both)"
 wait -n "${PIDS[@]}"

@@ -29,7 +29,8 @@ cleanup() {
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 T0=$SECONDS
 say() { echo "==> [$((SECONDS - T0))s] $*"; }
@@ -62,7 +63,7 @@ ensure_tools
 [ -f target/deploy/ballast.so ] || bash scripts/build-sbf.sh >/dev/null
 ensure_test_validator
 say "building ballast-localnet and ballast-keeper"
-cargo build -q -p ballast-migrations --bin ballast-localnet -p ballast-keeper
+cargo build -q -p ballast-migrations -p ballast-keeper --bin ballast-localnet --bin ballast-keeper
 BIN=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug
 
 # 4. Free ports: a block of 61 for the validator (rpc, faucet, gossip, dynamic), one for the page.
@@ -101,8 +102,8 @@ done
 say "bootstrapped: $OUT/deployment.json"
 
 say "serving the page on 127.0.0.1:$WEB_PORT"
-(cd app/web && BALLAST_DEPLOYMENT="$OUT/deployment.json" BALLAST_WEB_PORT=$WEB_PORT \
-  setsid npx vite preview >"$OUT/web-serve.log" 2>&1) &
+BALLAST_DEPLOYMENT="$OUT/deployment.json" BALLAST_WEB_PORT=$WEB_PORT \
+  setsid bash -c 'cd app/web && exec npx vite preview' >"$OUT/web-serve.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$WEB_PORT/deployment.json" >/dev/null && break

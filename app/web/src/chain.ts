@@ -34,6 +34,7 @@ import type {
   Snapshot,
   StressResult,
 } from "./model";
+import { confirmByPolling } from "./confirm";
 import { base as fmtBase, price as fmtPrice, usd } from "./format";
 
 type Exchange = ReturnType<typeof sdk.decodeExchange>;
@@ -487,10 +488,10 @@ export class Engine {
     } else {
       signature = await wallet.sendTransaction(tx, this.connection, { preflightCommitment: "confirmed" });
     }
-    const res = await this.connection.confirmTransaction({ signature, blockhash, lastValidBlockHeight }, "confirmed");
-    if (res.value.err) {
+    const res = await confirmByPolling(this.connection, signature, lastValidBlockHeight);
+    if (res.err) {
       const t = await this.connection.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 });
-      const err = new Error(`transaction failed: ${JSON.stringify(res.value.err)}`) as Error & { logs?: string[] };
+      const err = new Error(`transaction failed: ${JSON.stringify(res.err)}`) as Error & { logs?: string[] };
       err.logs = t?.meta?.logMessages ?? [];
       throw err;
     }
@@ -588,8 +589,7 @@ export class Engine {
    * (which the dev server serves only for a validator on this machine). */
   async fundLocalnet(owner: PublicKey, usdcAmount: bigint): Promise<void> {
     if (!this.dep.localnet) throw new Error("fund me works on a local validator only");
-    const sig = await this.connection.requestAirdrop(owner, 2 * LAMPORTS_PER_SOL);
-    await this.connection.confirmTransaction(sig, "confirmed");
+    await confirmByPolling(this.connection, await this.connection.requestAirdrop(owner, 2 * LAMPORTS_PER_SOL));
     const res = await fetch("/localnet/mint-authority.json", { cache: "no-store" });
     if (!res.ok) throw new Error(`mint authority not served: ${await res.text()}`);
     const authority = Keypair.fromSecretKey(Uint8Array.from(await res.json()));
@@ -600,15 +600,15 @@ export class Engine {
     );
     // The mint authority pays for the token account too: fund it if it has no SOL.
     if ((await this.connection.getBalance(authority.publicKey)) < LAMPORTS_PER_SOL / 10) {
-      const s = await this.connection.requestAirdrop(authority.publicKey, LAMPORTS_PER_SOL);
-      await this.connection.confirmTransaction(s, "confirmed");
+      await confirmByPolling(this.connection, await this.connection.requestAirdrop(authority.publicKey, LAMPORTS_PER_SOL));
     }
     const { blockhash, lastValidBlockHeight } = await this.connection.getLatestBlockhash("confirmed");
     tx.feePayer = authority.publicKey;
     tx.recentBlockhash = blockhash;
     tx.sign(authority);
     const s = await this.connection.sendRawTransaction(tx.serialize());
-    await this.connection.confirmTransaction({ signature: s, blockhash, lastValidBlockHeight }, "confirmed");
+    const minted = await confirmByPolling(this.connection, s, lastValidBlockHeight);
+    if (minted.err) throw new Error(`minting test USDC failed: ${JSON.stringify(minted.err)}`);
   }
 }
 

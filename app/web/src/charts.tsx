@@ -22,7 +22,11 @@ export function PriceChart({ times, prices, label }: { times: number[]; prices: 
         height: 240,
         legend: { show: false },
         cursor: { points: { size: 6 } },
-        scales: { x: { time: true } },
+        scales: {
+          x: { time: true },
+          // Around the prices shown, never down to zero.
+          y: { range: (_u, min, max) => (min === null || max === null ? [0, 1] : [min - Math.max((max - min) * 0.15, min * 0.002), max + Math.max((max - min) * 0.15, max * 0.002)]) },
+        },
         series: [{}, { label, stroke: "#4f8cff", width: 2, fill: "rgba(79,140,255,0.08)" }],
         axes: [axisStyle, { ...axisStyle, size: 70, values: (_u, v) => v.map((x) => "$" + x.toLocaleString("en-US", { maximumFractionDigits: 2 })) }],
       },

@@ -22,8 +22,12 @@ export function fixed(v: bigint, scale: number, dp: number): string {
 export const usd = (v: bigint | null | undefined, decimals = 6, dp = 2): string =>
   v === null || v === undefined ? "—" : (v < 0n ? "-$" + fixed(-v, decimals, dp) : "$" + fixed(v, decimals, dp));
 
-export const signedUsd = (v: bigint | null | undefined, decimals = 6): string =>
-  v === null || v === undefined ? "—" : (v > 0n ? "+" : "") + usd(v, decimals);
+export const signedUsd = (v: bigint | null | undefined, decimals = 6): string => {
+  if (v === null || v === undefined) return "—";
+  const s = usd(v, decimals);
+  if (/^-?\$0\.00$/.test(s)) return "$0.00";
+  return (v > 0n ? "+" : "") + s;
+};
 
 /** Prices are quote native per unit × 1e3. */
 export const price = (p: bigint | null | undefined, decimals = 6, dp = 2): string =>

@@ -3,7 +3,8 @@
 // updates signed by the oracle authority, and a keeper's token account.
 import fs from "node:fs";
 import path from "node:path";
-import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, Transaction, sendAndConfirmTransaction } from "@solana/web3.js";
+import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, Transaction, type Signer } from "@solana/web3.js";
+import { confirmByPolling } from "../src/confirm";
 import { createAssociatedTokenAccountIdempotentInstruction, getAssociatedTokenAddressSync } from "@solana/spl-token";
 import * as sdk from "@ballast/sdk";
 
@@ -19,6 +20,18 @@ export interface Localnet {
   keysDir: string;
   oracleAuthority: Keypair;
   ix: sdk.InstructionBuilder;
+}
+
+/** Signs, sends and confirms (by polling: no websocket needed). */
+export async function sendAndConfirm(connection: Connection, tx: Transaction, signers: Signer[]): Promise<string> {
+  const { blockhash, lastValidBlockHeight } = await connection.getLatestBlockhash("confirmed");
+  tx.recentBlockhash = blockhash;
+  tx.feePayer = signers[0].publicKey;
+  tx.sign(...signers);
+  const sig = await connection.sendRawTransaction(tx.serialize(), { preflightCommitment: "confirmed" });
+  const res = await confirmByPolling(connection, sig, lastValidBlockHeight);
+  if (res.err) throw new Error(`transaction ${sig} failed: ${JSON.stringify(res.err)}`);
+  return sig;
 }
 
 export function readKeypair(file: string): Keypair {
@@ -41,23 +54,17 @@ export function openLocalnet(deploymentFile: string, keysDir = path.join(path.di
 export async function pushPrice(net: Localnet, marketIndex: number, price: bigint): Promise<string> {
   const m = net.deployment.markets[marketIndex];
   const ix = await net.ix.updatePushOracle({ authority: net.oracleAuthority.publicKey, oracle: new PublicKey(m.oracle), price, conf: price / 10_000n, publishTime: null });
-  return sendAndConfirmTransaction(net.connection, new Transaction().add(ix), [net.oracleAuthority], { commitment: "confirmed" });
+  return sendAndConfirm(net.connection, new Transaction().add(ix), [net.oracleAuthority]);
 }
 
 /** A funded keeper keypair (written to `file` for the keeper binary) and its collateral token account. */
 export async function makeKeeper(net: Localnet, file: string): Promise<{ keeper: Keypair; token: PublicKey }> {
   const keeper = Keypair.generate();
   fs.writeFileSync(file, JSON.stringify(Array.from(keeper.secretKey)));
-  const sig = await net.connection.requestAirdrop(keeper.publicKey, 2 * LAMPORTS_PER_SOL);
-  await net.connection.confirmTransaction(sig, "confirmed");
+  await confirmByPolling(net.connection, await net.connection.requestAirdrop(keeper.publicKey, 2 * LAMPORTS_PER_SOL));
   const mint = new PublicKey(net.deployment.collateral_mint);
   const token = getAssociatedTokenAddressSync(mint, keeper.publicKey);
-  await sendAndConfirmTransaction(
-    net.connection,
-    new Transaction().add(createAssociatedTokenAccountIdempotentInstruction(keeper.publicKey, token, keeper.publicKey, mint)),
-    [keeper],
-    { commitment: "confirmed" },
-  );
+  await sendAndConfirm(net.connection, new Transaction().add(createAssociatedTokenAccountIdempotentInstruction(keeper.publicKey, token, keeper.publicKey, mint)), [keeper]);
   return { keeper, token };
 }
 

@@ -6,8 +6,11 @@ import { usd } from "../format";
 export function StressPanel({ ctx }: { ctx: Ctx }) {
   const { snap, engine, dep } = ctx;
   const acct = snap?.account;
-  const [domain, setDomain] = useState("cross");
+  const [chosen, setDomain] = useState<string | null>(null);
   const domains = [{ id: "cross", label: "Cross domain" }, ...(acct?.positions.filter((p) => p.domain).map((p) => ({ id: p.id, label: `${p.market.symbol} ${p.mode}` })) ?? [])];
+  // Until the trader picks one: the cross domain when it holds positions, else the first isolated one.
+  const crossOpen = acct?.positions.some((p) => p.mode === "cross") ?? false;
+  const domain = chosen && domains.some((d) => d.id === chosen) ? chosen : crossOpen || domains.length === 1 ? "cross" : domains[1].id;
   const result = useMemo(() => (snap && acct?.exists ? engine.stress(snap, domain) : null), [snap, acct, domain, engine]);
   const scale = 10 ** dep.decimals;
   const series = useMemo(() => {
