@@ -5,9 +5,9 @@ import {
   accountHealthOffChain, decodeAccountHealth, decodeError, errorCode, healthAccounts, parseEvents, previewMarginChange,
   previewOpen, previewSetLeverage, stressTest, decodeMarginAccount, decodeMarket, decodePushOracle, decodeExchange,
   ACCOUNT_SIZES, marketPda, math, exchangePda, encodeExchange, encodeMarket, encodeMarginAccount, encodeIsolatedPosition,
-  encodePushOracle, encodePriceUpdateV2, decodeIsolatedPosition, isolatedPda, PYTH_RECEIVER_ID, decodePriceUpdateV2, BallastClient, PROGRAM_ID, previewLiquidationIsolated,
+  encodePushOracle, encodePriceUpdateV2, decodeIsolatedPosition, isolatedPda, PYTH_RECEIVER_ID, decodePriceUpdateV2, BallastClient, PROGRAM_ID, previewLiquidationIsolated, buildV0Transaction, lookupTableAddresses,
 } from "../src/index.js";
-import { Keypair, PublicKey } from "@solana/web3.js";
+import { AddressLookupTableAccount, Keypair, PublicKey } from "@solana/web3.js";
 import { World, Trader, marketParams } from "./bootstrap.js";
 
 const USD = 1_000_000n;
@@ -458,5 +458,29 @@ describe("liquidation", () => {
     );
     assert.equal(w.svm.tokenBalance(keeperToken), p.keeperReward);
     await w.setPrice(ETH, o.price, o.conf);
+  });
+});
+
+describe("v0 transactions with an address lookup table", () => {
+  test("a trade through a lookup table runs on the program", async () => {
+    const frank = await w.trader(5_000n * USD);
+    const addresses = lookupTableAddresses(w.oracles.slice(0, 2).map((oracle, index) => ({ index, oracle })));
+    // A lookup table account as the address-lookup-table program stores it: 56-byte header, then the keys.
+    const key = Keypair.generate().publicKey;
+    const data = new Uint8Array(56 + 32 * addresses.length);
+    const dv = new DataView(data.buffer);
+    dv.setUint32(0, 1, true); // ProgramState::LookupTable
+    dv.setBigUint64(4, (1n << 64n) - 1n, true); // not deactivated
+    dv.setBigUint64(12, 0n, true); // last extended slot
+    addresses.forEach((a, i) => data.set(a.toBytes(), 56 + 32 * i));
+    w.svm.setAccount(key, new PublicKey("AddressLookupTab1e1111111111111111111111111"), data);
+    w.svm.advance(1n);
+    const table = new AddressLookupTableAccount({ key, state: AddressLookupTableAccount.deserialize(data) });
+    const ix = await w.ix.trade({ authority: frank.kp.publicKey, marginAccount: frank.margin, marketIndex: BTC, oracle: w.oracles[BTC], baseDelta: UNIT / 10n, limitPrice: 1n << 62n, mode: "Cross", leverage: 10, health: [] });
+    const tx = buildV0Transaction({ payer: w.svm.payer.publicKey, instructions: [ix], recentBlockhash: w.svm.svm.latestBlockhash(), lookupTables: [table] });
+    assert.equal(tx.message.addressTableLookups.length, 1);
+    const r = w.svm.sendVersioned(tx, [frank.kp]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    assert.equal(event(r.logs, "TradeExecuted").baseAfter, UNIT / 10n);
   });
 });

@@ -74,6 +74,14 @@ export class Svm {
     tx.sign([this.payer, ...signers]);
     return getTransactionDecoder().decode(tx.serialize());
   }
+  /** Sends a prepared (v0, possibly lookup-table) transaction, signed here by the payer and `signers`. */
+  sendVersioned(tx: VersionedTransaction, signers: Keypair[] = []): TxResult {
+    tx.message.recentBlockhash = this.svm.latestBlockhash();
+    tx.sign([this.payer, ...signers]);
+    const r = this.svm.sendTransaction(getTransactionDecoder().decode(tx.serialize()) as any);
+    this.svm.expireBlockhash();
+    return this.result(r);
+  }
   send(ixs: TransactionInstruction[], signers: Keypair[] = []): TxResult {
     const r = this.svm.sendTransaction(this.tx(ixs, signers) as any);
     this.svm.expireBlockhash();
