@@ -83,6 +83,36 @@ async fn lowering_isolated_leverage_fails_cleanly_when_cross_cannot_pay() {
 }
 
 #[tokio::test]
+async fn strict_isolated_margin_follows_the_position_down_and_isolated_margin_stays() {
+    // Strict: 0.2 BTC at 10x holding $1,000; cut 30% (0.06 BTC) at an unchanged $50,000.
+    // The rest, $7,000, needs max($7,000 / 10, 10% floor) = $700 (maintenance × 1.1 is
+    // $192.50): $300 goes back to cross.
+    let (mut h, alice) = ten_k_isolated(100_000, MarginMode::StrictIsolated, 2_000 * USD).await;
+    h.trade(&alice, BTC, -3 * UNIT / 50, MarginMode::StrictIsolated, 0).await;
+    if let Some(events) = h.events::<ballast::events::TradeExecuted>() {
+        assert_eq!(events[0].margin_moved, -300 * USD as i64, "released to cross");
+    }
+    assert_eq!(h.isolated(&alice, BTC).await.collateral, 700 * USD as i64);
+    assert_eq!(h.margin(alice.account).await.cross_collateral, 2_300 * USD as i64);
+    // At $49,000, cut 0.04 more: −$40 realised (collateral $660); the 0.1 BTC left shows
+    // −$100 (equity $560) and needs $4,900 / 10 = $490: $70 leaves, and the position
+    // ends exactly at its initial margin.
+    h.set_price(BTC, 49_000.0, 0.0).await;
+    h.trade(&alice, BTC, -UNIT / 25, MarginMode::StrictIsolated, 0).await;
+    assert_eq!(h.isolated(&alice, BTC).await.collateral, 590 * USD as i64);
+    assert_eq!(h.margin(alice.account).await.cross_collateral, 2_370 * USD as i64);
+    let view = h.view(&alice, &[BTC]).await;
+    let v = &view.isolated[0];
+    assert_eq!((v.equity, v.initial_margin, v.transferable), (490 * USD as i64, 490 * USD, 0));
+
+    // Isolated (not strict): the same cut leaves the margin where it is; it leaves by hand.
+    let (mut h, bob) = ten_k_isolated(100_000, MarginMode::Isolated, 2_000 * USD).await;
+    h.trade(&bob, BTC, -3 * UNIT / 50, MarginMode::Isolated, 0).await;
+    assert_eq!(h.isolated(&bob, BTC).await.collateral, 1_000 * USD as i64);
+    assert_eq!(h.view(&bob, &[BTC]).await.isolated[0].transferable, 300 * USD);
+}
+
+#[tokio::test]
 async fn strict_isolated_can_lower_but_never_raise_or_remove() {
     let (mut h, alice) = ten_k_isolated(50_000, MarginMode::StrictIsolated, 2_000 * USD).await;
     let raise = h.set_leverage_ix(&alice, BTC, 20).await;

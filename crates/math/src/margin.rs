@@ -285,6 +285,21 @@ impl DomainHealth {
         u64::try_from(free.min(payable).max(0)).unwrap_or(u64::MAX)
     }
 
+    /// What a strict-isolated position releases to cross when it is reduced (not closed):
+    /// whatever exceeds the remaining position's requirement at its leverage, i.e. the
+    /// [`Self::transferable`] amount, paid from collateral only (no profit is realised to
+    /// fund it):
+    ///
+    /// ```text
+    /// min( transferable(buffer), max(collateral, 0) )
+    /// ```
+    ///
+    /// Strict-isolated margin never leaves by hand; this is how it follows the position down.
+    pub fn release_on_reduction(&self, buffer_ppm: u32) -> u64 {
+        let collateral = u64::try_from(self.collateral.max(0)).unwrap_or(u64::MAX);
+        self.transferable(buffer_ppm).min(collateral)
+    }
+
     /// `notional / equity` scaled by 1e6, rounded up; `None` when equity ≤ 0.
     pub fn effective_leverage(&self) -> MathResult<Option<u64>> {
         const OP: &str = "effective leverage";
@@ -420,6 +435,26 @@ mod tests {
         assert_eq!(d.transferable(0), 1);
         let d = domain(1_000 * Q, &[ten_k_position(&t, 20, DEFAULT_TRANSFER_FLOOR_PPM)]);
         assert_eq!(d.transferable(0), 0);
+    }
+
+    #[test]
+    fn a_strict_position_reduced_by_thirty_percent_releases_thirty_percent_of_its_margin() {
+        let t = flat_tiers();
+        // 1 unit at $10,000, 10x, $1,000 held. Reduced to 0.7 unit at an unchanged price:
+        // the requirement is IM = max(7,000 / 10, 10% floor of 7,000) = $700; maintenance
+        // (1/(2·50) = 1% → $70, × 1.1 buffer = $77) is below it. $300 is released.
+        let mut p = ten_k_position(&t, 10, DEFAULT_TRANSFER_FLOOR_PPM);
+        p.base = 7 * ONE / 10;
+        p.cost_basis = cost_basis_at(7 * ONE / 10, 10_000 * USD).unwrap();
+        let d = domain(1_000 * Q, &[p]);
+        assert_eq!(d.release_on_reduction(100_000), 300 * 1_000_000);
+        // A loss on the rest is kept: at $9,900 the 0.7 unit has lost $70 (equity $930) and
+        // IM is 6,930 / 10 = $693, so 930 − 693 = $237 leaves.
+        p.price = 9_900 * USD;
+        assert_eq!(domain(1_000 * Q, &[p]).release_on_reduction(100_000), 237 * 1_000_000);
+        // Profit is never realised to fund a release: at most the collateral leaves.
+        p.price = 30_000 * USD;
+        assert_eq!(domain(100 * Q, &[p]).release_on_reduction(100_000), 100 * 1_000_000);
     }
 
     #[test]

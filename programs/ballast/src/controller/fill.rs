@@ -21,6 +21,8 @@ pub struct FillOrder {
     pub leverage: u16,
     pub taker_fee_ppm: u32,
     pub protocol_fee_share_ppm: u32,
+    /// The exchange's liquidation buffer (a strict-isolated release keeps maintenance × (1 + buffer)).
+    pub liquidation_buffer_ppm: u32,
 }
 
 /// The values a fill changes, in and out.
@@ -63,7 +65,9 @@ pub fn book_realised(market: &Market, realised: i64, collateral: &mut i64, unset
 /// Applies one fill. Isolated opens and increases move `notional / leverage` of the opened
 /// size from cross, plus the opening cost that would otherwise leave the position below its
 /// initial margin, and the fee comes from cross; reductions pay the fee from the position's
-/// own collateral; a full close returns what the position holds to cross.
+/// own collateral; a full close returns what the position holds to cross, and a
+/// strict-isolated reduction releases what exceeds the remaining position's requirement
+/// (`DomainHealth::release_on_reduction`).
 #[inline(never)]
 pub fn fill(market: &Market, view: &MarketView, order: &FillOrder, s: &mut FillState) -> Result<FillOutcome> {
     let mut out = FillOutcome {
@@ -115,6 +119,13 @@ pub fn fill(market: &Market, view: &MarketView, order: &FillOrder, s: &mut FillS
         out.cross_delta = out.cross_delta.checked_add(s.collateral).ok_or(ErrorCode::MathOverflow)?;
         out.margin_moved = out.margin_moved.checked_sub(s.collateral).ok_or(ErrorCode::MathOverflow)?;
         s.collateral = 0;
+    } else if order.mode == MarginMode::StrictIsolated && !order.increasing {
+        // Strict-isolated margin cannot be removed by hand; it follows the position down.
+        let d = domain_of(s.collateral, &view.value(&s.position)?)?;
+        let release = i64::try_from(d.release_on_reduction(order.liquidation_buffer_ppm)).map_err(|_| ErrorCode::MathOverflow)?;
+        s.collateral = s.collateral.checked_sub(release).ok_or(ErrorCode::MathOverflow)?;
+        out.cross_delta = out.cross_delta.checked_add(release).ok_or(ErrorCode::MathOverflow)?;
+        out.margin_moved = out.margin_moved.checked_sub(release).ok_or(ErrorCode::MathOverflow)?;
     }
     Ok(out)
 }

@@ -131,6 +131,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
         leverage: lev,
         taker_fee_ppm: ex.taker_fee_ppm,
         protocol_fee_share_ppm: ex.protocol_fee_share_ppm,
+        liquidation_buffer_ppm: ex.liquidation_buffer_ppm,
     };
     let mut state = fill::FillState { position: before, collateral: st.collateral, pool: ex.pool_balance, fee_balance: ex.fee_balance };
     let out = fill::fill(&market, &view, &order, &mut state)?;
