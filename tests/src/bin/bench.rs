@@ -56,7 +56,8 @@ async fn single_paths(t: &mut Table) {
         let open = if mode == MarginMode::Isolated { " (creates the position account)" } else { "" };
         t.add(format!("trade open, {label}{open}"), h.trade(&alice, market, 100 * MILLI, mode, 10).await.compute_units);
         t.add(format!("trade increase, {label}"), h.trade(&alice, market, 100 * MILLI, mode, 0).await.compute_units);
-        t.add(format!("trade reduce, {label}"), h.trade(&alice, market, -50 * MILLI, mode, 0).await.compute_units);
+        let release = if mode == MarginMode::StrictIsolated { " (releases to cross)" } else { "" };
+        t.add(format!("trade reduce, {label}{release}"), h.trade(&alice, market, -50 * MILLI, mode, 0).await.compute_units);
         if mode == MarginMode::Cross {
             let ixn = h.set_leverage_ix(&alice, market, 5).await;
             t.add("set_leverage cross, lower", h.ok(&[ixn], &[&alice.key]).await.compute_units);
