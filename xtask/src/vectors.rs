@@ -139,6 +139,7 @@ fn domain_json(d: &DomainHealth, buffer: u32) -> Value {
         "buffered_maintenance": d.buffered_maintenance(buffer).map_or(Value::Null, s),
         "transfer_lock": d.transfer_lock(buffer).map_or(Value::Null, s),
         "transferable": s(d.transferable(buffer)),
+        "release_on_reduction": s(d.release_on_reduction(buffer)),
         "effective_leverage": d.effective_leverage().map_or(json!("err"), opt),
         "maintenance_ratio_ppm": d.maintenance_ratio_ppm().map_or(json!("err"), opt),
         "restored": d.restored(buffer),

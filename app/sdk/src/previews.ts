@@ -357,6 +357,13 @@ export function previewOpen(args: {
   let crossDelta = 0n;
   if (isCross || !increasing) {
     collateral -= fee;
+    if (mode === "StrictIsolated" && !increasing && afterBase !== 0n) {
+      // Strict-isolated margin follows the position down (controller/fill.rs).
+      const d = m.addPosition(m.newDomain(collateral), valuePosition(view, pos));
+      const release = m.releaseOnReduction(d, buffer);
+      collateral -= release;
+      res.marginMoved = -release;
+    }
   } else {
     collateral += res.initialMargin;
     const d = m.addPosition(m.newDomain(collateral), valuePosition(view, pos));

@@ -214,6 +214,22 @@ describe("set_leverage: previews equal the program", () => {
     assert.ok(r2.ok, r2.logs.join("\n"));
     assert.equal(event(r2.logs, "LeverageUpdated").marginMoved, low.marginMoved);
   });
+
+  test("strict-isolated reduction: the margin the preview releases is what the program releases", async () => {
+    const size = -(3n * UNIT) / 5n; // 30% of Bob's 2 ETH
+    const p = previewOpen({ account: w.account(bob), isolated: w.isolated(bob, ETH), marketIndex: ETH, size, leverage: 0, mode: "StrictIsolated", takerFeePpm: w.exchange().takerFeePpm, inputs: w.inputs() });
+    assert.ok(p.ok, p.reason);
+    assert.ok(p.marginMoved < 0n, "a reduction releases margin to cross");
+    const crossBefore = w.account(bob).crossCollateral;
+    const r = await trade(bob, ETH, size, "StrictIsolated", 0);
+    assert.ok(r.ok, r.logs.join("\n"));
+    assert.equal(event(r.logs, "TradeExecuted").marginMoved, p.marginMoved);
+    assert.equal(w.isolated(bob, ETH)!.collateral, p.after.collateral);
+    assert.equal(w.account(bob).crossCollateral, crossBefore - p.marginMoved);
+    const v = await viewOnChain(bob, [ETH]);
+    assert.equal(v.isolated[0].positions[0].liquidationPrice, p.liquidationPrice);
+    assert.equal(v.isolated[0].transferable, 0n, "what the rest does not need has left");
+  });
 });
 
 describe("margin moves: previews equal the program", () => {

@@ -44,6 +44,7 @@ const domainJson = (d: m.DomainHealth, buffer: number) => ({
   buffered_maintenance: orNull(() => m.bufferedMaintenance(d, buffer)),
   transfer_lock: orNull(() => m.transferLock(d, buffer)),
   transferable: str(m.transferable(d, buffer)),
+  release_on_reduction: str(m.releaseOnReduction(d, buffer)),
   effective_leverage: orErr(() => m.effectiveLeverage(d)),
   maintenance_ratio_ppm: orErr(() => m.maintenanceRatioPpm(d)),
   restored: m.restored(d, buffer),

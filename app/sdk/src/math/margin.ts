@@ -191,6 +191,14 @@ export function transferable(d: DomainHealth, bufferPpm: number): bigint {
   return satU64(max(min(free, payable), 0n));
 }
 
+/**
+ * What a strict-isolated position releases to cross when a trade reduces it without
+ * closing it: `min(transferable, max(collateral, 0))` (no profit is realised to fund it).
+ */
+export function releaseOnReduction(d: DomainHealth, bufferPpm: number): bigint {
+  return min(transferable(d, bufferPpm), satU64(max(d.collateral, 0n)));
+}
+
 /** Σ notional / maintenance equity × 1e6, rounded up; null when equity ≤ 0. */
 export function effectiveLeverage(d: DomainHealth): bigint | null {
   if (d.maintenanceEquity <= 0n) return null;
