@@ -2,16 +2,20 @@
 # One command for a developer: a local validator with Ballast bootstrapped
 # (scripts/localnet.sh: 127.0.0.1:8899, addresses in target/localnet/deployment.json) and
 # the trading page's dev server (app/web, http://127.0.0.1:5173), until Ctrl-C.
-# Options: --rpc-port N (validator RPC port, default 8899), --web-port N (default 5173).
+# A price pusher keeps the push oracles fresh (fills need a price at most 30 s old).
+# Options: --rpc-port N (validator RPC port, default 8899), --web-port N (default 5173),
+# --no-build (use the existing target/deploy/ballast.so instead of rebuilding it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 RPC_PORT=8899
 WEB_PORT=5173
+BUILD=1
 while [ $# -gt 0 ]; do
   case $1 in
     --rpc-port) RPC_PORT=$2; shift 2 ;;
     --web-port) WEB_PORT=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -37,7 +41,15 @@ OUT=$ROOT/target/localnet
 rm -f "$OUT/deployment.json"
 ARGS=()
 [ "$RPC_PORT" = 8899 ] || ARGS=(--rpc-port "$RPC_PORT")
-setsid bash scripts/localnet.sh "${ARGS[@]}" &
+if [ "$BUILD" = 1 ]; then
+  setsid bash scripts/localnet.sh "${ARGS[@]}" &
+else
+  source scripts/lib.sh
+  ensure_test_validator
+  [ -f target/deploy/ballast.so ] || { echo "target/deploy/ballast.so missing: run without --no-build" >&2; exit 1; }
+  cargo build -q -p ballast-migrations --bin ballast-localnet
+  setsid cargo run -q -p ballast-migrations --bin ballast-localnet -- --validator "$TEST_VALIDATOR" "${ARGS[@]}" &
+fi
 PIDS+=($!)
 echo "waiting for the bootstrap (target/localnet/deployment.json)…"
 until [ -s "$OUT/deployment.json" ]; do

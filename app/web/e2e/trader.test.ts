@@ -232,14 +232,16 @@ test("a trader deposits, trades in three steps, and sees the keeper liquidate", 
     await shot("stress-test", "stress");
   });
 
-  await t.test("ETH falls to 2,600; the keeper liquidates the cross domain; the page shows it", async () => {
+  await t.test("ETH falls to 2,660; the keeper liquidates the cross domain; the page shows it", async () => {
     const r = row("ETH-PERP", "cross");
     const liq = money(await text("pos-liq", r));
-    assert.ok(liq > 2_600 && liq < 3_000, `cross liquidation price ${liq} between the fall and the entry`);
-    target.set(ETH, dollars(2_600));
+    assert.ok(liq > 2_660 && liq < 3_000, `cross liquidation price ${liq} between the fall and the entry`);
+    // Just below the liquidation price: the keeper closes part of the position.
+    target.set(ETH, dollars(2_660));
     await pushAll();
-    await waitText("ticker-price-ETH-PERP", (s) => s === "$2,600.00");
+    await waitText("ticker-price-ETH-PERP", (s) => s === "$2,660.00");
     await waitText("ov-ratio-bar", () => true);
+    assert.match(await page.getByTestId("overview").textContent() ?? "", /LIQUIDATABLE/);
     const keeperFile = path.join(os.tmpdir(), `ballast-e2e-keeper-${process.pid}.json`);
     const { token } = await makeKeeper(net, keeperFile);
     await pushAll();

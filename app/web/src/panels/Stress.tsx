@@ -10,7 +10,8 @@ export function StressPanel({ ctx }: { ctx: Ctx }) {
   const domains = [{ id: "cross", label: "Cross domain" }, ...(acct?.positions.filter((p) => p.domain).map((p) => ({ id: p.id, label: `${p.market.symbol} ${p.mode}` })) ?? [])];
   // Until the trader picks one: the cross domain when it holds positions, else the first isolated one.
   const crossOpen = acct?.positions.some((p) => p.mode === "cross") ?? false;
-  const domain = chosen && domains.some((d) => d.id === chosen) ? chosen : crossOpen || domains.length === 1 ? "cross" : domains[1].id;
+  const usable = (id: string) => domains.some((d) => d.id === id) && (id !== "cross" || crossOpen || domains.length === 1);
+  const domain = chosen && usable(chosen) ? chosen : crossOpen || domains.length === 1 ? "cross" : domains[1].id;
   const result = useMemo(() => (snap && acct?.exists ? engine.stress(snap, domain) : null), [snap, acct, domain, engine]);
   const scale = 10 ** dep.decimals;
   const series = useMemo(() => {
