@@ -319,3 +319,65 @@ async fn a_cross_withdrawal_above_collateral_realises_profit_slot_by_slot() {
     assert_eq!(h.exchange_state().await.pool_balance, pool0 - 770 * USD);
     assert_eq!(h.view(&alice, &[]).await.cross.equity, 1_530 * USD as i64);
 }
+
+// ---- The leverage guides' worked examples, with their own numbers ----
+// A frictionless BTC market at $50,000 (no fee, no spread, zero confidence): 2 BTC is a
+// $100,000 position, and $10,000 of margin is 10x.
+
+async fn guide_world(cross: u64) -> (Harness, User) {
+    let mut h = Harness::with(|p| ballast::instructions::ExchangeParams { taker_fee_ppm: 0, ..p }, frictionless(100_000)).await;
+    h.set_price(BTC, 50_000.0, 0.0).await;
+    let alice = h.user("alice", 1_000_000 * USD).await;
+    h.deposit(&alice, cross).await;
+    (h, alice)
+}
+
+#[tokio::test]
+async fn guide_a_hundred_thousand_at_ten_x_up_two_thousand_can_withdraw_eighteen_hundred() {
+    let (mut h, alice) = guide_world(10_000 * USD).await;
+    h.trade(&alice, BTC, 2 * UNIT, MarginMode::Cross, 10).await;
+    h.set_price(BTC, 51_000.0, 0.0).await; // +$2,000 unrealised
+                                           // Not $2,000: the requirement follows the position's value. At $102,000 the position
+                                           // needs max($102,000 / 10, 10% transfer floor) = $10,200, and equity is $12,000.
+    let v = h.view(&alice, &[]).await;
+    assert_eq!((v.cross.equity, v.cross.initial_margin), (12_000 * USD as i64, 10_200 * USD));
+    assert_eq!(v.cross.transferable, 1_800 * USD);
+    let over = h.withdraw_ix(&alice, 1_800 * USD + 1).await;
+    h.expect_failure(&[over], &[&alice.key], code(ErrorCode::InsufficientTransferable)).await;
+    h.withdraw(&alice, 1_800 * USD).await;
+    assert_eq!(h.margin(alice.account).await.cross_collateral, 8_200 * USD as i64);
+}
+
+#[tokio::test]
+async fn guide_down_a_thousand_then_three_thousand_added_is_eight_and_a_quarter_x() {
+    let (mut h, alice) = guide_world(13_000 * USD).await;
+    h.trade(&alice, BTC, 2 * UNIT, MarginMode::Isolated, 10).await;
+    assert_eq!(h.isolated(&alice, BTC).await.collateral, 10_000 * USD as i64);
+    h.set_price(BTC, 49_500.0, 0.0).await; // −$1,000 unrealised
+                                           // Effective leverage is notional at the oracle price over equity (collateral plus
+                                           // unrealised PnL): $99,000 / $9,000 = 11x before, $99,000 / $12,000 = 8.25x after.
+    assert_eq!(h.view(&alice, &[BTC]).await.isolated[0].effective_leverage, Some(11_000_000));
+    let add = h.add_margin_ix(&alice, BTC, 3_000 * USD).await;
+    h.ok(&[add], &[&alice.key]).await;
+    assert_eq!(h.view(&alice, &[BTC]).await.isolated[0].effective_leverage, Some(8_250_000));
+    assert_eq!(h.isolated(&alice, BTC).await.leverage, 10, "the setting is not the effective leverage");
+}
+
+#[tokio::test]
+async fn guide_closing_thirty_percent_of_a_losing_long_cuts_the_requirements_to_seventy_percent() {
+    let (mut h, alice) = guide_world(10_000 * USD).await;
+    h.trade(&alice, BTC, 2 * UNIT, MarginMode::Isolated, 10).await;
+    h.set_price(BTC, 49_000.0, 0.0).await; // −$2,000 unrealised
+    let view = h.view(&alice, &[BTC]).await;
+    let before = &view.isolated[0];
+    // $98,000 at 10x: IM $9,800; maintenance 1/(2·20) of it, $2,450.
+    assert_eq!((before.initial_margin, before.maintenance_margin), (9_800 * USD, 2_450 * USD));
+    h.trade(&alice, BTC, -3 * UNIT / 5, MarginMode::Isolated, 0).await;
+    let view = h.view(&alice, &[BTC]).await;
+    let after = &view.isolated[0];
+    // 1.4 BTC remain: $68,600 needs $6,860 and $1,715, 70% of each. The $600 of the loss
+    // on the closed part is realised from the position's collateral; equity is unchanged.
+    assert_eq!(after.positions[0].base, 7 * UNIT / 5);
+    assert_eq!((after.initial_margin, after.maintenance_margin), (6_860 * USD, 1_715 * USD));
+    assert_eq!((after.collateral, after.equity), (9_400 * USD as i64, 8_000 * USD as i64));
+}
