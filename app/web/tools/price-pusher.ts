@@ -8,7 +8,9 @@ import { PublicKey } from "@solana/web3.js";
 
 const args = process.argv.slice(2);
 const file = args[0] ?? "../../target/localnet/deployment.json";
-const interval = Number(args[args.indexOf("--interval-ms") + 1] || 3000);
+const at = args.indexOf("--interval-ms");
+const interval = at >= 0 ? Number(args[at + 1]) : 3000;
+if (!(interval > 0)) throw new Error("--interval-ms takes a positive number");
 const still = args.includes("--still");
 const net = openLocalnet(file);
 const prices = new Map<number, bigint>();
