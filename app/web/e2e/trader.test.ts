@@ -207,6 +207,18 @@ test("a trader deposits, trades in three steps, and sees the keeper liquidate", 
     assert.equal(await text("pos-efflev", r), newLev, "effective leverage after = preview");
   });
 
+  await t.test("margin guard on the isolated position", async () => {
+    const r = row("BTC-PERP", "isolated");
+    await page.getByTestId(r).getByTestId("act-guard").click();
+    await page.getByTestId("guard-modal").waitFor();
+    await page.getByTestId("guard-trigger").fill("150");
+    await page.getByTestId("guard-topup").fill("50");
+    await page.getByTestId("guard-max").fill("200");
+    await page.getByTestId("guard-confirm").click();
+    await confirmed(/Margin guard on BTC-PERP/);
+    await waitText("act-guard", (s) => s.includes("✓"), r);
+  });
+
   await t.test("cross ETH long 5 at 20x: the position equals the order preview", async () => {
     await page.getByTestId("ticket-market-ETH-PERP").click();
     await page.getByTestId("side-long").click();
@@ -225,6 +237,12 @@ test("a trader deposits, trades in three steps, and sees the keeper liquidate", 
     await waitText("pos-size", (s) => s === "+5.0000", r);
     assert.equal(await text("pos-liq", r), liq, "liquidation price after = preview");
     assert.equal(await text("pos-lev", r), "20x");
+    // A withdrawal with open positions (the cross markets ride along as health accounts).
+    const collateral = money(await text("ov-collateral"));
+    await page.getByTestId("funds-amount").fill("50");
+    await page.getByTestId("withdraw").click();
+    await confirmed(/Withdraw \$50\.00/);
+    await waitText("ov-collateral", (s) => Math.abs(money(s) - (collateral - 50)) < 0.001);
     await page.getByTestId("stress-domain").selectOption("cross");
     await waitText("stress-liq", (s) => /Liquidation when/.test(s));
     await page.waitForTimeout(500);
