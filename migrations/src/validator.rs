@@ -93,11 +93,6 @@ impl Validator {
         }
     }
 
-    /// Keeps the ledger directory after the validator stops.
-    pub fn keep_ledger(&mut self) {
-        self.keep_ledger = true;
-    }
-
     /// Runs until the validator exits or this process is interrupted (Ctrl-C or SIGTERM);
     /// the validator is then stopped by `Drop`.
     pub async fn serve(&mut self) -> Result<(), String> {

@@ -17,16 +17,6 @@ pub enum Rounding {
     Ceil,
 }
 
-impl Rounding {
-    /// The opposite direction (used when a quantity is negated around a division).
-    pub const fn flip(self) -> Self {
-        match self {
-            Rounding::Floor => Rounding::Ceil,
-            Rounding::Ceil => Rounding::Floor,
-        }
-    }
-}
-
 #[inline]
 pub fn add(a: i128, b: i128, op: &'static str) -> MathResult<i128> {
     a.checked_add(b).ok_or(MathError::overflow(op))

@@ -2,7 +2,7 @@
 //! whole base unit of that side's size, × 1e6 (negative when the side receives).
 
 use crate::checked::{self, Rounding};
-use crate::constants::{BASE_PRECISION, FUNDING_INDEX_SCALE};
+use crate::constants::{BASE_PRECISION, FUNDING_INDEX_SCALE, PRICE_SCALE};
 use crate::error::MathResult;
 
 /// Funding a position owes since its snapshot: `|base| × (index − snapshot) / 1e15`,
@@ -57,9 +57,9 @@ pub fn index_deltas(price: u64, rate_ppm: i64, dt_secs: i64) -> MathResult<(i128
         return Ok((0, 0));
     }
     // price (quote × 1e3 per unit) × rate (1e6) × dt / 3600 s → quote × 1e6 per unit:
-    // divide by 1e3 × 3600.
+    // divide by PRICE_SCALE × 3600 (the index scale equals the ppm scale).
     let numerator = checked::mul(checked::mul(i128::from(price), i128::from(rate_ppm.unsigned_abs()), OP)?, i128::from(dt_secs), OP)?;
-    let divisor = checked::mul(FUNDING_PERIOD_SECS, 1_000, OP)?;
+    let divisor = checked::mul(FUNDING_PERIOD_SECS, PRICE_SCALE, OP)?;
     let pay = checked::div(numerator, divisor, Rounding::Ceil, OP)?;
     let receive = checked::neg(checked::div(numerator, divisor, Rounding::Floor, OP)?, OP)?;
     Ok(if rate_ppm > 0 { (pay, receive) } else { (receive, pay) })
