@@ -14,7 +14,7 @@ import { Funds } from "./panels/Funds";
 import { StressPanel } from "./panels/Stress";
 import { Feed } from "./panels/Feed";
 import { LeverageModal, MarginModal, GuardModal } from "./panels/Modals";
-import { price as fmtPrice } from "./format";
+import { price as fmtPrice, ppm as fmtPpm } from "./format";
 
 export type TxState = { status: "idle" } | { status: "pending"; label: string } | { status: "ok"; label: string; signature: string } | { status: "error"; label: string; message: string };
 
@@ -109,7 +109,11 @@ export function App({ dep }: { dep: Deployment }) {
             <h2>
               {market?.symbol ?? "…"} oracle price
               <span className="right muted">
-                {market ? `${fmtPrice(market.price, dep.decimals)} ± ${fmtPrice(market.conf, dep.decimals)} · ${market.validity}${market.ageSecs !== null ? ` · ${market.ageSecs}s old` : ""}` : ""}
+                {market
+                  ? `${fmtPrice(market.price, dep.decimals)} ± ${fmtPrice(market.conf, dep.decimals)} · ${market.validity}${market.ageSecs !== null ? ` · ${market.ageSecs}s old` : ""}${
+                      market.fundingRatePpm !== null ? ` · funding ${fmtPpm(market.fundingRatePpm, 4)}/h (longs ${market.fundingRatePpm >= 0n ? "pay" : "receive"})` : ""
+                    }`
+                  : ""}
               </span>
             </h2>
             <div className="body">
