@@ -122,12 +122,12 @@ export function App({ dep }: { dep: Deployment }) {
           </section>
           <Overview ctx={ctx} />
           <Positions ctx={ctx} onAction={(kind, id) => setModal({ kind, id })} />
+          <StressPanel ctx={ctx} />
           <Feed events={feed} decimals={dep.decimals} />
         </div>
         <div className="col-right">
           <OrderTicket ctx={ctx} marketIndex={selected} onMarket={setSelected} />
           <Funds ctx={ctx} />
-          <StressPanel ctx={ctx} />
         </div>
       </main>
       {modal && modalPos && modal.kind === "leverage" && <LeverageModal ctx={ctx} pos={modalPos} onClose={() => setModal(null)} />}

@@ -340,7 +340,7 @@ export class Engine {
   stress(_s: Snapshot, domainId: string): StressResult {
     const r = this.need();
     if (!r.account) return { points: [], liquidationShockPpm: null };
-    const shocks = Array.from({ length: 41 }, (_, i) => (i - 30) * 20_000); // −60% … +20% in 2% steps
+    const shocks = Array.from({ length: 41 }, (_, i) => (i - 20) * 25_000); // −50% … +50% in 2.5% steps
     const all = sdk.stressTest({ account: r.account, isolated: [...r.isolated.values()], inputs: r.inputs, shocksPpm: shocks });
     const iso = domainId === "cross" ? null : [...r.isolated.values()].find((p) => sdk.isolatedPda(this.marginAddress(r.owner!), p.marketIndex, this.programId).toBase58() === domainId);
     const d = all.find((x) => (domainId === "cross" ? x.domain === "cross" : typeof x.domain === "object" && iso && x.domain.isolated === iso.marketIndex));

@@ -44,7 +44,8 @@ export function StressPanel({ ctx }: { ctx: Ctx }) {
               {result.liquidationShockPpm === null
                 ? "No liquidation within the shocks shown."
                 : `Liquidation when every price of the domain moves ${(result.liquidationShockPpm / 10_000).toFixed(1)}%`}
-              {" · "}equity now {usd(acct!.cross.equity, dep.decimals)}
+              {" · "}equity now {usd(result.points.find((p) => p.shockPpm === 0)?.equity ?? null, dep.decimals)}, maintenance{" "}
+              {usd(result.points.find((p) => p.shockPpm === 0)?.mm ?? null, dep.decimals)}
             </div>
           </>
         )}
