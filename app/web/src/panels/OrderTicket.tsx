@@ -96,6 +96,7 @@ export function OrderTicket({ ctx, marketIndex, onMarket }: { ctx: Ctx; marketIn
           <Stat k="Notional" v={usd(preview?.notional, dec)} testid="preview-notional" />
           <Stat k="Initial margin" v={usd(preview?.im, dec)} testid="preview-im" />
           {mode !== "cross" && <Stat k="Moved from cross" v={usd(preview?.marginMoved, dec)} testid="preview-margin-moved" />}
+          {mode !== "cross" && <Stat k="Cross transferable" v={usd(snap?.account?.exists ? snap.account.cross.transferable : null, dec)} testid="preview-cross-free" />}
           <Stat k="Fee" v={usd(preview?.fee, dec)} testid="preview-fee" />
           <Stat k="Eff. leverage after" v={lev(preview?.effectiveLeverage)} testid="preview-efflev" />
           <Stat k="Liquidation price" v={price(preview?.liqPrice, dec)} testid="preview-liq" cls="warn" />

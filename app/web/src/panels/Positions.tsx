@@ -2,6 +2,13 @@ import type { Ctx } from "../App";
 import { MODE_LABEL } from "../App";
 import { base, lev, price, signedUsd, usd } from "../format";
 
+/** Oracle → liquidation price distance in % of the oracle price (one decimal). */
+function distance(liq: bigint | null, oracle: bigint | null): string {
+  if (liq === null || oracle === null || oracle === 0n) return "—";
+  const bp = ((liq - oracle) * 10_000n) / oracle;
+  return (bp > 0n ? "+" : "") + (Number(bp) / 100).toFixed(1) + "%";
+}
+
 export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "leverage" | "margin" | "guard", id: string) => void }) {
   const { snap, dep, engine, send } = ctx;
   const positions = snap?.account?.positions ?? [];
@@ -31,6 +38,7 @@ export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "lever
                 <th className="num">Lev.</th>
                 <th className="num">Eff. lev</th>
                 <th className="num">Liq. price</th>
+                <th className="num" title="how far the oracle price is from the liquidation price">To liq.</th>
                 <th>Actions</th>
               </tr>
             </thead>
@@ -70,6 +78,9 @@ export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "lever
                   </td>
                   <td className="num warn" data-testid="pos-liq">
                     {price(p.liqPrice, dec)}
+                  </td>
+                  <td className="num muted" data-testid="pos-liq-distance">
+                    {distance(p.liqPrice, p.market.price)}
                   </td>
                   <td>
                     <div className="row" style={{ gap: 4 }}>
