@@ -83,7 +83,7 @@ export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "lever
                     {distance(p.liqPrice, p.market.price)}
                   </td>
                   <td>
-                    <div className="row" style={{ gap: 4 }}>
+                    <div style={{ display: "flex", gap: 4 }}>
                       <button className="btn small" onClick={() => onAction("leverage", p.id)} data-testid="act-leverage">
                         Leverage
                       </button>
