@@ -78,11 +78,11 @@ async function confirmed(label: RegExp): Promise<void> {
   assert.equal(s, "ok", `transaction failed: ${await status.textContent()}`);
 }
 
-async function shot(name: string, testid?: string) {
+async function shot(name: string, testid?: string, fullPage = true) {
   fs.mkdirSync(SHOTS, { recursive: true });
   const file = path.join(SHOTS, `${name}.png`);
   if (testid) await page.getByTestId(testid).screenshot({ path: file });
-  else await page.screenshot({ path: file, fullPage: true });
+  else await page.screenshot({ path: file, fullPage });
 }
 
 /** Sets a range input (React listens to input events). */
@@ -181,7 +181,7 @@ test("a trader deposits, trades in three steps, and sees the keeper liquidate", 
     const oldLiq = await text("pos-liq", r);
     console.log(`# leverage preview: pulls ${moved}, margin ${newMargin}, liquidation ${oldLiq} → ${newLiq}`);
     assert.ok(money(newLiq) < money(oldLiq), "lower leverage, lower liquidation price for a long");
-    await shot("leverage-slider");
+    await shot("leverage-slider", undefined, false); // the modal's backdrop covers the viewport
     await page.getByTestId("lev-confirm").click();
     await confirmed(/leverage 10x → 5x/);
     await waitText("pos-lev", (s) => s === "5x", r);

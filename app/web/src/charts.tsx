@@ -28,7 +28,11 @@ export function PriceChart({ times, prices, label }: { times: number[]; prices: 
           y: { range: (_u, min, max) => (min === null || max === null ? [0, 1] : [min - Math.max((max - min) * 0.15, min * 0.002), max + Math.max((max - min) * 0.15, max * 0.002)]) },
         },
         series: [{}, { label, stroke: "#4f8cff", width: 2, fill: "rgba(79,140,255,0.08)" }],
-        axes: [axisStyle, { ...axisStyle, size: 70, values: (_u, v) => v.map((x) => "$" + x.toLocaleString("en-US", { maximumFractionDigits: 2 })) }],
+        axes: [
+          // Whole seconds, one label per ~90 px: a few seconds of history must not crowd the axis.
+          { ...axisStyle, space: 90, incrs: [1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600], values: (_u, v) => v.map((t) => new Date(t * 1000).toLocaleTimeString("en-GB")) },
+          { ...axisStyle, size: 70, values: (_u, v) => v.map((x) => "$" + x.toLocaleString("en-US", { maximumFractionDigits: 2 })) },
+        ],
       },
       [[], []],
       el.current,
