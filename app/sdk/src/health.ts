@@ -157,7 +157,8 @@ export interface MarketContext {
 }
 
 export interface HealthInputs {
-  exchange: Pick<Exchange, "status" | "liquidationBufferPpm" | "collateralDecimals">;
+  /** `poolBalance`, when given, lets trade previews refuse what the pool cannot pay. */
+  exchange: Pick<Exchange, "status" | "liquidationBufferPpm" | "collateralDecimals"> & Partial<Pick<Exchange, "poolBalance">>;
   /** By market index. */
   markets: Map<number, MarketContext>;
   /** Unix seconds (the cluster clock). */

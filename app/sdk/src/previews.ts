@@ -261,6 +261,8 @@ export function previewMarginChange(args: {
   if (isolated.base === 0n) return { ...res, ...refuse("NoOpenPosition", "no open isolated position") };
   if (isolated.mode === "StrictIsolated") return { ...res, ...refuse("StrictIsolatedLocked", "a strict-isolated position's margin cannot be removed") };
   if (out > m.transferable(before.domain, buffer)) return { ...res, ...refuse("InsufficientTransferable", "more than the position's transferable amount") };
+  if (realise > 0n && before.positions[0].view.oracle.age > BigInt(before.positions[0].view.market.maxFillAgeSecs))
+    return { ...res, ...refuse("OracleStaleForFill", "realising profit needs a price within the fill age") };
   if (m.checked.min(m.checked.max(before.domain.realisablePnl, 0n), realise) !== realise) return { ...res, ...refuse("InsufficientTransferable", "the profit to realise is not realisable") };
   if (m.transferLock(after.domain, buffer) > after.domain.initialEquity) return { ...res, ...refuse("InsufficientTransferable", "the position would fall below its transfer lock") };
   return res;
@@ -372,6 +374,24 @@ export function previewOpen(args: {
     collateral += shortfall;
     crossDelta = -(res.marginMoved + fee);
   }
+  if (!isCross && afterBase === 0n) {
+    // A closed isolated position returns what it holds to cross (controller/fill.rs);
+    // unsettled profit first covers a negative balance, and a balance still negative is
+    // the liquidators' to close.
+    if (collateral < 0n && pos.unsettled > 0n) {
+      const moved = m.checked.min(pos.unsettled, -collateral);
+      collateral += moved;
+      pos.unsettled -= moved;
+    }
+    if (collateral < 0n) return { ...res, ...refuse("NegativeEquityClose", "the position's balance is negative: it can only be liquidated") };
+    res.marginMoved -= collateral;
+    crossDelta += collateral;
+    collateral = 0n;
+  }
+  // The pool pays funding owed to the trader and realised profit (controller/pool.rs).
+  const pool = inputs.exchange.poolBalance;
+  if (pool !== undefined && (pool + owed < 0n || pool + owed - f.realisedPnl < 0n))
+    return { ...res, ...refuse("InsufficientPoolBalance", "the pool cannot pay this profit now") };
   let domainAfter: DomainDetail;
   const q = { ...inputs, policy: (increasing ? "strict" : "lenient") as "strict" | "lenient" };
   if (isCross) {
@@ -397,6 +417,13 @@ export function previewOpen(args: {
   const p = findPos(domainAfter, marketIndex);
   res.after = summary(domainAfter.domain, buffer, p);
   res.liquidationPrice = res.after.liquidationPrice;
+  if (!increasing && m.isLiquidatable(domainAfter.domain)) {
+    // A reduction below maintenance must not lower the maintenance excess (trade.rs).
+    const lenient = { ...inputs, policy: "lenient" as const };
+    const before = isCross ? crossDomain(account, lenient).domain : isolated ? isolatedDomain(isolated, lenient).domain : m.newDomain(0n);
+    const excess = (d: m.DomainHealth) => d.maintenanceEquity - d.maintenance;
+    if (excess(domainAfter.domain) < excess(before)) return { ...res, ...refuse("HealthWorsened", "below maintenance, a reduction may not lower the margin excess") };
+  }
   if (increasing) {
     const nAfter = m.notional(pos.base, view.oracle.price, "ceil");
     if (lev > m.maxLeverageAt(view.maintenance.tiers, nAfter)) return { ...res, ...refuse("LeverageAboveTierMax", "the size after the trade allows less leverage") };
@@ -556,6 +583,8 @@ export function previewLiquidationIsolated(args: { isolated: IsolatedPosition; i
     before: summary(before, buffer, { marketIndex: p.marketIndex, state: settled, view, health }),
   };
   if (!out.liquidatable || p.base === 0n) return out;
+  // The liquidated market needs a valid price within the fill age (liquidate_isolated.rs).
+  if (view.oracle.validity !== "Valid" || view.oracle.age > BigInt(market.maxFillAgeSecs)) return { ...out, liquidatable: false };
   const input: m.LiquidationInput = {
     base: p.base, price: view.oracle.price, tiers: view.maintenance.tiers, rampFrom: view.maintenance.rampFrom ?? null,
     equity: before.maintenanceEquity, maintenance: before.maintenance, penaltyPpm: market.liquidationFeePpm + market.insuranceSharePpm,

@@ -230,6 +230,20 @@ describe("set_leverage: previews equal the program", () => {
     assert.equal(v.isolated[0].positions[0].liquidationPrice, p.liquidationPrice);
     assert.equal(v.isolated[0].transferable, 0n, "what the rest does not need has left");
   });
+
+  test("isolated full close: the preview returns what the position holds to cross, as the program does", async () => {
+    const rest = w.isolated(bob, ETH)!.base;
+    const p = previewOpen({ account: w.account(bob), isolated: w.isolated(bob, ETH), marketIndex: ETH, size: -rest, leverage: 0, mode: "StrictIsolated", takerFeePpm: w.exchange().takerFeePpm, inputs: w.inputs() });
+    assert.ok(p.ok, p.reason);
+    assert.equal(p.baseAfter, 0n);
+    assert.equal(p.after.collateral, 0n);
+    const crossBefore = w.account(bob).crossCollateral;
+    const r = await trade(bob, ETH, -rest, "StrictIsolated", 0);
+    assert.ok(r.ok, r.logs.join("\n"));
+    assert.equal(event(r.logs, "TradeExecuted").marginMoved, p.marginMoved);
+    assert.equal(w.isolated(bob, ETH)!.collateral, 0n);
+    assert.equal(w.account(bob).crossCollateral, crossBefore - p.marginMoved);
+  });
 });
 
 describe("margin moves: previews equal the program", () => {
