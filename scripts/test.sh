@@ -26,7 +26,7 @@ if bash scripts/build-sbf.sh --check; then
   stage "keeper over JSON-RPC on a local validator" \
     cargo nextest run -p ballast-migrations --run-ignored only --no-fail-fast
   # The trading page in headless Chromium (Debian's package) against the local validator.
-  stage "browser tests (app/web, chromium)" bash scripts/web-e2e.sh
+  stage "browser tests (app/web, chromium)" env SKIP_SBF_BUILD=1 bash scripts/web-e2e.sh
 else
   echo "==> bytecode stages skipped: no SBF toolchain (cargo build-sbf, or the offline toolchain: \$SBF_OFFLINE_DIR or ../shared/sbf)"
 fi

@@ -60,7 +60,12 @@ npm_ci_if_needed app/web
 
 # 3. Program, validator and binaries.
 ensure_tools
-[ -f target/deploy/ballast.so ] || bash scripts/build-sbf.sh >/dev/null
+# The bytecode under test is this checkout's (the test command has just built it and sets
+# SKIP_SBF_BUILD=1; by hand it is rebuilt, incrementally, so a stale .so is never tested).
+if [ "${SKIP_SBF_BUILD:-0}" != 1 ] || [ ! -f target/deploy/ballast.so ]; then
+  say "building target/deploy/ballast.so"
+  bash scripts/build-sbf.sh >/dev/null
+fi
 ensure_test_validator
 say "building ballast-localnet and ballast-keeper"
 cargo build -q -p ballast-migrations -p ballast-keeper --bin ballast-localnet --bin ballast-keeper
@@ -75,11 +80,13 @@ for _ in $(seq 1 40); do
   if block_free "$base"; then RPC_PORT=$base; break; fi
 done
 [ -n "$RPC_PORT" ] || { echo "no free port block found" >&2; exit 1; }
+# Below the validator's range (20000 and up) and the kernel's ephemeral ports.
 WEB_PORT=""
 for _ in $(seq 1 40); do
-  p=$((30000 + RANDOM % 20000))
+  p=$((10000 + RANDOM % 9000))
   if port_free "$p"; then WEB_PORT=$p; break; fi
 done
+[ -n "$WEB_PORT" ] || { echo "no free port for the page" >&2; exit 1; }
 
 OUT=$ROOT/target/localnet-e2e
 rm -f "$OUT/deployment.json"
@@ -105,10 +112,12 @@ say "serving the page on 127.0.0.1:$WEB_PORT"
 BALLAST_DEPLOYMENT="$OUT/deployment.json" BALLAST_WEB_PORT=$WEB_PORT \
   setsid bash -c 'cd app/web && exec npx vite preview' >"$OUT/web-serve.log" 2>&1 &
 PIDS+=($!)
+page_up() { node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$WEB_PORT/deployment.json"; }
 for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$WEB_PORT/deployment.json" >/dev/null && break
+  page_up && break
   sleep 0.5
 done
+page_up || { cat "$OUT/web-serve.log"; echo "the page server did not answer within 60 s" >&2; exit 1; }
 
 # 6. The test.
 say "running the browser test"
