@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Plugin, Connect } from "vite";
+import { isLocalRpcUrl } from "./src/localnet";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -14,10 +15,11 @@ export function localnetFiles(): Plugin {
     let file: string | undefined;
     if (url === "/deployment.json") file = deployment;
     if (url === "/localnet/mint-authority.json") {
-      // Only for a validator on this machine: the key mints worthless test USDC.
+      // Only for a validator on this machine (parsed URL: loopback host, no userinfo):
+      // the key mints worthless test USDC.
       try {
         const d = JSON.parse(fs.readFileSync(deployment, "utf8"));
-        if (/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(d.rpc_url)) file = path.join(keys, "mint-authority.json");
+        if (isLocalRpcUrl(d.rpc_url)) file = path.join(keys, "mint-authority.json");
       } catch {
         /* no deployment: 404 below */
       }

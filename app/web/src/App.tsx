@@ -23,8 +23,12 @@ export interface Ctx {
   engine: Engine;
   snap: Snapshot | null;
   owner: PublicKey | null;
-  send: (b: Built | Promise<Built>) => Promise<boolean>;
+  /** Builds (a thunk is called only once the send is accepted), signs, sends, confirms.
+   * Refused (false) while another transaction is pending. */
+  send: (b: Built | Promise<Built> | (() => Promise<Built>)) => Promise<boolean>;
   tx: TxState;
+  /** A transaction is being built, signed or confirmed: every signing action is disabled. */
+  pending: boolean;
 }
 
 type ModalState = { kind: "leverage" | "margin" | "guard"; id: string } | null;
@@ -41,12 +45,21 @@ export function App({ dep }: { dep: Deployment }) {
   const [modal, setModal] = useState<ModalState>(null);
   const [history, setHistory] = useState<Record<number, { t: number[]; p: number[] }>>({});
   const busy = useRef(false);
+  const inFlight = useRef(false);
+  // Refreshes can overlap (one after a confirmed transaction runs beside the timer's): each
+  // takes a number when it starts, and a result older than the latest applied is dropped.
+  const refreshSeq = useRef(0);
+  const appliedSnap = useRef(0);
+  const appliedFeed = useRef(0);
 
   const refresh = useCallback(async () => {
     if (busy.current) return;
     busy.current = true;
+    const seq = ++refreshSeq.current;
     try {
       const s = await engine.snapshot(owner);
+      if (seq < appliedSnap.current) return;
+      appliedSnap.current = seq;
       setSnap(s);
       setHistory((h) => {
         const next = { ...h };
@@ -59,8 +72,10 @@ export function App({ dep }: { dep: Deployment }) {
         }
         return next;
       });
-      if (owner && s.account?.exists) setFeed(await engine.feed(s.account.address));
-      else setFeed([]);
+      const events = owner && s.account?.exists ? await engine.feed(s.account.address) : [];
+      if (seq < appliedFeed.current) return;
+      appliedFeed.current = seq;
+      setFeed(events);
     } catch (e) {
       console.error("refresh failed", e);
     } finally {
@@ -75,27 +90,38 @@ export function App({ dep }: { dep: Deployment }) {
   }, [refresh]);
 
   const send = useCallback(
-    async (b: Built | Promise<Built>): Promise<boolean> => {
+    async (b: Built | Promise<Built> | (() => Promise<Built>)): Promise<boolean> => {
+      // One transaction at a time: a second click (before the disabled buttons re-render,
+      // too) must not send a second trade, e.g. a second `-base` close that flips the position.
+      if (inFlight.current) {
+        if (typeof b !== "function") Promise.resolve(b).catch(() => undefined);
+        return false;
+      }
+      inFlight.current = true;
       let label = "transaction";
+      setTx({ status: "pending", label });
       try {
-        const built = await b;
+        const built = await (typeof b === "function" ? b() : b);
         label = built.label;
         setTx({ status: "pending", label });
         if (!wallet.publicKey) throw new Error("connect a wallet first");
         const signature = await engine.sendAndConfirm(built, wallet);
-        setTx({ status: "ok", label, signature });
+        // Re-read before the actions re-enable, so they act on the state after this one.
         busy.current = false;
         await refresh();
+        setTx({ status: "ok", label, signature });
         return true;
       } catch (e) {
         setTx({ status: "error", label, message: engine.explainError(e) });
         return false;
+      } finally {
+        inFlight.current = false;
       }
     },
     [engine, wallet, refresh],
   );
 
-  const ctx: Ctx = { dep, engine, snap, owner, send, tx };
+  const ctx: Ctx = { dep, engine, snap, owner, send, tx, pending: tx.status === "pending" };
   const market: MarketView | undefined = snap?.markets[selected];
   const modalPos: PositionView | undefined = modal ? snap?.account?.positions.find((p) => p.id === modal.id) : undefined;
 
@@ -144,8 +170,10 @@ function Header({ ctx, selected, onSelect, onRefresh }: { ctx: Ctx; selected: nu
   const useBurner = () => {
     wallet.select(BURNER_NAME);
   };
+  const [fundBusy, setFundBusy] = useState(false);
   const fund = async () => {
-    if (!owner) return;
+    if (!owner || fundBusy) return;
+    setFundBusy(true);
     setFunding("funding…");
     try {
       await engine.fundLocalnet(owner, 10_000n * 10n ** BigInt(dep.decimals));
@@ -153,6 +181,8 @@ function Header({ ctx, selected, onSelect, onRefresh }: { ctx: Ctx; selected: nu
       await onRefresh();
     } catch (e) {
       setFunding("fund failed: " + engine.explainError(e));
+    } finally {
+      setFundBusy(false);
     }
   };
   return (
@@ -184,7 +214,7 @@ function Header({ ctx, selected, onSelect, onRefresh }: { ctx: Ctx; selected: nu
           <button
             className="btn"
             onClick={fund}
-            disabled={!owner}
+            disabled={!owner || fundBusy}
             data-testid="fund-me"
             title="Localnet only: airdrops 2 SOL and mints 10,000 test USDC with the local mint authority's key"
           >

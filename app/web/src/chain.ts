@@ -93,7 +93,12 @@ export class Engine {
 
   // ---------------------------------------------------------------- reading
 
+  /** Reads started / the start number of the read behind `raw` (an older read never replaces a newer one). */
+  private reads = 0;
+  private rawRead = 0;
+
   async snapshot(owner: PublicKey | null): Promise<Snapshot> {
+    const read = ++this.reads;
     const dep = this.dep;
     const margin = owner ? this.marginAddress(owner) : null;
     const isoKeys = margin ? dep.markets.map((m) => sdk.isolatedPda(margin, m.index, this.programId)) : [];
@@ -114,9 +119,9 @@ export class Engine {
     const now = new DataView(clock.data.buffer, clock.data.byteOffset).getBigInt64(32, true);
     const exchange = sdk.decodeExchange(infos[i++]!.data);
     const markets = dep.markets.map(() => sdk.decodeMarket(infos[i++]!.data));
-    const oracles = dep.markets.map(() => sdk.decodePushOracle(infos[i++]!.data));
+    const oracles = markets.map((m) => rawOracle(m, infos[i++]!.data));
     const ctxs = new Map<number, sdk.MarketContext>();
-    markets.forEach((m, k) => ctxs.set(m.marketIndex, { market: m, oracle: sdk.oraclePrice(m, sdk.rawFromPush(oracles[k]), exchange.collateralDecimals, now) }));
+    markets.forEach((m, k) => ctxs.set(m.marketIndex, { market: m, oracle: sdk.oraclePrice(m, oracles[k], exchange.collateralDecimals, now) }));
     const inputs: HealthInputs = { exchange, markets: ctxs, now };
     let account: MarginAccount | null = null;
     const isolated = new Map<number, IsolatedPosition>();
@@ -131,7 +136,10 @@ export class Engine {
       const t = infos[i++];
       walletUsdc = t ? new DataView(t.data.buffer, t.data.byteOffset).getBigUint64(64, true) : 0n;
     }
-    this.raw = { now, exchange, markets, inputs, account, isolated, owner };
+    if (read > this.rawRead) {
+      this.raw = { now, exchange, markets, inputs, account, isolated, owner };
+      this.rawRead = read;
+    }
 
     const marketViews: MarketView[] = markets.map((m, k) => {
       const o = ctxs.get(m.marketIndex)!.oracle;
@@ -414,10 +422,29 @@ export class Engine {
     return !!(iso && iso.base !== 0n) || !!r.account?.crossPositions.some((p) => p.inUse && p.marketIndex === marketIndex && p.base !== 0n);
   }
 
+  /** The position's size as the chain holds it now (read when the close is built, never
+   * the rendered snapshot's, which may predate a fill or an earlier close). */
+  private async freshBase(marketIndex: number, mode: Mode): Promise<bigint> {
+    const owner = this.ensureOwner();
+    const margin = this.marginAddress(owner);
+    if (mode === "cross") {
+      const info = await this.connection.getAccountInfo(margin, "confirmed");
+      if (!info) return 0n;
+      const a = sdk.decodeMarginAccount(info.data);
+      return a.crossPositions.find((p) => p.inUse && p.marketIndex === marketIndex)?.base ?? 0n;
+    }
+    const info = await this.connection.getAccountInfo(sdk.isolatedPda(margin, marketIndex, this.programId), "confirmed");
+    if (!info) return 0n;
+    const iso = sdk.decodeIsolatedPosition(info.data);
+    return MODE_OF[iso.mode] === mode ? iso.base : 0n;
+  }
+
   async closePosition(pos: PositionView): Promise<Built> {
+    const size = await this.freshBase(pos.market.index, pos.mode);
+    if (size === 0n) throw new Error(`no open ${pos.market.symbol} ${pos.mode} position to close`);
     const ctx = this.need().inputs.markets.get(pos.market.index)!;
-    const fill = bm.fillPrice(ctx.oracle.price, ctx.oracle.conf, ctx.market.spreadPpm, pos.base < 0n);
-    const b = await this.trade(null as unknown as Snapshot, pos.market.index, -pos.base, pos.mode, 0, fill);
+    const fill = bm.fillPrice(ctx.oracle.price, ctx.oracle.conf, ctx.market.spreadPpm, size < 0n);
+    const b = await this.trade(null as unknown as Snapshot, pos.market.index, -size, pos.mode, 0, fill);
     return { ...b, label: `Close ${pos.market.symbol} ${pos.mode}` };
   }
 
@@ -610,6 +637,11 @@ export class Engine {
     const minted = await confirmByPolling(this.connection, s, lastValidBlockHeight);
     if (minted.err) throw new Error(`minting test USDC failed: ${JSON.stringify(minted.err)}`);
   }
+}
+
+/** An oracle account read by the market's kind: a push oracle or a Pyth `PriceUpdateV2`. */
+function rawOracle(m: Market, data: Uint8Array): sdk.RawPrice {
+  return m.oracleKind === "Push" ? sdk.rawFromPush(sdk.decodePushOracle(data)) : sdk.rawFromPyth(sdk.decodePriceUpdateV2(data));
 }
 
 function kindOf(name: string): FeedEvent["kind"] {

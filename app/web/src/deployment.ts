@@ -1,4 +1,5 @@
 import { PublicKey } from "@solana/web3.js";
+import { isLocalRpcUrl } from "./localnet";
 
 /** target/localnet/deployment.json as written by ballast-localnet. */
 export interface DeploymentJson {
@@ -42,6 +43,6 @@ export async function loadDeployment(): Promise<Deployment> {
     decimals: d.collateral_decimals,
     mintAuthority: new PublicKey(d.mint_authority),
     markets: d.markets.map((m) => ({ symbol: m.symbol, index: m.market_index, market: new PublicKey(m.market), oracle: new PublicKey(m.oracle) })),
-    localnet: /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(rpcUrl),
+    localnet: isLocalRpcUrl(rpcUrl),
   };
 }

@@ -1,9 +1,10 @@
 import { useState } from "react";
 import type { Ctx } from "../App";
+import { formatQuote } from "@ballast/sdk";
 import { parseFixed, usd } from "../format";
 
 export function Funds({ ctx }: { ctx: Ctx }) {
-  const { snap, dep, engine, send, owner } = ctx;
+  const { snap, dep, engine, send, owner, pending } = ctx;
   const [amount, setAmount] = useState("1000");
   const dec = dep.decimals;
   const v = parseFixed(amount, dec);
@@ -37,16 +38,17 @@ export function Funds({ ctx }: { ctx: Ctx }) {
           <input type="text" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="funds-amount" inputMode="decimal" />
         </label>
         <div className="row">
-          <button className="btn primary" disabled={!owner || !v} onClick={() => v && void send(engine.deposit(snap, v))} data-testid="deposit">
+          <button className="btn primary" disabled={pending || !owner || !v} onClick={() => v && void send(() => engine.deposit(snap, v))} data-testid="deposit">
             Deposit
           </button>
-          <button className="btn" disabled={!owner || !v || !acct?.exists} onClick={() => v && void send(engine.withdraw(snap, v))} data-testid="withdraw">
+          <button className="btn" disabled={pending || !owner || !v || !acct?.exists} onClick={() => v && void send(() => engine.withdraw(snap, v))} data-testid="withdraw">
             Withdraw
           </button>
           <button
             className="btn"
             disabled={!acct?.exists}
-            onClick={() => acct && setAmount((Number(acct.cross.transferable) / 10 ** dec).toFixed(dec).replace(/\.?0+$/, ""))}
+            // Exact (bigint, truncated: never more than transferable), without thousands separators.
+            onClick={() => acct && setAmount(formatQuote(acct.cross.transferable > 0n ? acct.cross.transferable : 0n, dec, dec).replace(/,/g, ""))}
             data-testid="funds-max"
           >
             Max

@@ -30,14 +30,14 @@ function PosLine({ pos, dec }: { pos: PositionView; dec: number }) {
 }
 
 export function LeverageModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView; onClose: () => void }) {
-  const { snap, dep, engine, send } = ctx;
+  const { snap, dep, engine, send, pending } = ctx;
   const dec = dep.decimals;
   const max = engine.maxLeverage(pos);
   const [target, setTarget] = useState(pos.leverage);
   const preview = useMemo(() => (snap ? engine.previewLeverage(snap, pos, target) : null), [snap, pos, target, engine]);
   const moved = preview?.marginMoved ?? 0n;
   const confirm = async () => {
-    if (await send(engine.setLeverage(snap!, pos, target))) onClose();
+    if (await send(() => engine.setLeverage(snap!, pos, target))) onClose();
   };
   return (
     <Modal title="Adjust leverage" onClose={onClose} testid="leverage-modal">
@@ -75,7 +75,7 @@ export function LeverageModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionVi
           {preview.error}
         </div>
       )}
-      <button className="btn primary wide" disabled={target === pos.leverage || !!preview?.error} onClick={confirm} data-testid="lev-confirm">
+      <button className="btn primary wide" disabled={pending || target === pos.leverage || !!preview?.error} onClick={confirm} data-testid="lev-confirm">
         Set {target}x
       </button>
     </Modal>
@@ -83,7 +83,7 @@ export function LeverageModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionVi
 }
 
 export function MarginModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView; onClose: () => void }) {
-  const { snap, dep, engine, send } = ctx;
+  const { snap, dep, engine, send, pending } = ctx;
   const dec = dep.decimals;
   const [tab, setTab] = useState<"add" | "remove">("add");
   const [amount, setAmount] = useState("100");
@@ -91,7 +91,7 @@ export function MarginModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView
   const preview = useMemo(() => (snap && v ? engine.previewMargin(snap, pos, tab === "add" ? v : -v) : null), [snap, pos, v, tab, engine]);
   const confirm = async () => {
     if (!v) return;
-    if (await send(tab === "add" ? engine.addMargin(snap!, pos, v) : engine.removeMargin(snap!, pos, v))) onClose();
+    if (await send(() => (tab === "add" ? engine.addMargin(snap!, pos, v) : engine.removeMargin(snap!, pos, v)))) onClose();
   };
   const strict = pos.mode === "strict";
   return (
@@ -126,7 +126,7 @@ export function MarginModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView
           {preview.error}
         </div>
       )}
-      <button className="btn primary wide" disabled={!v || !!preview?.error} onClick={confirm} data-testid="margin-confirm">
+      <button className="btn primary wide" disabled={pending || !v || !!preview?.error} onClick={confirm} data-testid="margin-confirm">
         {tab === "add" ? "Add" : "Remove"} {amount} USDC
       </button>
     </Modal>
@@ -134,7 +134,7 @@ export function MarginModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView
 }
 
 export function GuardModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView; onClose: () => void }) {
-  const { snap, dep, engine, send } = ctx;
+  const { snap, dep, engine, send, pending } = ctx;
   const dec = dep.decimals;
   const g = pos.guard;
   const [trigger, setTrigger] = useState(g ? fixed(BigInt(g.triggerRatioPpm), 4, 0) : "150");
@@ -145,7 +145,7 @@ export function GuardModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView;
   const m = parseFixed(maxTotal, dec);
   const ok = t !== null && u !== null && m !== null;
   const submit = async (off: boolean) => {
-    if (await send(engine.setGuard(snap!, pos, off ? 0 : Number(t), off ? 0n : u!, off ? 0n : m!))) onClose();
+    if (await send(() => engine.setGuard(snap!, pos, off ? 0 : Number(t), off ? 0n : u!, off ? 0n : m!))) onClose();
   };
   return (
     <Modal title="Margin guard" onClose={onClose} testid="guard-modal">
@@ -174,11 +174,11 @@ export function GuardModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView;
         </div>
       )}
       <div className="row">
-        <button className="btn primary" disabled={!ok} onClick={() => submit(false)} data-testid="guard-confirm">
+        <button className="btn primary" disabled={pending || !ok} onClick={() => submit(false)} data-testid="guard-confirm">
           {g ? "Update guard" : "Set guard"}
         </button>
         {g && (
-          <button className="btn" onClick={() => submit(true)} data-testid="guard-off">
+          <button className="btn" disabled={pending} onClick={() => submit(true)} data-testid="guard-off">
             Turn off
           </button>
         )}

@@ -6,7 +6,7 @@ import { lev, parseFixed, price, usd } from "../format";
 import { Stat } from "./Overview";
 
 export function OrderTicket({ ctx, marketIndex, onMarket }: { ctx: Ctx; marketIndex: number; onMarket: (i: number) => void }) {
-  const { snap, dep, engine, send, owner } = ctx;
+  const { snap, dep, engine, send, owner, pending } = ctx;
   const [side, setSide] = useState<"long" | "short">("long");
   const [size, setSize] = useState("0.1");
   const [mode, setMode] = useState<Mode>("isolated");
@@ -26,8 +26,9 @@ export function OrderTicket({ ctx, marketIndex, onMarket }: { ctx: Ctx; marketIn
   const modes: Mode[] = market?.allowedModes ?? ["cross", "isolated", "strict"];
 
   const submit = async () => {
-    if (!snap || !market || delta === null || !preview) return;
-    await send(engine.trade(snap, market.index, delta, mode, lv, preview.fillPrice));
+    if (pending || !snap || !market || delta === null || !preview) return;
+    const fill = preview.fillPrice;
+    await send(() => engine.trade(snap, market.index, delta, mode, lv, fill));
   };
 
   return (
@@ -108,7 +109,7 @@ export function OrderTicket({ ctx, marketIndex, onMarket }: { ctx: Ctx; marketIn
         )}
         <button
           className={"btn wide " + side}
-          disabled={!owner || !preview || !!preview.error || !snap?.account?.exists}
+          disabled={pending || !owner || !preview || !!preview.error || !snap?.account?.exists}
           onClick={submit}
           data-testid="submit-order"
         >

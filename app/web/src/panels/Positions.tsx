@@ -10,7 +10,7 @@ function distance(liq: bigint | null, oracle: bigint | null): string {
 }
 
 export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "leverage" | "margin" | "guard", id: string) => void }) {
-  const { snap, dep, engine, send } = ctx;
+  const { snap, dep, engine, send, pending } = ctx;
   const positions = snap?.account?.positions ?? [];
   const dec = dep.decimals;
   return (
@@ -97,7 +97,13 @@ export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "lever
                           Guard{p.guard ? " ✓" : ""}
                         </button>
                       )}
-                      <button className="btn small" onClick={() => void send(engine.closePosition(p))} data-testid="act-close">
+                      <button
+                        className="btn small"
+                        disabled={pending}
+                        // Built when the send is accepted, from the size read from the chain then.
+                        onClick={() => void send(() => engine.closePosition(p))}
+                        data-testid="act-close"
+                      >
                         Close
                       </button>
                     </div>
