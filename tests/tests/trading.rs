@@ -130,6 +130,24 @@ async fn cross_profit_never_backs_an_isolated_position() {
 }
 
 #[tokio::test]
+async fn cross_profit_never_backs_an_isolated_position_even_when_cross_stays_above_its_lock() {
+    let mut h = Harness::new().await;
+    let eth = h.add_push_market(3_000.0, default_market_params()).await.index;
+    let bob = h.user("bob", 1_000_000 * USD).await;
+    h.deposit(&bob, 1_000 * USD).await;
+    h.trade(&bob, BTC, UNIT / 100, MarginMode::Cross, 10).await; // $500 at $50,000
+                                                                 // BTC ×10: cross holds ~$4,500 of unrealised profit on a $5,000 position whose lock is
+                                                                 // $500. An isolated 0.5 ETH at 1x needs ~$1,500: cross would stay far above its lock,
+                                                                 // but its collateral is $1,000, and profit that has not been realised pays nothing.
+    h.set_price(BTC, 500_000.0, 10.0).await;
+    let ixn = h.trade_ix(&bob, eth, UNIT / 2, MarginMode::Isolated, 1).await;
+    h.expect_failure(&[ixn], &[&bob.key], code(ErrorCode::InsufficientCrossMargin)).await;
+    // Within the collateral it goes through: 0.2 ETH at 1x is ~$600.
+    h.trade(&bob, eth, UNIT / 5, MarginMode::Isolated, 1).await;
+    assert!(h.margin(bob.account).await.cross_collateral >= 0);
+}
+
+#[tokio::test]
 async fn the_mode_is_fixed_while_a_position_is_open() {
     let (mut h, alice) = with_alice(10_000 * USD).await;
     h.trade(&alice, BTC, MILLI * 100, MarginMode::Cross, 10).await;

@@ -185,6 +185,9 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
         p.funding_snapshot.set(if pos.base == 0 { 0 } else { pos.snapshot });
         p.collateral = state.collateral;
         p.last_active_slot = clock.slot;
+        // Isolated margin and its fee are paid from cross *collateral*, never from cross's
+        // unrealised profit (as add_isolated_margin and set_leverage require).
+        require!(out.cross_delta >= 0 || acct.cross_collateral >= out.cross_delta.saturating_neg(), ErrorCode::InsufficientCrossMargin);
         acct.cross_collateral = acct.cross_collateral.checked_add(out.cross_delta).ok_or(ErrorCode::MathOverflow)?;
     }
 
