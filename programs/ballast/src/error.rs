@@ -1,179 +1,180 @@
 use anchor_lang::prelude::*;
 use ballast_math::{MathError, MathErrorKind};
 
-/// Every failure the program reports. Codes start at 6000 (Anchor's custom range) and
-/// are stable: front-ends and keepers match on them.
+/// Every failure the program reports. Codes are 6000 + the explicit number on each
+/// variant (Anchor's custom range) and are pinned: front-ends and keepers match on them,
+/// so a variant is never renumbered, and a new one takes the next free number.
 #[error_code]
 pub enum ErrorCode {
     // --- arithmetic (the failing operation is logged alongside) ---
     #[msg("Arithmetic overflow")]
-    MathOverflow,
+    MathOverflow = 0,
     #[msg("Division by zero")]
-    MathDivisionByZero,
+    MathDivisionByZero = 1,
     #[msg("Arithmetic input outside its domain")]
-    MathInvalidInput,
+    MathInvalidInput = 2,
 
     // --- amounts ---
     #[msg("Amount must be greater than zero")]
-    ZeroAmount,
+    ZeroAmount = 3,
     #[msg("Amount exceeds the largest representable balance")]
-    AmountTooLarge,
+    AmountTooLarge = 4,
     #[msg("Amount exceeds the transferable margin")]
-    InsufficientTransferable,
+    InsufficientTransferable = 5,
     #[msg("Amount exceeds the pool balance")]
-    InsufficientPoolBalance,
+    InsufficientPoolBalance = 6,
 
     // --- authority ---
     #[msg("Signer is not the exchange admin")]
-    NotAdmin,
+    NotAdmin = 7,
     #[msg("Signer is neither the admin nor the guardian")]
-    NotAdminOrGuardian,
+    NotAdminOrGuardian = 8,
     #[msg("The guardian may only pause or set reduce-only, never loosen")]
-    GuardianCannotLoosen,
+    GuardianCannotLoosen = 9,
     #[msg("Signer is not the account owner")]
-    NotOwner,
+    NotOwner = 10,
     #[msg("Signer is neither the account owner nor its delegate")]
-    NotOwnerOrDelegate,
+    NotOwnerOrDelegate = 11,
     #[msg("Signer is not the oracle authority")]
-    NotOracleAuthority,
+    NotOracleAuthority = 12,
     #[msg("The delegate cannot be the owner")]
-    DelegateIsOwner,
+    DelegateIsOwner = 13,
 
     // --- accounts ---
     #[msg("Token account mint is not the exchange's collateral mint")]
-    WrongMint,
+    WrongMint = 14,
     #[msg("Account is not the exchange vault")]
-    WrongVault,
+    WrongVault = 15,
     #[msg("Oracle account does not match the market")]
-    WrongOracle,
+    WrongOracle = 16,
     #[msg("Oracle account has the wrong owner or layout")]
-    InvalidOracleAccount,
+    InvalidOracleAccount = 17,
     #[msg("Pyth price update is not fully verified")]
-    OracleNotFullyVerified,
+    OracleNotFullyVerified = 18,
     #[msg("Pyth feed id does not match the market")]
-    WrongOracleFeed,
+    WrongOracleFeed = 19,
     #[msg("Market index does not match the next market slot")]
-    WrongMarketIndex,
+    WrongMarketIndex = 20,
     #[msg("Margin account still holds collateral or positions")]
-    AccountNotEmpty,
+    AccountNotEmpty = 21,
     #[msg("Account layout version is not supported")]
-    InvalidAccountVersion,
+    InvalidAccountVersion = 22,
     #[msg("Account state violates its invariant")]
-    InvariantViolated,
+    InvariantViolated = 23,
     #[msg("Vault balance does not equal the sum of all claims")]
-    VaultMismatch,
+    VaultMismatch = 24,
     #[msg("Fewer health accounts than the account's open positions need")]
-    MissingHealthAccounts,
+    MissingHealthAccounts = 25,
     #[msg("More health accounts than the account's open positions need")]
-    ExtraHealthAccounts,
+    ExtraHealthAccounts = 26,
     #[msg("Health account does not match the account's position list (market or oracle out of order or substituted)")]
-    HealthAccountMismatch,
+    HealthAccountMismatch = 27,
 
     // --- market parameters ---
     #[msg("Leverage tiers are invalid: first threshold 0, thresholds increasing, max leverage 1..=1000 and non-increasing, 1 to 4 tiers")]
-    InvalidLeverageTiers,
+    InvalidLeverageTiers = 28,
     #[msg("Oracle staleness and confidence limits must be non-zero and within bounds")]
-    InvalidOracleLimits,
+    InvalidOracleLimits = 29,
     #[msg("Fees, spread and liquidation rewards must be below the smallest maintenance rate")]
-    FeesNotBelowMaintenance,
+    FeesNotBelowMaintenance = 30,
     #[msg("A ratio is above 100%")]
-    InvalidRatio,
+    InvalidRatio = 31,
     #[msg("Lot size must be non-zero")]
-    InvalidLotSize,
+    InvalidLotSize = 32,
     #[msg("Open-interest cap must be non-zero")]
-    InvalidOpenInterestCap,
+    InvalidOpenInterestCap = 33,
     #[msg("Funding parameters are out of bounds")]
-    InvalidFundingParams,
+    InvalidFundingParams = 34,
     #[msg("Exchange parameters are out of bounds")]
-    InvalidExchangeParams,
+    InvalidExchangeParams = 35,
     #[msg("Oracle exponent is out of bounds")]
-    InvalidOracleExponent,
+    InvalidOracleExponent = 36,
     #[msg("Oracle publish time is in the future")]
-    OraclePublishTimeInFuture,
+    OraclePublishTimeInFuture = 37,
 
     // --- status ---
     #[msg("Exchange or market is paused")]
-    Paused,
+    Paused = 38,
     #[msg("Exchange or market is reduce-only")]
-    ReduceOnly,
+    ReduceOnly = 39,
 
     // --- trading and margin ---
     #[msg("Trade size must be non-zero")]
-    ZeroSize,
+    ZeroSize = 40,
     #[msg("Trade size is not a multiple of the market's lot size")]
-    SizeNotLotMultiple,
+    SizeNotLotMultiple = 41,
     #[msg("Leverage must be between 1 and the market maximum")]
-    InvalidLeverage,
+    InvalidLeverage = 42,
     #[msg("Leverage is above the maximum of the position's size tier")]
-    LeverageAboveTierMax,
+    LeverageAboveTierMax = 43,
     #[msg("Leverage differs from the open position's setting: use set_leverage")]
-    LeverageMismatch,
+    LeverageMismatch = 44,
     #[msg("The position is open in another margin mode; close it before switching")]
-    ModeMismatch,
+    ModeMismatch = 45,
     #[msg("The market does not allow this margin mode")]
-    ModeNotAllowed,
+    ModeNotAllowed = 46,
     #[msg("Fill price is beyond the limit price")]
-    LimitPriceExceeded,
+    LimitPriceExceeded = 47,
     #[msg("Open interest cap exceeded")]
-    OpenInterestCapExceeded,
+    OpenInterestCapExceeded = 48,
     #[msg("The domain would not meet its initial margin")]
-    InsufficientMargin,
+    InsufficientMargin = 49,
     #[msg("Cross margin cannot pay this and stay at or above its initial margin")]
-    InsufficientCrossMargin,
+    InsufficientCrossMargin = 50,
     #[msg("A reduction may not leave the domain below maintenance with less margin excess than before")]
-    HealthWorsened,
+    HealthWorsened = 51,
     #[msg("Strict-isolated margin is locked: it cannot be removed or released by raising leverage")]
-    StrictIsolatedLocked,
+    StrictIsolatedLocked = 52,
     #[msg("No open position in this market")]
-    NoOpenPosition,
+    NoOpenPosition = 53,
     #[msg("All cross position slots are in use")]
-    NoFreeCrossSlot,
+    NoFreeCrossSlot = 54,
     #[msg("Closing would leave the isolated position with negative equity: add margin or let it be liquidated")]
-    NegativeEquityClose,
+    NegativeEquityClose = 55,
     #[msg("Isolated position account does not belong to this margin account and market")]
-    WrongIsolatedPosition,
+    WrongIsolatedPosition = 56,
 
     // --- liquidation and guards ---
     #[msg("The domain is not below its maintenance margin")]
-    NotLiquidatable,
+    NotLiquidatable = 57,
     #[msg("max_base is below one lot")]
-    LiquidationSizeTooSmall,
+    LiquidationSizeTooSmall = 58,
     #[msg("Margin guard is not set on this position")]
-    GuardNotSet,
+    GuardNotSet = 59,
     #[msg("Margin guard parameters are invalid: trigger above 100% of maintenance, top-up non-zero, cap at least one top-up")]
-    InvalidGuardParams,
+    InvalidGuardParams = 60,
     #[msg("The position's equity/maintenance ratio is not below the guard's trigger")]
-    GuardNotTriggered,
+    GuardNotTriggered = 61,
     #[msg("The guard's lifetime cap would be exceeded")]
-    GuardCapReached,
+    GuardCapReached = 62,
 
     // --- oracle ---
     #[msg("Oracle price is stale")]
-    OracleStale,
+    OracleStale = 63,
     #[msg("Oracle confidence interval is too wide")]
-    OracleTooUncertain,
+    OracleTooUncertain = 64,
     #[msg("Oracle price is not positive")]
-    OracleNonPositive,
+    OracleNonPositive = 65,
 
     // --- added by the hardening work (appended: earlier codes are unchanged) ---
     #[msg("Oracle price is older than the market's fill age: fills against the pool need a fresh price")]
-    OracleStaleForFill,
+    OracleStaleForFill = 66,
     #[msg("Settle parameters are invalid: period 1 s to 7 days, a non-zero limit when the PnL weight is below 100%")]
-    InvalidSettleParams,
+    InvalidSettleParams = 67,
     #[msg("Maintenance ramp is longer than 30 days, or the tiers change while a ramp is in progress")]
-    InvalidRampParams,
+    InvalidRampParams = 68,
     #[msg("The pool must keep the reserve that open profits and bad-debt cover need")]
-    PoolReserveRequired,
+    PoolReserveRequired = 69,
     #[msg("This exchange does not accept push oracles")]
-    PushOraclesDisabled,
+    PushOraclesDisabled = 70,
     #[msg("No authority change is pending")]
-    NoPendingAuthority,
+    NoPendingAuthority = 71,
     #[msg("Signer is not the proposed authority")]
-    NotPendingAuthority,
+    NotPendingAuthority = 72,
     #[msg("The margin account has no unsettled profit in this market")]
-    NothingToSettle,
+    NothingToSettle = 73,
     #[msg("Markets for the pool reserve must be every market, in index order")]
-    ReserveAccountsMismatch,
+    ReserveAccountsMismatch = 74,
 }
 
 impl From<MathError> for ErrorCode {
