@@ -43,52 +43,37 @@ fn build_idl() -> Result<String, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("idl") => {
-            let check = args.iter().any(|a| a == "--check");
-            let idl = match build_idl() {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            let out = workspace_root().join("idl/ballast.json");
-            if check {
-                let committed = std::fs::read_to_string(&out).unwrap_or_default();
-                if committed != idl {
-                    eprintln!("idl/ballast.json is stale: run `cargo run -p xtask -- idl` and commit the result");
-                    return ExitCode::FAILURE;
-                }
-                println!("idl/ballast.json is up to date");
-            } else {
-                std::fs::create_dir_all(out.parent().expect("idl dir")).expect("create idl/");
-                std::fs::write(&out, idl).expect("write idl/ballast.json");
-                println!("wrote {}", out.display());
+    let check = args.iter().any(|a| a == "--check");
+    let (text, path, command) = match args.first().map(String::as_str) {
+        Some("idl") => match build_idl() {
+            Ok(s) => (s, "idl/ballast.json", "idl"),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
             }
-            ExitCode::SUCCESS
-        }
-        Some("vectors") => {
-            let check = args.iter().any(|a| a == "--check");
-            let text = vectors::generate();
-            let out = workspace_root().join("app/sdk/test/vectors.json");
-            if check {
-                let committed = std::fs::read_to_string(&out).unwrap_or_default();
-                if committed != text {
-                    eprintln!("app/sdk/test/vectors.json is stale: run `cargo run -p xtask -- vectors` and commit the result");
-                    return ExitCode::FAILURE;
-                }
-                println!("app/sdk/test/vectors.json is up to date");
-            } else {
-                std::fs::create_dir_all(out.parent().expect("vectors dir")).expect("create app/sdk/test/");
-                std::fs::write(&out, text).expect("write app/sdk/test/vectors.json");
-                println!("wrote {}", out.display());
-            }
-            ExitCode::SUCCESS
-        }
+        },
+        Some("vectors") => (vectors::generate(), "app/sdk/test/vectors.json", "vectors"),
         _ => {
             eprintln!("usage: cargo run -p xtask -- idl [--check] | vectors [--check]");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
+    };
+    write_or_check(&text, path, command, check)
+}
+
+/// Writes a generated file, or with `--check` fails when the committed one differs.
+fn write_or_check(text: &str, path: &str, command: &str, check: bool) -> ExitCode {
+    let out = workspace_root().join(path);
+    if check {
+        if std::fs::read_to_string(&out).unwrap_or_default() != text {
+            eprintln!("{path} is stale: run `cargo run -p xtask -- {command}` and commit the result");
+            return ExitCode::FAILURE;
+        }
+        println!("{path} is up to date");
+    } else {
+        std::fs::create_dir_all(out.parent().expect("parent dir")).expect("create the file's directory");
+        std::fs::write(&out, text).expect("write the generated file");
+        println!("wrote {}", out.display());
     }
+    ExitCode::SUCCESS
 }

@@ -7,7 +7,7 @@
  */
 import type { IsolatedPosition, MarginAccount } from "./accounts.js";
 import {
-  DomainDetail, HealthError, HealthInputs, MarketView, PositionDetail, PositionState, crossDomain, effectiveStatus,
+  DomainDetail, DomainViewData, HealthError, HealthInputs, MarketView, PositionDetail, PositionState, crossDomain, effectiveStatus,
   isolatedDomain, liquidationPriceOf, marketView, stateOfIsolated, valuePosition,
 } from "./health.js";
 import * as m from "./math/index.js";
@@ -15,15 +15,7 @@ import * as m from "./math/index.js";
 export type MarginMode = "Cross" | "Isolated" | "StrictIsolated";
 
 /** A domain as previews report it. */
-export interface DomainSummary {
-  collateral: bigint;
-  equity: bigint;
-  initialMargin: bigint;
-  maintenanceMargin: bigint;
-  transferable: bigint;
-  /** × 1e6; null when equity ≤ 0. */
-  effectiveLeverage: bigint | null;
-  liquidatable: boolean;
+export interface DomainSummary extends Omit<DomainViewData, "positions"> {
   /** Liquidation price of the position in the previewed market (null: none). */
   liquidationPrice: bigint | null;
 }
