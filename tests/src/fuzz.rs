@@ -170,6 +170,13 @@ pub enum Step {
         user: u8,
         to: Option<u8>,
     },
+    /// The admin's treasury operations: `op` 0 seeds the insurance fund with `amount`
+    /// dollars, 1 withdraws `amount` ppm of it (refused below its floor), 2 sweeps `amount`
+    /// ppm of the protocol fees (above 1e6: more than there is).
+    Treasury {
+        op: u8,
+        amount: u32,
+    },
     /// An adversarial variant of `inner`: account `account` replaced by known key `with`
     /// (or duplicated from the position before it).
     Mangle {
@@ -243,6 +250,11 @@ fn step(r: &mut Rng) -> Step {
         },
         925..=934 => Step::Params { market, variant: r.below(4) as u8 },
         935..=949 => Step::Delegate { user, to: if r.chance(70) { Some(r.below(u64::from(USERS)) as u8) } else { None } },
+        950..=959 => {
+            let op = r.below(3) as u8;
+            let amount = if op == 0 { r.range(1, 5_000) as u32 } else { r.range(1, 1_100_000) as u32 };
+            Step::Treasury { op, amount }
+        }
         _ => {
             let inner = Box::new(step(r));
             Step::Mangle { inner, account: r.below(12) as u8, with: r.below(64) as u8, duplicate: r.chance(30) }
@@ -608,7 +620,8 @@ impl Fuzz {
             | Step::Time { .. }
             | Step::Slots { .. }
             | Step::Pause { .. }
-            | Step::Params { .. } => return None,
+            | Step::Params { .. }
+            | Step::Treasury { .. } => return None,
         })
     }
 
@@ -733,6 +746,17 @@ impl Fuzz {
             Step::Params { market, variant } => {
                 let admin = self.h.admin.insecure_clone();
                 let ixn = ix::update_market(admin.pubkey(), self.h.markets[usize::from(market)].address, params_variant(market, variant));
+                let _ = self.h.send(&[ixn], &[&admin]).await;
+            }
+            Step::Treasury { op, amount } => {
+                let admin = self.h.admin.insecure_clone();
+                let ex = self.h.exchange_state().await;
+                let share = |balance: u64| (u128::from(balance) * u128::from(amount) / 1_000_000) as u64;
+                let ixn = match op {
+                    0 => ix::fund_insurance(admin.pubkey(), self.h.admin_token, u64::from(amount) * USD),
+                    1 => ix::withdraw_insurance(admin.pubkey(), self.h.admin_token, share(ex.insurance_balance), &self.h.all_markets()),
+                    _ => ix::sweep_fees(admin.pubkey(), self.h.admin_token, share(ex.fee_balance)),
+                };
                 let _ = self.h.send(&[ixn], &[&admin]).await;
             }
             Step::Liquidate { max_lots, .. } if max_lots % 4 != 0 => {

@@ -193,3 +193,112 @@ async fn only_the_oracle_authority_publishes_and_never_from_the_future() {
     let create = ix::create_push_oracle(payer, auth.pubkey(), bad.pubkey(), 40, 1, 0);
     h.expect_failure(&[create], &[&auth, &bad], code(ErrorCode::InvalidOracleExponent)).await;
 }
+
+#[tokio::test]
+async fn the_insurance_fund_is_seeded_and_withdrawn_only_above_one_percent_of_open_notional() {
+    use ballast::state::MarginMode;
+    let h = &mut Harness::new().await;
+    let admin = h.admin.insecure_clone();
+    let insurance0 = h.exchange_state().await.insurance_balance;
+    h.ok(&[ix::fund_insurance(admin.pubkey(), h.admin_token, 1_000 * USD)], &[&admin]).await;
+    if let Some(e) = h.events::<ballast::events::InsuranceFunded>() {
+        assert_eq!((e[0].amount, e[0].deposit, e[0].insurance_after), (1_000 * USD, true, insurance0 + 1_000 * USD));
+    }
+    // 1 BTC long (cross) and 0.5 BTC short (isolated) open: $75,000 of open notional at
+    // $50,000, so the fund keeps $750.
+    let (alice, bob) = (h.user("alice", 100_000 * USD).await, h.user("bob", 100_000 * USD).await);
+    h.deposit(&alice, 20_000 * USD).await;
+    h.deposit(&bob, 20_000 * USD).await;
+    h.trade(&alice, 0, UNIT, MarginMode::Cross, 10).await;
+    h.trade(&bob, 0, -UNIT / 2, MarginMode::Isolated, 5).await;
+    let free = insurance0 + 250 * USD;
+    let over = ix::withdraw_insurance(admin.pubkey(), h.admin_token, free + 1, &h.all_markets());
+    h.expect_failure(&[over], &[&admin], code(ErrorCode::InsuranceFloorRequired)).await;
+    let wallet = h.token_balance(h.admin_token).await;
+    h.ok(&[ix::withdraw_insurance(admin.pubkey(), h.admin_token, free, &h.all_markets())], &[&admin]).await;
+    if let Some(e) = h.events::<ballast::events::InsuranceFunded>() {
+        assert_eq!((e[0].amount, e[0].deposit, e[0].insurance_after, e[0].floor), (free, false, 750 * USD, 750 * USD));
+    }
+    assert_eq!(h.exchange_state().await.insurance_balance, 750 * USD);
+    assert_eq!(h.token_balance(h.admin_token).await, wallet + free);
+    // The floor follows the price: at $52,000 it is 1% × 1.5 × $52,000 = $780, above the
+    // $750 left.
+    h.set_price(0, 52_000.0, 5.0).await;
+    let one = ix::withdraw_insurance(admin.pubkey(), h.admin_token, 1, &h.all_markets());
+    h.expect_failure(&[one], &[&admin], code(ErrorCode::InsuranceFloorRequired)).await;
+    // Every market must be valued: a missing one could hide open interest.
+    h.expect_failure(&[ix::withdraw_insurance(admin.pubkey(), h.admin_token, 1, &[])], &[&admin], code(ErrorCode::ReserveAccountsMismatch))
+        .await;
+    let everything = ix::withdraw_insurance(admin.pubkey(), h.admin_token, 750 * USD + 1, &h.all_markets());
+    h.expect_failure(&[everything], &[&admin], code(ErrorCode::InsufficientInsuranceBalance)).await;
+    // Once every position is closed the floor is zero and the fund can be emptied.
+    h.trade(&alice, 0, -UNIT, MarginMode::Cross, 0).await;
+    h.trade(&bob, 0, UNIT / 2, MarginMode::Isolated, 0).await;
+    h.ok(&[ix::withdraw_insurance(admin.pubkey(), h.admin_token, 750 * USD, &h.all_markets())], &[&admin]).await;
+    assert_eq!(h.exchange_state().await.insurance_balance, 0);
+    h.expect_failure(&[ix::fund_insurance(admin.pubkey(), h.admin_token, 0)], &[&admin], code(ErrorCode::ZeroAmount)).await;
+    let foreign = h.create_mint(6).await;
+    let foreign = h.create_token_account(admin.pubkey(), foreign).await;
+    h.expect_failure(&[ix::fund_insurance(admin.pubkey(), foreign, USD)], &[&admin], code(ErrorCode::WrongMint)).await;
+}
+
+#[tokio::test]
+async fn protocol_fees_are_swept_to_a_treasury_and_nothing_else_moves() {
+    use ballast::state::MarginMode;
+    let h = &mut Harness::new().await;
+    let admin = h.admin.insecure_clone();
+    let alice = h.user("alice", 100_000 * USD).await;
+    h.deposit(&alice, 10_000 * USD).await;
+    // Fill $50,010.0005, fee $25.00500025 rounded up; 20% of it, rounded down, is the
+    // protocol's (the trading tests derive it).
+    h.trade(&alice, 0, UNIT, MarginMode::Cross, 10).await;
+    let before = h.exchange_state().await;
+    assert_eq!(before.fee_balance, 5_001_000);
+    let treasury = h.create_token_account(Keypair::new().pubkey(), h.mint).await;
+    let too_much = ix::sweep_fees(admin.pubkey(), treasury, 5_001_001);
+    h.expect_failure(&[too_much], &[&admin], code(ErrorCode::InsufficientFeeBalance)).await;
+    h.ok(&[ix::sweep_fees(admin.pubkey(), treasury, 1_000_000)], &[&admin]).await;
+    if let Some(e) = h.events::<ballast::events::FeesSwept>() {
+        assert_eq!((e[0].amount, e[0].treasury, e[0].fees_before, e[0].fees_after), (1_000_000, treasury, 5_001_000, 4_001_000));
+    }
+    h.ok(&[ix::sweep_fees(admin.pubkey(), treasury, 4_001_000)], &[&admin]).await;
+    assert_eq!(h.token_balance(treasury).await, 5_001_000);
+    let after = h.exchange_state().await;
+    assert_eq!(after.fee_balance, 0);
+    assert_eq!(
+        (after.pool_balance, after.insurance_balance, after.account_claims),
+        (before.pool_balance, before.insurance_balance, before.account_claims)
+    );
+    h.expect_failure(&[ix::sweep_fees(admin.pubkey(), treasury, 1)], &[&admin], code(ErrorCode::InsufficientFeeBalance)).await;
+    h.expect_failure(&[ix::sweep_fees(admin.pubkey(), treasury, 0)], &[&admin], code(ErrorCode::ZeroAmount)).await;
+    let foreign = h.create_mint(6).await;
+    let foreign = h.create_token_account(admin.pubkey(), foreign).await;
+    h.trade(&alice, 0, -UNIT, MarginMode::Cross, 0).await;
+    h.expect_failure(&[ix::sweep_fees(admin.pubkey(), foreign, 1)], &[&admin], code(ErrorCode::WrongMint)).await;
+}
+
+#[tokio::test]
+async fn the_guardian_and_strangers_can_neither_seed_nor_withdraw_insurance_nor_sweep_fees() {
+    use ballast::state::MarginMode;
+    let h = &mut Harness::new().await;
+    let admin = h.admin.insecure_clone();
+    h.ok(&[ix::fund_insurance(admin.pubkey(), h.admin_token, 100 * USD)], &[&admin]).await;
+    let alice = h.user("alice", 100_000 * USD).await;
+    h.deposit(&alice, 10_000 * USD).await;
+    h.trade(&alice, 0, UNIT / 10, MarginMode::Cross, 10).await;
+    let guardian = h.guardian.insecure_clone();
+    let stranger = Keypair::new();
+    h.airdrop(stranger.pubkey(), 1_000_000_000).await;
+    for who in [&guardian, &stranger] {
+        let token = h.create_token_account(who.pubkey(), h.mint).await;
+        h.mint_to(token, 10 * USD).await;
+        h.expect_failure(&[ix::fund_insurance(who.pubkey(), token, USD)], &[who], code(ErrorCode::NotAdmin)).await;
+        let take = ix::withdraw_insurance(who.pubkey(), token, USD, &h.all_markets());
+        h.expect_failure(&[take], &[who], code(ErrorCode::NotAdmin)).await;
+        h.expect_failure(&[ix::sweep_fees(who.pubkey(), token, 1)], &[who], code(ErrorCode::NotAdmin)).await;
+    }
+    // Naming the admin without its signature is refused by the runtime.
+    let mut unsigned = ix::sweep_fees(admin.pubkey(), h.admin_token, 1);
+    unsigned.accounts[0].is_signer = false;
+    h.expect_rejected(&[unsigned], &[]).await;
+}

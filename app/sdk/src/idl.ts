@@ -597,7 +597,10 @@ export const IDL = {
           "docs": [
             "The exchange's admin."
           ],
-          "signer": true
+          "signer": true,
+          "relations": [
+            "exchange"
+          ]
         },
         {
           "name": "exchange",
@@ -651,7 +654,7 @@ export const IDL = {
         {
           "name": "admin_token",
           "docs": [
-            "The admin's token account (source for funding, destination for defunding)."
+            "The admin's token account (source for funding, destination for withdrawals)."
           ],
           "writable": true
         },
@@ -918,19 +921,19 @@ export const IDL = {
       "args": []
     },
     {
-      "name": "fund_pool",
+      "name": "fund_insurance",
       "docs": [
-        "Admin: adds liquidity to the pool that takes the other side of every trade."
+        "Admin: seeds the insurance fund, which pays bad debt before the pool."
       ],
       "discriminator": [
-        36,
-        57,
-        233,
-        176,
-        181,
+        58,
+        216,
+        37,
+        162,
+        201,
+        50,
         20,
-        87,
-        159
+        66
       ],
       "accounts": [
         {
@@ -938,7 +941,10 @@ export const IDL = {
           "docs": [
             "The exchange's admin."
           ],
-          "signer": true
+          "signer": true,
+          "relations": [
+            "exchange"
+          ]
         },
         {
           "name": "exchange",
@@ -992,7 +998,104 @@ export const IDL = {
         {
           "name": "admin_token",
           "docs": [
-            "The admin's token account (source for funding, destination for defunding)."
+            "The admin's token account (source for funding, destination for withdrawals)."
+          ],
+          "writable": true
+        },
+        {
+          "name": "token_program",
+          "docs": [
+            "The classic SPL Token program."
+          ],
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": [
+        {
+          "name": "amount",
+          "type": "u64"
+        }
+      ]
+    },
+    {
+      "name": "fund_pool",
+      "docs": [
+        "Admin: adds liquidity to the pool that takes the other side of every trade."
+      ],
+      "discriminator": [
+        36,
+        57,
+        233,
+        176,
+        181,
+        20,
+        87,
+        159
+      ],
+      "accounts": [
+        {
+          "name": "admin",
+          "docs": [
+            "The exchange's admin."
+          ],
+          "signer": true,
+          "relations": [
+            "exchange"
+          ]
+        },
+        {
+          "name": "exchange",
+          "docs": [
+            "The exchange singleton (PDA `[\"exchange\"]`)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  101,
+                  120,
+                  99,
+                  104,
+                  97,
+                  110,
+                  103,
+                  101
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "vault",
+          "docs": [
+            "The exchange's collateral vault (PDA `[\"vault\", exchange]`)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "exchange"
+              }
+            ]
+          }
+        },
+        {
+          "name": "admin_token",
+          "docs": [
+            "The admin's token account (source for funding, destination for withdrawals)."
           ],
           "writable": true
         },
@@ -1946,6 +2049,104 @@ export const IDL = {
       "args": []
     },
     {
+      "name": "sweep_fees",
+      "docs": [
+        "Admin: moves protocol fees not yet swept to a treasury token account of the",
+        "collateral mint."
+      ],
+      "discriminator": [
+        175,
+        225,
+        98,
+        71,
+        118,
+        66,
+        34,
+        148
+      ],
+      "accounts": [
+        {
+          "name": "admin",
+          "docs": [
+            "The exchange's admin."
+          ],
+          "signer": true,
+          "relations": [
+            "exchange"
+          ]
+        },
+        {
+          "name": "exchange",
+          "docs": [
+            "The exchange singleton (PDA `[\"exchange\"]`)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  101,
+                  120,
+                  99,
+                  104,
+                  97,
+                  110,
+                  103,
+                  101
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "vault",
+          "docs": [
+            "The exchange's collateral vault (PDA `[\"vault\", exchange]`)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "exchange"
+              }
+            ]
+          }
+        },
+        {
+          "name": "treasury",
+          "docs": [
+            "The treasury: any token account of the collateral mint (a multisig's, typically)."
+          ],
+          "writable": true
+        },
+        {
+          "name": "token_program",
+          "docs": [
+            "The classic SPL Token program."
+          ],
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": [
+        {
+          "name": "amount",
+          "type": "u64"
+        }
+      ]
+    },
+    {
       "name": "sync_vault",
       "docs": [
         "Permissionless: credits what the vault holds beyond every claim to the insurance fund."
@@ -2428,6 +2629,106 @@ export const IDL = {
           "type": "u64"
         }
       ]
+    },
+    {
+      "name": "withdraw_insurance",
+      "docs": [
+        "Admin: withdraws from the insurance fund, never below its floor (1% of open",
+        "notional, both sides, at the oracle price).",
+        "",
+        "Remaining accounts: `[market, oracle]` for every market, in index order."
+      ],
+      "discriminator": [
+        201,
+        133,
+        145,
+        118,
+        235,
+        89,
+        90,
+        189
+      ],
+      "accounts": [
+        {
+          "name": "admin",
+          "docs": [
+            "The exchange's admin."
+          ],
+          "signer": true,
+          "relations": [
+            "exchange"
+          ]
+        },
+        {
+          "name": "exchange",
+          "docs": [
+            "The exchange singleton (PDA `[\"exchange\"]`)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  101,
+                  120,
+                  99,
+                  104,
+                  97,
+                  110,
+                  103,
+                  101
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "vault",
+          "docs": [
+            "The exchange's collateral vault (PDA `[\"vault\", exchange]`)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "exchange"
+              }
+            ]
+          }
+        },
+        {
+          "name": "admin_token",
+          "docs": [
+            "The admin's token account (source for funding, destination for withdrawals)."
+          ],
+          "writable": true
+        },
+        {
+          "name": "token_program",
+          "docs": [
+            "The classic SPL Token program."
+          ],
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": [
+        {
+          "name": "amount",
+          "type": "u64"
+        }
+      ]
     }
   ],
   "accounts": [
@@ -2590,6 +2891,19 @@ export const IDL = {
       ]
     },
     {
+      "name": "FeesSwept",
+      "discriminator": [
+        96,
+        218,
+        115,
+        136,
+        74,
+        170,
+        202,
+        172
+      ]
+    },
+    {
       "name": "FundingUpdated",
       "discriminator": [
         206,
@@ -2600,6 +2914,19 @@ export const IDL = {
         37,
         255,
         224
+      ]
+    },
+    {
+      "name": "InsuranceFunded",
+      "discriminator": [
+        158,
+        72,
+        23,
+        80,
+        138,
+        56,
+        33,
+        206
       ]
     },
     {
@@ -3185,7 +3512,22 @@ export const IDL = {
     {
       "code": 6074,
       "name": "ReserveAccountsMismatch",
-      "msg": "Markets for the pool reserve must be every market, in index order"
+      "msg": "Markets for the pool reserve or the insurance floor must be every market, in index order"
+    },
+    {
+      "code": 6075,
+      "name": "InsufficientInsuranceBalance",
+      "msg": "Amount exceeds the insurance fund's balance"
+    },
+    {
+      "code": 6076,
+      "name": "InsuranceFloorRequired",
+      "msg": "The insurance fund must keep its floor: 1% of open notional"
+    },
+    {
+      "code": 6077,
+      "name": "InsufficientFeeBalance",
+      "msg": "Amount exceeds the protocol fees not yet swept"
     }
   ],
   "types": [
@@ -3857,6 +4199,33 @@ export const IDL = {
       }
     },
     {
+      "name": "FeesSwept",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "amount",
+            "type": "u64"
+          },
+          {
+            "name": "treasury",
+            "docs": [
+              "The token account that received them."
+            ],
+            "type": "pubkey"
+          },
+          {
+            "name": "fees_before",
+            "type": "u64"
+          },
+          {
+            "name": "fees_after",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
       "name": "FundingUpdated",
       "type": {
         "kind": "struct",
@@ -3891,6 +4260,40 @@ export const IDL = {
           {
             "name": "short_index",
             "type": "i128"
+          }
+        ]
+      }
+    },
+    {
+      "name": "InsuranceFunded",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "amount",
+            "type": "u64"
+          },
+          {
+            "name": "deposit",
+            "docs": [
+              "true for `fund_insurance`, false for `withdraw_insurance`."
+            ],
+            "type": "bool"
+          },
+          {
+            "name": "insurance_before",
+            "type": "u64"
+          },
+          {
+            "name": "insurance_after",
+            "type": "u64"
+          },
+          {
+            "name": "floor",
+            "docs": [
+              "The floor a withdrawal had to respect (0 for a deposit), quote native."
+            ],
+            "type": "u64"
           }
         ]
       }

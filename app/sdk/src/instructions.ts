@@ -192,6 +192,21 @@ export class InstructionBuilder {
     const rest = a.markets.flatMap((m) => [ro(this.market(m.index)), ro(m.oracle)]);
     return this.m.defundPool(bn(a.amount)).accountsStrict(this.poolAccounts(a.admin, a.adminToken)).remainingAccounts(rest).instruction();
   }
+  fundInsurance(a: { admin: PublicKey; adminToken: PublicKey; amount: bigint }): Promise<TransactionInstruction> {
+    return this.m.fundInsurance(bn(a.amount)).accountsStrict(this.poolAccounts(a.admin, a.adminToken)).instruction();
+  }
+  /** `markets`: every market in index order (the insurance floor is taken over all of them). */
+  withdrawInsurance(a: { admin: PublicKey; adminToken: PublicKey; amount: bigint; markets: MarketRef[] }): Promise<TransactionInstruction> {
+    const rest = a.markets.flatMap((m) => [ro(this.market(m.index)), ro(m.oracle)]);
+    return this.m.withdrawInsurance(bn(a.amount)).accountsStrict(this.poolAccounts(a.admin, a.adminToken)).remainingAccounts(rest).instruction();
+  }
+  /** `treasury`: any token account of the collateral mint. */
+  sweepFees(a: { admin: PublicKey; treasury: PublicKey; amount: bigint }): Promise<TransactionInstruction> {
+    return this.m
+      .sweepFees(bn(a.amount))
+      .accountsStrict({ admin: a.admin, exchange: this.exchange, vault: this.vault, treasury: a.treasury, tokenProgram: TOKEN_PROGRAM_ID })
+      .instruction();
+  }
   private poolAccounts(admin: PublicKey, adminToken: PublicKey) {
     return { admin, exchange: this.exchange, vault: this.vault, adminToken, tokenProgram: TOKEN_PROGRAM_ID };
   }

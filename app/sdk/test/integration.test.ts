@@ -514,3 +514,36 @@ describe("v0 transactions with an address lookup table", () => {
     assert.equal(event(r.logs, "TradeExecuted").baseAfter, UNIT / 10n);
   });
 });
+
+describe("insurance fund and protocol fees", () => {
+  test("the admin seeds insurance, withdraws only above its floor and sweeps fees to a treasury", async () => {
+    const admin = w.admin.publicKey, adminToken = w.adminToken;
+    const markets = w.oracles.map((oracle, index) => ({ index, oracle }));
+    w.svm.mintTo(w.mint, adminToken, w.mintAuthority, 1_000_000n * USD);
+    const before = w.exchange().insuranceBalance;
+    let r = w.svm.send([await w.ix.fundInsurance({ admin, adminToken, amount: 1_000_000n * USD })], [w.admin]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    assert.equal(event(r.logs, "InsuranceFunded").insuranceAfter, before + 1_000_000n * USD);
+    // A 1-unit withdrawal reports the floor; one unit more than the excess is refused.
+    r = w.svm.send([await w.ix.withdrawInsurance({ admin, adminToken, amount: 1n, markets })], [w.admin]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    const floor: bigint = event(r.logs, "InsuranceFunded").floor;
+    assert.ok(floor > 0n, "positions are open");
+    const excess = w.exchange().insuranceBalance - floor;
+    r = w.svm.send([await w.ix.withdrawInsurance({ admin, adminToken, amount: excess + 1n, markets })], [w.admin]);
+    assert.equal(decodeError(r.logs)?.name, "InsuranceFloorRequired");
+    r = w.svm.send([await w.ix.withdrawInsurance({ admin, adminToken, amount: excess, markets })], [w.admin]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    assert.equal(w.exchange().insuranceBalance, floor);
+
+    const fees = w.exchange().feeBalance;
+    assert.ok(fees > 0n, "trades paid fees");
+    const treasury = w.svm.createTokenAccount(w.mint, Keypair.generate().publicKey);
+    r = w.svm.send([await w.ix.sweepFees({ admin, treasury, amount: fees + 1n })], [w.admin]);
+    assert.equal(decodeError(r.logs)?.name, "InsufficientFeeBalance");
+    r = w.svm.send([await w.ix.sweepFees({ admin, treasury, amount: fees })], [w.admin]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    assert.equal(w.svm.tokenBalance(treasury), fees);
+    assert.equal(w.exchange().feeBalance, 0n);
+  });
+});

@@ -140,8 +140,26 @@ pub fn defund_pool(admin: Pubkey, admin_token: Pubkey, amount: u64, markets: &[P
     ix(with_health(pool_accounts(admin, admin_token), markets), ballast::instruction::DefundPool { amount }.data())
 }
 
+pub fn fund_insurance(admin: Pubkey, admin_token: Pubkey, amount: u64) -> Instruction {
+    ix(pool_accounts(admin, admin_token), ballast::instruction::FundInsurance { amount }.data())
+}
+
+/// `markets`: `[market, oracle]` for every market, in index order (the insurance floor is
+/// taken over all of them).
+pub fn withdraw_insurance(admin: Pubkey, admin_token: Pubkey, amount: u64, markets: &[Pubkey]) -> Instruction {
+    ix(with_health(pool_accounts(admin, admin_token), markets), ballast::instruction::WithdrawInsurance { amount }.data())
+}
+
+pub fn sweep_fees(admin: Pubkey, treasury: Pubkey, amount: u64) -> Instruction {
+    ix(
+        ballast::accounts::SweepFees { admin, exchange: exchange_pda(), vault: vault_pda(), treasury, token_program: TOKEN_PROGRAM }
+            .to_account_metas(None),
+        ballast::instruction::SweepFees { amount }.data(),
+    )
+}
+
 fn pool_accounts(admin: Pubkey, admin_token: Pubkey) -> Vec<AccountMeta> {
-    ballast::accounts::PoolTransfer { admin, exchange: exchange_pda(), vault: vault_pda(), admin_token, token_program: TOKEN_PROGRAM }
+    ballast::accounts::AdminTransfer { admin, exchange: exchange_pda(), vault: vault_pda(), admin_token, token_program: TOKEN_PROGRAM }
         .to_account_metas(None)
 }
 

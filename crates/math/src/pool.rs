@@ -1,5 +1,7 @@
-//! What the liquidity pool must keep while positions are open: the admin may take out
-//! only what exceeds it (`defund_pool`).
+//! What the liquidity pool and the insurance fund must keep while positions are open:
+//! the admin may take out only what exceeds it (`defund_pool`, `withdraw_insurance`).
+//!
+//! ## Pool reserve
 //!
 //! For each market, at the oracle price:
 //!
@@ -14,6 +16,17 @@
 //! of everything open, what a gap through the maintenance band can cost the pool.
 //! Winners and losers within a side are netted: a loser's loss is backed by its own
 //! collateral until it is liquidated.
+//!
+//! ## Insurance floor
+//!
+//! ```text
+//! floor = (long notional + short notional) × INSURANCE_FLOOR_PPM, summed over markets
+//! ```
+//!
+//! The insurance fund pays bad debt before the pool does; the admin may withdraw only
+//! what exceeds this floor, so the fund grows with open interest and cannot be emptied
+//! while positions are open. The rate is a protocol constant, not a parameter: an admin
+//! who could lower it could take the fund.
 
 use crate::checked::{self, Rounding};
 use crate::constants::{NOTIONAL_DIVISOR, PPM};
@@ -46,6 +59,20 @@ pub fn market_reserve(t: &SideTotals, price: u64, maintenance_rate_ppm: i128) ->
     u128::try_from(total).map_err(|_| crate::MathError::overflow(OP))
 }
 
+/// Share of open notional (both sides) the insurance fund keeps: 1%.
+pub const INSURANCE_FLOOR_PPM: i128 = 10_000;
+
+/// The insurance floor one market contributes at `price` (see the module docs): both
+/// sides' notional rounded up, times [`INSURANCE_FLOOR_PPM`], rounded up.
+pub fn market_insurance_floor(t: &SideTotals, price: u64) -> MathResult<u128> {
+    const OP: &str = "insurance floor";
+    let long_notional = checked::mul_div(i128::from(t.open_interest_long), i128::from(price), NOTIONAL_DIVISOR, Rounding::Ceil, OP)?;
+    let short_notional = checked::mul_div(i128::from(t.open_interest_short), i128::from(price), NOTIONAL_DIVISOR, Rounding::Ceil, OP)?;
+    let open_notional = checked::add(long_notional, short_notional, OP)?;
+    let floor = checked::mul_div(open_notional, INSURANCE_FLOOR_PPM, PPM, Rounding::Ceil, OP)?;
+    u128::try_from(floor).map_err(|_| crate::MathError::overflow(OP))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +95,22 @@ mod tests {
         // At $40,000 the shorts are up $5,000 and the longs down.
         assert_eq!(market_reserve(&t, 40_000 * USD, 25_000), Ok((5_000 * Q + 1_500 * Q) as u128));
         assert_eq!(market_reserve(&SideTotals::default(), 40_000 * USD, 25_000), Ok(0));
+    }
+
+    #[test]
+    fn the_insurance_floor_is_one_percent_of_both_sides_notional_rounded_up() {
+        // 1 BTC long and 0.5 BTC short at $60,000: 1% of $90,000 = $900, whatever the PnL.
+        let t = SideTotals {
+            open_interest_long: UNIT,
+            open_interest_short: UNIT / 2,
+            cost_basis_long: 50_000 * Q,
+            cost_basis_short: -25_000 * Q,
+        };
+        assert_eq!(market_insurance_floor(&t, 60_000 * USD), Ok(900 * Q as u128));
+        assert_eq!(market_insurance_floor(&SideTotals::default(), 60_000 * USD), Ok(0));
+        // One lot (1e-9 BTC) at $1: notional 0.000000001 → 1 quote native after rounding
+        // up, and 1% of it still rounds up to 1.
+        let dust = SideTotals { open_interest_long: 1, ..SideTotals::default() };
+        assert_eq!(market_insurance_floor(&dust, USD), Ok(1));
     }
 }

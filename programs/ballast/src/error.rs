@@ -173,8 +173,16 @@ pub enum ErrorCode {
     NotPendingAuthority = 72,
     #[msg("The margin account has no unsettled profit in this market")]
     NothingToSettle = 73,
-    #[msg("Markets for the pool reserve must be every market, in index order")]
+    #[msg("Markets for the pool reserve or the insurance floor must be every market, in index order")]
     ReserveAccountsMismatch = 74,
+
+    // --- insurance fund and protocol fees ---
+    #[msg("Amount exceeds the insurance fund's balance")]
+    InsufficientInsuranceBalance = 75,
+    #[msg("The insurance fund must keep its floor: 1% of open notional")]
+    InsuranceFloorRequired = 76,
+    #[msg("Amount exceeds the protocol fees not yet swept")]
+    InsufficientFeeBalance = 77,
 }
 
 impl From<MathError> for ErrorCode {

@@ -236,6 +236,26 @@ pub struct MarginGuardExecuted {
 }
 
 #[event]
+pub struct InsuranceFunded {
+    pub amount: u64,
+    /// true for `fund_insurance`, false for `withdraw_insurance`.
+    pub deposit: bool,
+    pub insurance_before: u64,
+    pub insurance_after: u64,
+    /// The floor a withdrawal had to respect (0 for a deposit), quote native.
+    pub floor: u64,
+}
+
+#[event]
+pub struct FeesSwept {
+    pub amount: u64,
+    /// The token account that received them.
+    pub treasury: Pubkey,
+    pub fees_before: u64,
+    pub fees_after: u64,
+}
+
+#[event]
 pub struct VaultSynced {
     /// Tokens the vault held beyond every claim, now credited to the insurance fund.
     pub surplus: u64,

@@ -62,15 +62,34 @@ pub mod ballast {
     }
 
     /// Admin: adds liquidity to the pool that takes the other side of every trade.
-    pub fn fund_pool(ctx: Context<PoolTransfer>, amount: u64) -> Result<()> {
+    pub fn fund_pool(ctx: Context<AdminTransfer>, amount: u64) -> Result<()> {
         instructions::fund_pool(ctx, amount)
     }
 
     /// Admin: removes pool liquidity, never below the reserve open positions need.
     ///
     /// Remaining accounts: `[market, oracle]` for every market, in index order.
-    pub fn defund_pool<'info>(ctx: Context<'info, PoolTransfer<'info>>, amount: u64) -> Result<()> {
+    pub fn defund_pool<'info>(ctx: Context<'info, AdminTransfer<'info>>, amount: u64) -> Result<()> {
         instructions::defund_pool(ctx, amount)
+    }
+
+    /// Admin: seeds the insurance fund, which pays bad debt before the pool.
+    pub fn fund_insurance(ctx: Context<AdminTransfer>, amount: u64) -> Result<()> {
+        instructions::fund_insurance(ctx, amount)
+    }
+
+    /// Admin: withdraws from the insurance fund, never below its floor (1% of open
+    /// notional, both sides, at the oracle price).
+    ///
+    /// Remaining accounts: `[market, oracle]` for every market, in index order.
+    pub fn withdraw_insurance<'info>(ctx: Context<'info, AdminTransfer<'info>>, amount: u64) -> Result<()> {
+        instructions::withdraw_insurance(ctx, amount)
+    }
+
+    /// Admin: moves protocol fees not yet swept to a treasury token account of the
+    /// collateral mint.
+    pub fn sweep_fees(ctx: Context<SweepFees>, amount: u64) -> Result<()> {
+        instructions::sweep_fees(ctx, amount)
     }
 
     /// Admin: step one of rotating the admin or guardian (a multisig vault address works).

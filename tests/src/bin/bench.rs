@@ -99,6 +99,18 @@ async fn single_paths(t: &mut Table) {
     t.add("liquidate_isolated (partial)", h.ok(&[ixn], &[&keeper.key]).await.compute_units);
     let ixn = h.liquidate_cross_ix(&keeper, &carol, BTC, u64::MAX).await;
     t.add("liquidate_cross, 1 position (partial)", h.ok(&[ixn], &[&keeper.key]).await.compute_units);
+
+    // Treasury operations; the insurance floor values every market (three here).
+    let admin = h.admin.insecure_clone();
+    let ixn = ix::fund_insurance(admin.pubkey(), h.admin_token, 10_000 * USD);
+    t.add("fund_insurance", h.ok(&[ixn], &[&admin]).await.compute_units);
+    for index in 1..h.markets.len() as u16 {
+        h.set_price(index, 50_000.0, 5.0).await;
+    }
+    let ixn = ix::withdraw_insurance(admin.pubkey(), h.admin_token, USD, &h.all_markets());
+    t.add(format!("withdraw_insurance ({} markets)", h.markets.len()), h.ok(&[ixn], &[&admin]).await.compute_units);
+    let ixn = ix::sweep_fees(admin.pubkey(), h.admin_token, USD);
+    t.add("protocol fees: sweep_fees", h.ok(&[ixn], &[&admin]).await.compute_units);
 }
 
 /// Columns of the sweep: every instruction that reads the whole cross domain.
