@@ -27,6 +27,7 @@ use crate::controller::funding;
 use crate::error::ErrorCode;
 use crate::events::DomainSnapshot;
 use crate::oracle::{read_oracle, OraclePrice};
+use crate::safe::MathExt;
 use crate::state::{
     load_checked, CrossPosition, IsolatedPosition, MaintenanceTables, MarginAccount, Market, MarketStatus, MAX_CROSS_POSITIONS,
 };
@@ -158,7 +159,7 @@ impl MarketView {
         let risk = PositionRisk {
             base: p.base,
             cost_basis: p.cost_basis,
-            pending_funding: pending_funding(p.base, index, p.snapshot).map_err(ErrorCode::from)?,
+            pending_funding: pending_funding(p.base, index, p.snapshot).math()?,
             unsettled_pnl: p.unsettled,
             leverage: p.leverage,
             price: self.reference_price,
@@ -173,7 +174,7 @@ impl MarketView {
             return err!(ErrorCode::OracleNonPositive);
         }
         let h = if self.adverse && p.base != 0 { risk.adverse_health(self.haircut_ppm) } else { risk.health() };
-        Ok(h.map_err(ErrorCode::from)?)
+        h.math()
     }
 
     /// Realising profit from a position of this market is a fill against the pool: it
@@ -284,7 +285,7 @@ impl CrossBook {
                 // A position opened after the scan in a market the book has not read.
                 _ => return err!(ErrorCode::MissingHealthAccounts),
             };
-            out.domain.add(&health).map_err(ErrorCode::from)?;
+            out.domain.add(&health).math()?;
             out.positions[i] = Some(health);
         }
         Ok(out)
@@ -295,7 +296,7 @@ impl CrossBook {
     /// slots are walked only to check that the book still matches the account (no position
     /// the book valued has gone, none it has not read has appeared).
     pub fn domain(&self, account: &MarginAccount) -> Result<DomainHealth> {
-        let mut d = self.others.with_collateral_change(i128::from(account.cross_collateral)).map_err(ErrorCode::from)?;
+        let mut d = self.others.with_collateral_change(i128::from(account.cross_collateral)).math()?;
         let mut entries = self.entries.iter().peekable();
         for (i, slot) in account.cross_positions.iter().enumerate() {
             let stored = entries.next_if(|e| e.slot == i);
@@ -308,7 +309,7 @@ impl CrossBook {
                 (true, true, _) | (false, false, _) => {}
                 (false, true, _) => return err!(ErrorCode::InvariantViolated),
                 (true, false, Some(view)) if view.market_index == slot.market_index => {
-                    d.add(&view.value(&PositionState::of_slot(slot))?).map_err(ErrorCode::from)?;
+                    d.add(&view.value(&PositionState::of_slot(slot))?).math()?;
                 }
                 (true, false, _) => return err!(ErrorCode::MissingHealthAccounts),
             }
@@ -321,7 +322,7 @@ impl CrossBook {
 fn sum(entries: &[Entry]) -> Result<DomainHealth> {
     let mut d = DomainHealth::new(0);
     for e in entries {
-        d.add(&e.health).map_err(ErrorCode::from)?;
+        d.add(&e.health).math()?;
     }
     Ok(d)
 }
@@ -355,7 +356,7 @@ pub fn isolated_health(p: &IsolatedPosition, view: &MarketView) -> Result<Domain
 /// A one-position domain: `collateral` and the position's health.
 pub fn domain_of(collateral: i64, h: &PositionHealth) -> Result<DomainHealth> {
     let mut d = DomainHealth::new(collateral);
-    d.add(h).map_err(ErrorCode::from)?;
+    d.add(h).math()?;
     Ok(d)
 }
 

@@ -15,6 +15,7 @@ pub mod events;
 pub mod health;
 pub mod instructions;
 pub mod oracle;
+pub mod safe;
 pub mod state;
 pub mod token;
 

@@ -10,6 +10,7 @@ use ballast_math::Rounding;
 use super::{funding, pool};
 use crate::error::ErrorCode;
 use crate::health::{domain_of, MarketView, PositionState};
+use crate::safe::{Cast, MathExt, SafeMath, SafeNeg};
 use crate::state::{MarginMode, Market};
 
 /// What the trade asks for.
@@ -53,12 +54,12 @@ pub struct FillOutcome {
 /// unsettled profit (the audit's H-3); anything else, and every loss, moves collateral.
 /// The pool pays or receives it either way. Returns the part that became unsettled.
 pub fn book_realised(market: &Market, realised: i64, collateral: &mut i64, unsettled: &mut i64, pool_balance: &mut u64) -> Result<i64> {
-    pool::credit(pool_balance, realised.checked_neg().ok_or(ErrorCode::MathOverflow)?)?;
+    pool::credit(pool_balance, realised.safe_neg()?)?;
     if realised > 0 && market.down_weighted() {
-        *unsettled = unsettled.checked_add(realised).ok_or(ErrorCode::MathOverflow)?;
+        *unsettled = unsettled.safe_add(realised)?;
         return Ok(realised);
     }
-    *collateral = collateral.checked_add(realised).ok_or(ErrorCode::MathOverflow)?;
+    *collateral = collateral.safe_add(realised)?;
     Ok(0)
 }
 
@@ -74,7 +75,7 @@ pub fn fill(market: &Market, view: &MarketView, order: &FillOrder, s: &mut FillS
         funding_settled: funding::settle(market, s.position.base, &mut s.position.snapshot, &mut s.collateral, &mut s.pool)?,
         ..FillOutcome::default()
     };
-    let f = apply_fill(s.position.base, s.position.cost_basis, order.base_delta, order.fill_price).map_err(ErrorCode::from)?;
+    let f = apply_fill(s.position.base, s.position.cost_basis, order.base_delta, order.fill_price).math()?;
     s.position = PositionState {
         base: f.base,
         cost_basis: f.cost_basis,
@@ -85,47 +86,46 @@ pub fn fill(market: &Market, view: &MarketView, order: &FillOrder, s: &mut FillS
     out.realised_pnl = f.realised_pnl;
     out.unsettled_added = book_realised(market, f.realised_pnl, &mut s.collateral, &mut s.position.unsettled, &mut s.pool)?;
 
-    let traded_notional = notional(order.base_delta, order.fill_price, Rounding::Ceil).map_err(ErrorCode::from)?;
-    out.fee = ppm_of(traded_notional, order.taker_fee_ppm, Rounding::Ceil).map_err(ErrorCode::from)?;
-    let protocol_fee = ppm_of(out.fee, order.protocol_fee_share_ppm, Rounding::Floor).map_err(ErrorCode::from)?;
-    let fee_i = i64::try_from(out.fee).map_err(|_| ErrorCode::MathOverflow)?;
-    pool::credit(&mut s.pool, i64::try_from(out.fee - protocol_fee).map_err(|_| ErrorCode::MathOverflow)?)?;
-    s.fee_balance = s.fee_balance.checked_add(protocol_fee).ok_or(ErrorCode::MathOverflow)?;
+    let traded_notional = notional(order.base_delta, order.fill_price, Rounding::Ceil).math()?;
+    out.fee = ppm_of(traded_notional, order.taker_fee_ppm, Rounding::Ceil).math()?;
+    let protocol_fee = ppm_of(out.fee, order.protocol_fee_share_ppm, Rounding::Floor).math()?;
+    let fee_i = out.fee.cast::<i64>()?;
+    pool::credit(&mut s.pool, (out.fee - protocol_fee).cast::<i64>()?)?;
+    s.fee_balance = s.fee_balance.safe_add(protocol_fee)?;
 
     if order.mode == MarginMode::Cross || !order.increasing {
-        s.collateral = s.collateral.checked_sub(fee_i).ok_or(ErrorCode::MathOverflow)?;
+        s.collateral = s.collateral.safe_sub(fee_i)?;
     } else {
-        let opened = i64::try_from(f.opened).map_err(|_| ErrorCode::MathOverflow)?;
-        let im = initial_margin(notional(opened, order.fill_price, Rounding::Ceil).map_err(ErrorCode::from)?, order.leverage)
-            .map_err(ErrorCode::from)?;
-        out.margin_moved = i64::try_from(im).map_err(|_| ErrorCode::MathOverflow)?;
-        s.collateral = s.collateral.checked_add(out.margin_moved).ok_or(ErrorCode::MathOverflow)?;
+        let opened = f.opened.cast::<i64>()?;
+        let im = initial_margin(notional(opened, order.fill_price, Rounding::Ceil).math()?, order.leverage).math()?;
+        out.margin_moved = im.cast::<i64>()?;
+        s.collateral = s.collateral.safe_add(out.margin_moved)?;
         // The opening cost (spread, confidence, and the confidence haircut of the initial
         // view) would leave the position just below its initial margin; cross tops it up
         // so every increase ends at or above initial (SPEC §8.2).
         let d = domain_of(s.collateral, &view.value(&s.position)?)?;
-        let shortfall = i64::try_from((d.initial - d.initial_equity).max(0)).map_err(|_| ErrorCode::MathOverflow)?;
-        out.margin_moved = out.margin_moved.checked_add(shortfall).ok_or(ErrorCode::MathOverflow)?;
-        s.collateral = s.collateral.checked_add(shortfall).ok_or(ErrorCode::MathOverflow)?;
-        out.cross_delta = out.margin_moved.checked_add(fee_i).and_then(i64::checked_neg).ok_or(ErrorCode::MathOverflow)?;
+        let shortfall = (d.initial - d.initial_equity).max(0).cast::<i64>()?;
+        out.margin_moved = out.margin_moved.safe_add(shortfall)?;
+        s.collateral = s.collateral.safe_add(shortfall)?;
+        out.cross_delta = out.margin_moved.safe_add(fee_i)?.safe_neg()?;
     }
     if order.mode != MarginMode::Cross && s.position.base == 0 {
         // A closed isolated position returns what it holds to cross; unsettled profit
         // first covers a negative balance, and what stays unsettled stays with the
         // position's account until it settles.
-        let (collateral, unsettled) = net_against_debt(s.collateral, s.position.unsettled).map_err(ErrorCode::from)?;
+        let (collateral, unsettled) = net_against_debt(s.collateral, s.position.unsettled).math()?;
         (s.collateral, s.position.unsettled) = (collateral, unsettled);
         require!(s.collateral >= 0, ErrorCode::NegativeEquityClose);
-        out.cross_delta = out.cross_delta.checked_add(s.collateral).ok_or(ErrorCode::MathOverflow)?;
-        out.margin_moved = out.margin_moved.checked_sub(s.collateral).ok_or(ErrorCode::MathOverflow)?;
+        out.cross_delta = out.cross_delta.safe_add(s.collateral)?;
+        out.margin_moved = out.margin_moved.safe_sub(s.collateral)?;
         s.collateral = 0;
     } else if order.mode == MarginMode::StrictIsolated && !order.increasing {
         // Strict-isolated margin cannot be removed by hand; it follows the position down.
         let d = domain_of(s.collateral, &view.value(&s.position)?)?;
-        let release = i64::try_from(d.release_on_reduction(order.liquidation_buffer_ppm)).map_err(|_| ErrorCode::MathOverflow)?;
-        s.collateral = s.collateral.checked_sub(release).ok_or(ErrorCode::MathOverflow)?;
-        out.cross_delta = out.cross_delta.checked_add(release).ok_or(ErrorCode::MathOverflow)?;
-        out.margin_moved = out.margin_moved.checked_sub(release).ok_or(ErrorCode::MathOverflow)?;
+        let release = d.release_on_reduction(order.liquidation_buffer_ppm).cast::<i64>()?;
+        s.collateral = s.collateral.safe_sub(release)?;
+        out.cross_delta = out.cross_delta.safe_add(release)?;
+        out.margin_moved = out.margin_moved.safe_sub(release)?;
     }
     Ok(out)
 }

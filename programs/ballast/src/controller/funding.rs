@@ -2,9 +2,9 @@ use anchor_lang::prelude::*;
 use ballast_math::funding::{self, pending_funding, FundingState};
 use ballast_math::OracleValidity;
 
-use crate::error::ErrorCode;
 use crate::events::FundingUpdated;
 use crate::oracle::OraclePrice;
+use crate::safe::{MathExt, SafeMath};
 use crate::state::Market;
 
 fn state(market: &Market) -> FundingState {
@@ -28,7 +28,7 @@ pub fn indices_at(market: &Market, price: u64, now: i64, halted: bool) -> Result
         return Ok((s.long_index, s.short_index));
     }
     let dt = now.saturating_sub(market.last_funding_ts);
-    let (long, short, _) = funding::accrue(&s, price, dt).map_err(ErrorCode::from)?;
+    let (long, short, _) = funding::accrue(&s, price, dt).math()?;
     Ok((long, short))
 }
 
@@ -52,7 +52,7 @@ pub fn accrue(market: &mut Market, oracle: &OraclePrice, now: i64, halted: bool)
     if halted {
         return Ok(());
     }
-    let (long, short, rate) = funding::accrue(&state(market), oracle.price, dt).map_err(ErrorCode::from)?;
+    let (long, short, rate) = funding::accrue(&state(market), oracle.price, dt).math()?;
     market.cumulative_funding_long.set(long);
     market.cumulative_funding_short.set(short);
     if rate != 0 {
@@ -80,7 +80,7 @@ pub fn side_index(market: &Market, base: i64) -> i128 {
 
 /// Funding a position owes at the market's current index (negative: is owed).
 pub fn pending(market: &Market, base: i64, snapshot: i128) -> Result<i64> {
-    Ok(pending_funding(base, side_index(market, base), snapshot).map_err(ErrorCode::from)?)
+    pending_funding(base, side_index(market, base), snapshot).math()
 }
 
 /// Settles a position's funding into its domain's collateral against the pool and
@@ -90,7 +90,7 @@ pub fn settle(market: &Market, base: i64, snapshot: &mut i128, collateral: &mut 
     let owed = pending(market, base, *snapshot)?;
     *snapshot = side_index(market, base);
     if owed != 0 {
-        *collateral = collateral.checked_sub(owed).ok_or(ErrorCode::MathOverflow)?;
+        *collateral = collateral.safe_sub(owed)?;
         super::pool::credit(pool, owed)?;
     }
     Ok(owed)

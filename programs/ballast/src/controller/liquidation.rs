@@ -5,12 +5,13 @@ use anchor_lang::prelude::*;
 use ballast_math::liquidation::{penalties, LiquidationInput};
 
 use crate::error::ErrorCode;
+use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::Market;
 
 /// The size to close: the math's target size, bounded by the keeper's `max_base` and
 /// rounded down to a lot when bounded (unless the bound closes everything).
 pub fn bounded_size(input: &LiquidationInput, max_base: u64) -> Result<u64> {
-    let target = input.close_size().map_err(ErrorCode::from)?;
+    let target = input.close_size().math()?;
     let abs = input.base.unsigned_abs();
     if max_base >= target {
         return Ok(target);
@@ -56,8 +57,8 @@ pub fn cover_bad_debt(collateral: &mut i64, insurance: &mut u64, pool: &mut u64)
     let pool_paid = (debt - insurance_paid).min(*pool);
     *insurance -= insurance_paid;
     *pool -= pool_paid;
-    let paid = i64::try_from(insurance_paid + pool_paid).map_err(|_| ErrorCode::MathOverflow)?;
-    *collateral = collateral.checked_add(paid).ok_or(ErrorCode::MathOverflow)?;
+    let paid = (insurance_paid + pool_paid).cast::<i64>()?;
+    *collateral = collateral.safe_add(paid)?;
     Ok(BadDebt { bad_debt: debt, insurance_paid, pool_paid, uncovered: debt - insurance_paid - pool_paid })
 }
 
@@ -97,16 +98,14 @@ pub fn charge(
     self_liquidation: bool,
     s: Settlement,
 ) -> Result<Charged> {
-    let (reward, insurance) =
-        penalties(closed_notional, market.liquidation_fee_ppm, market.insurance_share_ppm, available).map_err(ErrorCode::from)?;
-    let paid = i64::try_from(reward.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?).map_err(|_| ErrorCode::MathOverflow)?;
-    *s.collateral = s.collateral.checked_sub(paid).ok_or(ErrorCode::MathOverflow)?;
-    let (reward, insurance) =
-        if self_liquidation { (0, reward.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?) } else { (reward, insurance) };
-    *s.insurance = s.insurance.checked_add(insurance).ok_or(ErrorCode::MathOverflow)?;
+    let (reward, insurance) = penalties(closed_notional, market.liquidation_fee_ppm, market.insurance_share_ppm, available).math()?;
+    let paid = reward.safe_add(insurance)?.cast::<i64>()?;
+    *s.collateral = s.collateral.safe_sub(paid)?;
+    let (reward, insurance) = if self_liquidation { (0, reward.safe_add(insurance)?) } else { (reward, insurance) };
+    *s.insurance = s.insurance.safe_add(insurance)?;
     let bad_debt = if flat {
         for u in s.unsettled.iter_mut() {
-            let (c, left) = ballast_math::settlement::net_against_debt(*s.collateral, *u).map_err(ErrorCode::from)?;
+            let (c, left) = ballast_math::settlement::net_against_debt(*s.collateral, *u).math()?;
             (*s.collateral, *u) = (c, left);
         }
         cover_bad_debt(s.collateral, s.insurance, s.pool)?

@@ -3,7 +3,7 @@
 use anchor_lang::prelude::*;
 use ballast_math::settlement::net_against_debt;
 
-use crate::error::ErrorCode;
+use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::Market;
 
 /// What one settlement moved.
@@ -19,13 +19,13 @@ pub struct Settled {
 /// negative balance needs, then as much as the market's budget has left this period.
 pub fn settle(market: &mut Market, now: i64, collateral: &mut i64, unsettled: &mut i64) -> Result<Settled> {
     let before = *unsettled;
-    let (c, u) = net_against_debt(*collateral, *unsettled).map_err(ErrorCode::from)?;
-    let netted = before.checked_sub(u).ok_or(ErrorCode::MathOverflow)?;
+    let (c, u) = net_against_debt(*collateral, *unsettled).math()?;
+    let netted = before.safe_sub(u)?;
     let mut budget = market.settle_budget();
-    let taken = budget.take(now, u64::try_from(u.max(0)).unwrap_or(0)).map_err(ErrorCode::from)?;
+    let taken = budget.take(now, u64::try_from(u.max(0)).unwrap_or(0)).math()?;
     market.store_settle_budget(&budget);
-    let taken_i = i64::try_from(taken).map_err(|_| ErrorCode::MathOverflow)?;
-    *collateral = c.checked_add(taken_i).ok_or(ErrorCode::MathOverflow)?;
-    *unsettled = u.checked_sub(taken_i).ok_or(ErrorCode::MathOverflow)?;
+    let taken_i = taken.cast::<i64>()?;
+    *collateral = c.safe_add(taken_i)?;
+    *unsettled = u.safe_sub(taken_i)?;
     Ok(Settled { netted: netted.unsigned_abs(), settled: taken })
 }

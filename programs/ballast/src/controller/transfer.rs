@@ -8,7 +8,7 @@
 use anchor_lang::prelude::*;
 
 use super::pool;
-use crate::error::ErrorCode;
+use crate::safe::{Cast, SafeMath, SafeNeg};
 use crate::state::Market;
 
 /// Realises `amount` of a position's PnL: collateral +amount, cost basis +amount (its
@@ -24,12 +24,12 @@ pub fn realise(
     if amount == 0 {
         return Ok(());
     }
-    let a = i64::try_from(amount).map_err(|_| ErrorCode::MathOverflow)?;
+    let a = amount.cast::<i64>()?;
     let before = *cost_basis;
-    *cost_basis = cost_basis.checked_add(a).ok_or(ErrorCode::MathOverflow)?;
+    *cost_basis = cost_basis.safe_add(a)?;
     market.record_position_change((base, before), (base, *cost_basis))?;
-    *collateral = collateral.checked_add(a).ok_or(ErrorCode::MathOverflow)?;
-    pool::credit(pool_balance, a.checked_neg().ok_or(ErrorCode::MathOverflow)?)
+    *collateral = collateral.safe_add(a)?;
+    pool::credit(pool_balance, a.safe_neg()?)
 }
 
 /// How much of `wanted` one position may realise: at most its realisable profit (the

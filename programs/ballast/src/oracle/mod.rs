@@ -9,6 +9,7 @@ use ballast_math::oracle::{classify, to_price, OracleAction, OracleValidity};
 use ballast_math::Rounding;
 
 use crate::error::ErrorCode;
+use crate::safe::MathExt;
 use crate::state::{load_checked, Market, OracleKind, PushOracle};
 
 /// A raw reading in the oracle's own number format.
@@ -77,12 +78,8 @@ pub fn read_oracle(market: &Market, account: &AccountInfo, quote_decimals: u8, n
     let kind = OracleKind::from_u8(market.oracle_kind).ok_or(ErrorCode::InvariantViolated)?;
     let raw = read_raw(kind, &market.feed_id, account)?;
     let validity = classify(raw.price, raw.conf, raw.publish_time, now, market.max_oracle_age_secs, market.max_oracle_conf_ppm);
-    let price = if raw.price > 0 {
-        to_price(raw.price.unsigned_abs(), raw.exponent, quote_decimals, Rounding::Floor).map_err(ErrorCode::from)?
-    } else {
-        0
-    };
-    let conf = to_price(raw.conf, raw.exponent, quote_decimals, Rounding::Ceil).map_err(ErrorCode::from)?;
+    let price = if raw.price > 0 { to_price(raw.price.unsigned_abs(), raw.exponent, quote_decimals, Rounding::Floor).math()? } else { 0 };
+    let conf = to_price(raw.conf, raw.exponent, quote_decimals, Rounding::Ceil).math()?;
     // A positive mantissa below the price scale's resolution is not a usable price.
     let validity = if price == 0 { OracleValidity::NonPositive } else { validity };
     let age = now.saturating_sub(raw.publish_time).max(0);

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::error::ErrorCode;
+use crate::safe::{Cast, SafeMath};
 use crate::state::{MarketStatus, ACCOUNT_VERSION};
 
 /// The singleton exchange (PDA `["exchange"]`): authorities, the collateral mint and its
@@ -78,11 +79,11 @@ impl Exchange {
     pub fn vault_surplus(&self, vault_amount: u64) -> Result<u64> {
         let surplus = i128::from(vault_amount) - self.total_claims();
         require!(surplus >= 0, ErrorCode::VaultMismatch);
-        Ok(u64::try_from(surplus).map_err(|_| ErrorCode::MathOverflow)?)
+        surplus.cast::<u64>()
     }
 
     pub fn add_claims(&mut self, delta: i64) -> Result<()> {
-        self.account_claims = self.account_claims.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
+        self.account_claims = self.account_claims.safe_add(delta)?;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::error::ErrorCode;
+use crate::safe::SafeMath;
 use crate::state::{WrappedI128, ACCOUNT_VERSION};
 
 /// Number of cross position slots in a margin account.
@@ -107,7 +108,7 @@ impl MarginAccount {
     }
 
     pub fn add_collateral(&mut self, delta: i64) -> Result<()> {
-        self.cross_collateral = self.cross_collateral.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
+        self.cross_collateral = self.cross_collateral.safe_add(delta)?;
         Ok(())
     }
 

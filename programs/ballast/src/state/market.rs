@@ -5,6 +5,7 @@ use ballast_math::settlement::SettleBudget;
 use ballast_math::tiers::{self, Maintenance, Tier};
 
 use crate::error::ErrorCode;
+use crate::safe::{MathExt, SafeMath};
 use crate::state::{WrappedI128, ACCOUNT_VERSION};
 
 /// Trading status, ordered from least to most restrictive.
@@ -263,7 +264,7 @@ impl MarketParams {
         }
         // Fees and rewards taken on a fill or a liquidation must be covered by the
         // smallest maintenance rate (the first tier's): fees < maintenance.
-        let min_rate = tiers::maintenance_rate_ppm(tiers[0].max_leverage).map_err(ErrorCode::from)?;
+        let min_rate = tiers::maintenance_rate_ppm(tiers[0].max_leverage).math()?;
         let costs = i128::from(taker_fee_ppm)
             + i128::from(self.spread_ppm)
             + i128::from(self.liquidation_fee_ppm)
@@ -404,7 +405,7 @@ impl Market {
         self.ramp_from_tiers = self.tiers;
         self.ramp_from_tier_count = self.tier_count;
         self.ramp_start_ts = now;
-        self.ramp_end_ts = now.checked_add(i64::from(new.maintenance_ramp_secs)).ok_or(ErrorCode::MathOverflow)?;
+        self.ramp_end_ts = now.safe_add(i64::from(new.maintenance_ramp_secs))?;
         Ok(())
     }
 

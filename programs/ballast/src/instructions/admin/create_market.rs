@@ -4,6 +4,7 @@ use crate::constants::MARKET_SEED;
 use crate::error::ErrorCode;
 use crate::events::MarketCreated;
 use crate::oracle::read_raw;
+use crate::safe::SafeMath;
 use crate::state::{Exchange, Market, MarketParams, MarketStatus, OracleKind, ACCOUNT_VERSION};
 
 #[derive(Accounts)]
@@ -54,7 +55,7 @@ pub fn create_market(
     m.apply_params(&params);
     m.invariant()?;
 
-    ex.market_count = ex.market_count.checked_add(1).ok_or(ErrorCode::MathOverflow)?;
+    ex.market_count = ex.market_count.safe_add(1)?;
     ex.invariant()?;
     emit!(MarketCreated { market: ctx.accounts.market.key(), market_index, oracle: m.oracle, oracle_kind: m.oracle_kind, params });
     Ok(())

@@ -4,6 +4,7 @@ use super::admin_transfer::AdminTransfer;
 use crate::controller::pool::insurance_floor;
 use crate::error::ErrorCode;
 use crate::events::InsuranceFunded;
+use crate::safe::Cast;
 use crate::token::{pay_out, require_valid_amount};
 
 /// Admin takes from the insurance fund only what exceeds its floor: 1% of every market's
@@ -21,7 +22,7 @@ pub fn withdraw_insurance<'info>(ctx: Context<'info, AdminTransfer<'info>>, amou
         ex.insurance_balance = before.checked_sub(amount).ok_or(ErrorCode::InsufficientInsuranceBalance)?;
         require!(u128::from(ex.insurance_balance) >= floor, ErrorCode::InsuranceFloorRequired);
         // The floor is at most the balance before (checked just above), so it fits.
-        (before, ex.insurance_balance, u64::try_from(floor).map_err(|_| ErrorCode::MathOverflow)?)
+        (before, ex.insurance_balance, floor.cast::<u64>()?)
     };
     pay_out(&a.token_program, &mut a.vault, &a.admin_token, &a.exchange, amount)?;
     emit!(InsuranceFunded { amount, deposit: false, insurance_before: before, insurance_after: after, floor });

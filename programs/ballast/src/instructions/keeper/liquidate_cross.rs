@@ -11,6 +11,7 @@ use crate::error::ErrorCode;
 use crate::events::Liquidated;
 use crate::health::{snapshot, CrossBook, HealthQuery, Named, Policy};
 use crate::oracle::read_oracle;
+use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{Exchange, MarginAccount, Market, MarketStatus, MAX_CROSS_POSITIONS};
 use crate::token::pay_out;
 
@@ -104,9 +105,9 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
         dust_notional: market.dust_notional,
     };
     let q = liquidation::bounded_size(&input, max_base)?;
-    let q_i = i64::try_from(q).map_err(|_| ErrorCode::MathOverflow)?;
+    let q_i = q.cast::<i64>()?;
     let delta = if slot.base > 0 { -q_i } else { q_i };
-    let f = apply_fill(slot.base, slot.cost_basis, delta, oracle.price).map_err(ErrorCode::from)?;
+    let f = apply_fill(slot.base, slot.cost_basis, delta, oracle.price).math()?;
     {
         let mut coll = acct.cross_collateral;
         let mut unsettled = slot.unsettled_pnl;
@@ -122,7 +123,7 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
     }
     market.record_position_change((slot.base, slot.cost_basis), (f.base, f.cost_basis))?;
 
-    let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
+    let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).math()?;
     let after_fill = book.domain(&acct)?;
     let available = after_fill.maintenance_equity;
     let collateral_before_charge = acct.cross_collateral;
@@ -147,7 +148,7 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
     }
     let (reward, insurance, debt) = (charged.reward, charged.insurance, charged.bad_debt);
     ex.pool_balance = pool_balance;
-    ex.add_claims(domain_claims(&acct)?.checked_sub(claims_start).ok_or(ErrorCode::MathOverflow)?)?;
+    ex.add_claims(domain_claims(&acct)?.safe_sub(claims_start)?)?;
 
     // The charge only moves collateral (and, when flat, unsettled profit into it): the
     // domain after it is the post-fill domain shifted by the collateral change, unless
@@ -156,9 +157,7 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
     let after = if netted {
         book.domain(&acct)?
     } else {
-        after_fill
-            .with_collateral_change(i128::from(acct.cross_collateral) - i128::from(collateral_before_charge))
-            .map_err(ErrorCode::from)?
+        after_fill.with_collateral_change(i128::from(acct.cross_collateral) - i128::from(collateral_before_charge)).math()?
     };
     let excess = |d: &DomainHealth| d.maintenance_equity - d.maintenance;
     require!(excess(&after) >= excess(&before) || flat, ErrorCode::HealthWorsened);
@@ -193,7 +192,7 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
 fn domain_claims(acct: &MarginAccount) -> Result<i64> {
     let mut total = acct.cross_collateral;
     for p in acct.cross_positions.iter().take(MAX_CROSS_POSITIONS) {
-        total = total.checked_add(p.unsettled_pnl).ok_or(ErrorCode::MathOverflow)?;
+        total = total.safe_add(p.unsettled_pnl)?;
     }
     Ok(total)
 }

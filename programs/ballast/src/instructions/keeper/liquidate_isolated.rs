@@ -10,6 +10,7 @@ use crate::error::ErrorCode;
 use crate::events::Liquidated;
 use crate::health::{isolated_health, snapshot, HealthQuery, MarketView, Policy};
 use crate::oracle::read_oracle;
+use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{Exchange, IsolatedPosition, MarginAccount, Market, MarketStatus};
 use crate::token::pay_out;
 
@@ -69,7 +70,7 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
     let q = HealthQuery { decimals: ex.collateral_decimals, now, policy: Policy::Lenient, exchange_status: ex.status() };
 
     let mut pool_balance = ex.pool_balance;
-    let claims_start = p.collateral.checked_add(p.unsettled_pnl).ok_or(ErrorCode::MathOverflow)?;
+    let claims_start = p.collateral.safe_add(p.unsettled_pnl)?;
     let (mut snap, mut coll) = (p.funding_snapshot.get(), p.collateral);
     funding::settle(&market, p.base, &mut snap, &mut coll, &mut pool_balance)?;
     p.funding_snapshot.set(snap);
@@ -92,10 +93,10 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
         dust_notional: market.dust_notional,
     };
     let q = liquidation::bounded_size(&input, max_base)?;
-    let q_i = i64::try_from(q).map_err(|_| ErrorCode::MathOverflow)?;
+    let q_i = q.cast::<i64>()?;
     let delta = if p.base > 0 { -q_i } else { q_i };
     let (base_before, cost_basis_before) = (p.base, p.cost_basis);
-    let f = apply_fill(p.base, p.cost_basis, delta, oracle.price).map_err(ErrorCode::from)?;
+    let f = apply_fill(p.base, p.cost_basis, delta, oracle.price).math()?;
     let (mut coll, mut unsettled) = (p.collateral, p.unsettled_pnl);
     book_realised(&market, f.realised_pnl, &mut coll, &mut unsettled, &mut pool_balance)?;
     (p.collateral, p.unsettled_pnl) = (coll, unsettled);
@@ -106,7 +107,7 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
         p.funding_snapshot.set(0);
     }
 
-    let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
+    let closed_notional = notional(q_i, oracle.price, Rounding::Ceil).math()?;
     let after_fill = isolated_health(&p, &view)?;
     let flat = p.base == 0;
     let mut unsettled = [p.unsettled_pnl];
@@ -126,8 +127,8 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
     p.unsettled_pnl = unsettled[0];
     let (reward, insurance, debt) = (charged.reward, charged.insurance, charged.bad_debt);
     ex.pool_balance = pool_balance;
-    let claims_end = p.collateral.checked_add(p.unsettled_pnl).ok_or(ErrorCode::MathOverflow)?;
-    ex.add_claims(claims_end.checked_sub(claims_start).ok_or(ErrorCode::MathOverflow)?)?;
+    let claims_end = p.collateral.safe_add(p.unsettled_pnl)?;
+    ex.add_claims(claims_end.safe_sub(claims_start)?)?;
     p.last_active_slot = clock.slot;
 
     let after = isolated_health(&p, &view)?;

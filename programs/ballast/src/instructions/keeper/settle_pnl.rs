@@ -4,6 +4,7 @@ use crate::controller::settlement;
 use crate::controller::status::{require_allowed, Gate};
 use crate::error::ErrorCode;
 use crate::events::PnlSettled;
+use crate::safe::MathExt;
 use crate::state::{Exchange, IsolatedPosition, MarginAccount, Market};
 
 #[derive(Accounts)]
@@ -57,7 +58,7 @@ pub fn settle_pnl(ctx: Context<SettlePnl>) -> Result<()> {
             (ctx.accounts.margin_account.key(), done, u, c)
         }
     };
-    let budget_left = market.settle_budget().available(now).map_err(ErrorCode::from)?;
+    let budget_left = market.settle_budget().available(now).math()?;
     market.invariant()?;
     emit!(PnlSettled {
         domain_account,

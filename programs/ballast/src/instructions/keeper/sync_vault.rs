@@ -3,6 +3,7 @@ use anchor_spl::token::TokenAccount;
 
 use crate::error::ErrorCode;
 use crate::events::VaultSynced;
+use crate::safe::SafeMath;
 use crate::state::Exchange;
 
 #[derive(Accounts)]
@@ -24,7 +25,7 @@ pub fn sync_vault(ctx: Context<SyncVault>) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let surplus = ex.vault_surplus(vault)?;
     let before = ex.insurance_balance;
-    ex.insurance_balance = before.checked_add(surplus).ok_or(ErrorCode::MathOverflow)?;
+    ex.insurance_balance = before.safe_add(surplus)?;
     ex.check_vault(vault)?;
     ex.invariant()?;
     emit!(VaultSynced { surplus, insurance_before: before, insurance_after: ex.insurance_balance, vault });

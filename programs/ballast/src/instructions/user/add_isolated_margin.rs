@@ -6,6 +6,7 @@ use crate::error::ErrorCode;
 use crate::events::MarginTransferred;
 use crate::health::{cross_domain, isolated_health, snapshot, HealthQuery, MarketView, Named, Policy};
 use crate::oracle::read_oracle;
+use crate::safe::SafeMath;
 use crate::state::MarketStatus;
 use crate::token::require_valid_amount;
 
@@ -41,7 +42,7 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     let view = MarketView::of(&market, &oracle, &lenient)?;
     let before = isolated_health(&p, &view)?;
     acct.add_collateral(-amt)?;
-    p.collateral = p.collateral.checked_add(amt).ok_or(ErrorCode::MathOverflow)?;
+    p.collateral = p.collateral.safe_add(amt)?;
     let strict = HealthQuery { policy: Policy::Strict, ..lenient };
     let named = Named { market: &market, oracle: &oracle };
     let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(&named))?;

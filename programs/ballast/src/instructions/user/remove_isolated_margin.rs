@@ -7,6 +7,7 @@ use crate::error::ErrorCode;
 use crate::events::MarginTransferred;
 use crate::health::{isolated_health, pnl_to_realise, snapshot, HealthQuery, MarketView, Policy};
 use crate::oracle::read_oracle;
+use crate::safe::{Cast, SafeMath};
 use crate::state::{IsolatedMode, MarketStatus};
 use crate::token::require_valid_amount;
 
@@ -48,10 +49,10 @@ pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>,
     transfer::realise(&mut market, p.base, realise, &mut cb, &mut coll, &mut pool_balance)?;
     let amt = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
     p.cost_basis = cb;
-    p.collateral = coll.checked_sub(amt).ok_or(ErrorCode::MathOverflow)?;
+    p.collateral = coll.safe_sub(amt)?;
     acct.add_collateral(amt)?;
     ex.pool_balance = pool_balance;
-    ex.add_claims(i64::try_from(realise).map_err(|_| ErrorCode::MathOverflow)?)?;
+    ex.add_claims(realise.cast::<i64>()?)?;
     let after = isolated_health(&p, &view)?;
     require!(after.meets_transfer_lock(buffer), ErrorCode::InsufficientTransferable);
     p.last_active_slot = clock.slot;

@@ -13,6 +13,7 @@ use crate::health::{
     cross_domain, domain_of, isolated_health, pnl_to_realise, snapshot, CrossBook, HealthQuery, MarketView, Named, Policy, PositionState,
 };
 use crate::oracle::read_oracle;
+use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
 
 /// Accounts of the instructions that adjust one market's position of a margin account:
@@ -71,7 +72,7 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
     let index = market.market_index;
     let tiers = market.maintenance_at(now);
     let tier_max = |base: i64| -> Result<u16> {
-        let notional_now = notional(base, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
+        let notional_now = notional(base, oracle.price, Rounding::Ceil).math()?;
         Ok(max_leverage_at(tiers.tiers(), notional_now))
     };
     let lenient = HealthQuery { decimals, now, policy: Policy::Lenient, exchange_status: ex.status() };
@@ -100,13 +101,13 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
         let position = view.value(&PositionState::of_isolated(&p))?;
         let before = domain_of(p.collateral, &position)?;
         p.leverage = leverage;
-        let at_new = domain_of(p.collateral, &position.with_leverage(leverage).map_err(ErrorCode::from)?)?;
+        let at_new = domain_of(p.collateral, &position.with_leverage(leverage).math()?)?;
         let collateral_at_new = p.collateral;
         let mut realised = false;
         if leverage < before_lev {
             // Lowering: pull the shortfall `IM_new − equity` from cross free collateral. For
             // cross this is a transfer out: fresh prices and the transfer lock (the audit's M-2).
-            let shortfall = u64::try_from((at_new.initial - at_new.initial_equity).max(0)).map_err(|_| ErrorCode::MathOverflow)?;
+            let shortfall = (at_new.initial - at_new.initial_equity).max(0).cast::<u64>()?;
             if shortfall > 0 {
                 let named = Named { market: &market, oracle: &oracle };
                 let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(&named))?;
@@ -114,9 +115,9 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
                     shortfall <= cross.transferable(buffer) && i128::from(shortfall) <= i128::from(acct.cross_collateral),
                     ErrorCode::InsufficientCrossMargin
                 );
-                let s = i64::try_from(shortfall).map_err(|_| ErrorCode::MathOverflow)?;
+                let s = shortfall.cast::<i64>()?;
                 acct.add_collateral(-s)?;
-                p.collateral = p.collateral.checked_add(s).ok_or(ErrorCode::MathOverflow)?;
+                p.collateral = p.collateral.safe_add(s)?;
                 margin_moved = s;
             }
         } else if raising {
@@ -132,17 +133,17 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
             let (mut cb, mut coll) = (p.cost_basis, p.collateral);
             transfer::realise(&mut market, p.base, realise, &mut cb, &mut coll, &mut pool_balance)?;
             realised = realise > 0;
-            let r = i64::try_from(release).map_err(|_| ErrorCode::MathOverflow)?;
+            let r = release.cast::<i64>()?;
             p.cost_basis = cb;
-            p.collateral = coll.checked_sub(r).ok_or(ErrorCode::MathOverflow)?;
+            p.collateral = coll.safe_sub(r)?;
             acct.add_collateral(r)?;
-            claims_delta = i64::try_from(realise).map_err(|_| ErrorCode::MathOverflow)?;
+            claims_delta = realise.cast::<i64>()?;
             margin_moved = -r;
         }
         let after = if realised {
             isolated_health(&p, &view)?
         } else {
-            at_new.with_collateral_change(i128::from(p.collateral) - i128::from(collateral_at_new)).map_err(ErrorCode::from)?
+            at_new.with_collateral_change(i128::from(p.collateral) - i128::from(collateral_at_new)).math()?
         };
         if margin_moved < 0 {
             require!(after.meets_transfer_lock(buffer), ErrorCode::InsufficientMargin);

@@ -11,6 +11,7 @@ use crate::error::ErrorCode;
 use crate::events::TradeExecuted;
 use crate::health::{isolated_health, snapshot, CrossBook, HealthQuery, MarketView, Named, Policy, PositionState};
 use crate::oracle::read_oracle;
+use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
 
 #[derive(Accounts)]
@@ -90,7 +91,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     require!((1..=MAX_LEVERAGE).contains(&lev), ErrorCode::InvalidLeverage);
 
     // ---- classify the trade and gate it ----
-    let new_base = before.base.checked_add(base_delta).ok_or(ErrorCode::MathOverflow)?;
+    let new_base = before.base.safe_add(base_delta)?;
     let flips = before.base != 0 && new_base != 0 && (before.base > 0) != (new_base > 0);
     let increasing = new_base.unsigned_abs() > before.base.unsigned_abs() || flips;
     require_allowed(status, if increasing { Gate::Increase } else { Gate::Reduce })?;
@@ -100,7 +101,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     }
     oracle.require_fill(market.max_fill_age_secs)?;
     let is_buy = base_delta > 0;
-    let fill = fill_price(oracle.price, oracle.conf, market.spread_ppm, is_buy).map_err(ErrorCode::from)?;
+    let fill = fill_price(oracle.price, oracle.conf, market.spread_ppm, is_buy).math()?;
     if is_buy {
         require!(fill <= limit_price, ErrorCode::LimitPriceExceeded);
     } else {
@@ -150,7 +151,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     let claims_delta = (i128::from(state.collateral) - i128::from(st.collateral))
         + (i128::from(pos.unsettled) - i128::from(before.unsettled))
         + i128::from(out.cross_delta);
-    ex.add_claims(i64::try_from(claims_delta).map_err(|_| ErrorCode::MathOverflow)?)?;
+    ex.add_claims(claims_delta.cast::<i64>()?)?;
     ex.pool_balance = state.pool;
     ex.fee_balance = state.fee_balance;
     acct.last_active_slot = clock.slot;
@@ -172,7 +173,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
             let bump = isolated::pda_bump(&iso_ai, &account_key, index)?;
             isolated::create(&iso_ai, &a.authority.to_account_info(), &a.system_program.to_account_info(), &account_key, index, bump)?;
             acct = a.margin_account.load_mut()?;
-            acct.isolated_count = acct.isolated_count.checked_add(1).ok_or(ErrorCode::MathOverflow)?;
+            acct.isolated_count = acct.isolated_count.safe_add(1)?;
         }
         let mut p = isolated::load_mut(&iso_ai, &account_key, index)?;
         if before.base == 0 {
@@ -188,13 +189,13 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
         // Isolated margin and its fee are paid from cross *collateral*, never from cross's
         // unrealised profit (as add_isolated_margin and set_leverage require).
         require!(out.cross_delta >= 0 || acct.cross_collateral >= out.cross_delta.saturating_neg(), ErrorCode::InsufficientCrossMargin);
-        acct.cross_collateral = acct.cross_collateral.checked_add(out.cross_delta).ok_or(ErrorCode::MathOverflow)?;
+        acct.cross_collateral = acct.cross_collateral.safe_add(out.cross_delta)?;
     }
 
     // ---- post-checks ----
     let buffer = ex.liquidation_buffer_ppm;
     if increasing {
-        let n_after = notional(pos.base, oracle.price, Rounding::Ceil).map_err(ErrorCode::from)?;
+        let n_after = notional(pos.base, oracle.price, Rounding::Ceil).math()?;
         require!(lev <= max_leverage_at(market.maintenance_at(now).tiers(), n_after), ErrorCode::LeverageAboveTierMax);
     }
     let domain_after = match &book {

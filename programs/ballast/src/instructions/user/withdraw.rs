@@ -6,6 +6,7 @@ use crate::controller::transfer;
 use crate::error::ErrorCode;
 use crate::events::CollateralWithdrawn;
 use crate::health::{pnl_to_realise, CrossBook, HealthQuery, Policy};
+use crate::safe::{Cast, SafeMath};
 use crate::state::{load_checked_mut, Exchange, MarginAccount, Market};
 use crate::token::{pay_out, require_valid_amount};
 
@@ -83,10 +84,10 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     require!(need == 0, ErrorCode::InsufficientTransferable);
     ex.pool_balance = pool_balance;
     let delta = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
-    let realised_i = i64::try_from(realised).map_err(|_| ErrorCode::MathOverflow)?;
+    let realised_i = realised.cast::<i64>()?;
     acct.add_collateral(-delta)?;
     acct.last_active_slot = clock.slot;
-    ex.add_claims(realised_i.checked_sub(delta).ok_or(ErrorCode::MathOverflow)?)?;
+    ex.add_claims(realised_i.safe_sub(delta)?)?;
     drop(ex);
     let vault_after = pay_out(&a.token_program, &mut a.vault, &a.destination, &a.exchange, amount)?;
     let after = book.domain(&acct)?;

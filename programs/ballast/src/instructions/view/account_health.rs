@@ -5,6 +5,7 @@ use ballast_math::position::entry_price;
 use crate::error::ErrorCode;
 use crate::health::{domain_of, CrossBook, HealthQuery, MarketView, Policy, PositionState};
 use crate::oracle::read_oracle;
+use crate::safe::MathExt;
 use crate::state::{load_checked, Exchange, IsolatedPosition, MarginAccount, Market};
 
 #[derive(Accounts)]
@@ -74,7 +75,7 @@ fn domain_view(d: &DomainHealth, positions: Vec<PositionView>, buffer_ppm: u32) 
         initial_margin: clamp_u64(d.initial),
         maintenance_margin: clamp_u64(d.maintenance),
         transferable: d.transferable(buffer_ppm),
-        effective_leverage: d.effective_leverage().map_err(ErrorCode::from)?,
+        effective_leverage: d.effective_leverage().math()?,
         liquidatable: d.is_liquidatable(),
         positions,
     })
@@ -88,11 +89,11 @@ fn position_view(view: &MarketView, d: &DomainHealth, h: &PositionHealth, p: &Po
         market_index: view.market_index,
         leverage: p.leverage,
         base: p.base,
-        entry_price: entry_price(p.base, p.cost_basis).map_err(ErrorCode::from)?.unwrap_or(0),
+        entry_price: entry_price(p.base, p.cost_basis).math()?.unwrap_or(0),
         unrealized_pnl: clamp_i64(h.pnl),
         pending_funding: h.pending_funding,
         unsettled_pnl: p.unsettled,
-        liquidation_price: liquidation_price(p.base, p.cost_basis, &curve.curve(), rest).map_err(ErrorCode::from)?,
+        liquidation_price: liquidation_price(p.base, p.cost_basis, &curve.curve(), rest).math()?,
     })
 }
 
