@@ -9,4 +9,5 @@ pub mod liquidation;
 pub mod pool;
 pub mod settlement;
 pub mod status;
+pub mod trade;
 pub mod transfer;
