@@ -1,5 +1,6 @@
 //! Ballast keeper: scans margin accounts and isolated positions, computes their health
-//! with the program's own code, and sends margin-guard top-ups and liquidations.
+//! with the program's own code, and sends funding cranks, margin-guard top-ups,
+//! trigger-order executions and liquidations.
 //!
 //! The chain is behind [`Chain`], so the same decision logic runs against a JSON-RPC node
 //! ([`rpc::RpcChain`]) and against the in-process runtime in tests.
@@ -12,10 +13,10 @@ use std::collections::BTreeMap;
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{Discriminator, InstructionData, ToAccountMetas};
-use ballast::constants::{EXCHANGE_SEED, ISOLATED_SEED, MARKET_SEED, VAULT_SEED};
+use ballast::constants::{EXCHANGE_SEED, ISOLATED_SEED, MARKET_SEED, TRIGGER_SEED, VAULT_SEED};
 use ballast::health::{isolated_health, CrossBook, HealthQuery, MarketView, Policy};
 use ballast::oracle::{read_oracle, OraclePrice};
-use ballast::state::{Exchange, IsolatedPosition, MarginAccount, Market};
+use ballast::state::{Exchange, IsolatedPosition, MarginAccount, Market, TriggerBook, TriggerCondition};
 use solana_hash::Hash;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -77,6 +78,8 @@ pub struct Counters {
     pub scanned: u64,
     pub liquidatable: u64,
     pub guards_due: u64,
+    /// Trigger orders whose price was reached.
+    pub triggers_due: u64,
     /// Markets whose funding was due for a crank.
     pub funding_due: u64,
     pub sent: u64,
@@ -92,6 +95,7 @@ pub enum Action {
     LiquidateCross { account: Pubkey, market_index: u16 },
     LiquidateIsolated { account: Pubkey, position: Pubkey, market_index: u16 },
     ExecuteGuard { account: Pubkey, position: Pubkey, market_index: u16 },
+    ExecuteTrigger { account: Pubkey, id: u32, market_index: u16 },
     UpdateFunding { market: Pubkey, market_index: u16 },
 }
 
@@ -101,6 +105,7 @@ impl Action {
             Action::LiquidateCross { .. } => "liquidate_cross",
             Action::LiquidateIsolated { .. } => "liquidate_isolated",
             Action::ExecuteGuard { .. } => "execute_margin_guard",
+            Action::ExecuteTrigger { .. } => "execute_trigger_order",
             Action::UpdateFunding { .. } => "update_funding",
         }
     }
@@ -109,6 +114,7 @@ impl Action {
             Action::LiquidateCross { account, .. } => *account,
             Action::LiquidateIsolated { position, .. } => *position,
             Action::ExecuteGuard { position, .. } => *position,
+            Action::ExecuteTrigger { account, .. } => *account,
             Action::UpdateFunding { market, .. } => *market,
         }
     }
@@ -241,6 +247,21 @@ impl<C: Chain> Keeper<C> {
             }
         }
 
+        // Trigger orders whose price is reached, where the market can fill: the program
+        // closes the order's size (or removes an order whose position is gone).
+        let books = self.chain.program_accounts(&program, &TriggerBook::DISCRIMINATOR.try_into().expect("8 bytes")).await?;
+        for (_, acct) in books {
+            let Some(book) = decode::<TriggerBook>(&acct.data) else { continue };
+            for o in book.orders.iter().filter(|o| !o.is_free()) {
+                let Some(condition) = TriggerCondition::from_u8(o.condition) else { continue };
+                let reached = prices.get(&o.market_index).is_some_and(|p| condition.met(p.price, o.trigger_price));
+                if reached && fillable(o.market_index) {
+                    self.counters.triggers_due += 1;
+                    actions.push(Action::ExecuteTrigger { account: book.margin_account, id: o.id, market_index: o.market_index });
+                }
+            }
+        }
+
         let accounts = self.chain.program_accounts(&program, &MarginAccount::DISCRIMINATOR.try_into().expect("8 bytes")).await?;
         for (key, acct) in accounts {
             let Some(m) = decode::<MarginAccount>(&acct.data) else { continue };
@@ -365,6 +386,25 @@ impl<C: Chain> Keeper<C> {
                 metas.extend(self.health_metas(&account, Some(market_index)).await?);
                 (metas, ballast::instruction::ExecuteMarginGuard {}.data())
             }
+            Action::ExecuteTrigger { account, id, market_index } => {
+                let market = market_of(market_index);
+                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
+                let mut metas = ballast::accounts::ExecuteTriggerOrder {
+                    keeper,
+                    exchange,
+                    margin_account: account,
+                    market,
+                    oracle,
+                    isolated_position: pda(&[ISOLATED_SEED, account.as_ref(), &market_index.to_le_bytes()], &program),
+                    trigger_book: pda(&[TRIGGER_SEED, account.as_ref()], &program),
+                    vault,
+                    keeper_token,
+                    token_program,
+                }
+                .to_account_metas(None);
+                metas.extend(self.health_metas(&account, Some(market_index)).await?);
+                (metas, ballast::instruction::ExecuteTriggerOrder { id }.data())
+            }
             Action::UpdateFunding { market, market_index: _ } => {
                 let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
                 let metas = ballast::accounts::UpdateFunding { exchange, market, oracle }.to_account_metas(None);
@@ -393,7 +433,10 @@ impl<C: Chain> Keeper<C> {
         let [limit, price] = self.budget();
         let blockhash = self.chain.latest_blockhash().await?;
         let tx = Transaction::new_signed_with_payer(&[limit, price, ix], Some(&self.payer.pubkey()), &[&self.payer], blockhash);
-        let lost_codes = [u32::from(ballast::error::ErrorCode::NotLiquidatable), u32::from(ballast::error::ErrorCode::GuardNotTriggered)];
+        use ballast::error::ErrorCode;
+        let lost_codes =
+            [ErrorCode::NotLiquidatable, ErrorCode::GuardNotTriggered, ErrorCode::TriggerNotMet, ErrorCode::TriggerOrderNotFound]
+                .map(u32::from);
         let classify = |f: &TxFailure| if f.custom_code.is_some_and(|c| lost_codes.contains(&c)) { "lost" } else { "failed" };
         let size = bincode::serialize(&tx).map_err(|e| e.to_string())?.len();
         let outcome = if size > PACKET_DATA_SIZE {

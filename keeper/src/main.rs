@@ -53,8 +53,8 @@ async fn run() -> Result<(), String> {
         }
         let c = keeper.counters;
         eprintln!(
-            "counters scanned={} liquidatable={} guards_due={} funding_due={} sent={} won={} lost={} failed={}",
-            c.scanned, c.liquidatable, c.guards_due, c.funding_due, c.sent, c.won, c.lost, c.failed
+            "counters scanned={} liquidatable={} guards_due={} triggers_due={} funding_due={} sent={} won={} lost={} failed={}",
+            c.scanned, c.liquidatable, c.guards_due, c.triggers_due, c.funding_due, c.sent, c.won, c.lost, c.failed
         );
         if once {
             return Ok(());

@@ -35,7 +35,7 @@ async fn margin(net: &mut Net, key: &Pubkey) -> MarginAccount {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs solana-test-validator and target/deploy/ballast.so; scripts/test.sh runs it"]
-async fn the_keeper_finds_and_liquidates_an_unhealthy_account_over_json_rpc() {
+async fn the_keeper_liquidates_an_unhealthy_account_and_executes_a_reached_stop_loss_over_json_rpc() {
     let binary = find_binary().expect("solana-test-validator: run scripts/test.sh or set TEST_VALIDATOR");
     let ledger = std::env::temp_dir().join(format!("ballast-e2e-{}", std::process::id()));
     let validator = Validator::start(&binary, &root().join("target/deploy/ballast.so"), &ledger, Ports::block(19_100)).await.unwrap();
@@ -69,6 +69,28 @@ async fn the_keeper_finds_and_liquidates_an_unhealthy_account_over_json_rpc() {
     net.send(&[open], &[&trader]).await.unwrap();
     assert_eq!(margin(&mut net, &account).await.cross_positions[0].base, UNIT);
 
+    // A second trader, far from maintenance, with a stop-loss at 49,000 closing all of a
+    // 0.1 BTC long.
+    let careful = Keypair::new();
+    net.airdrop(&careful.pubkey(), 1_000_000_000).await.unwrap();
+    let careful_token = net.create_token_account(&careful.pubkey(), &mint).await.unwrap();
+    net.mint_to(&mint, &careful_token, &keys.mint_authority, 10_000 * USD).await.unwrap();
+    let careful_account = ix::margin_pda(&careful.pubkey(), 0);
+    net.send(&[ix::create_margin_account(careful.pubkey(), 0)], &[&careful]).await.unwrap();
+    net.send(&[ix::deposit(careful.pubkey(), careful_account, careful_token, 10_000 * USD)], &[&careful]).await.unwrap();
+    let open = ix::trade(careful.pubkey(), careful_account, BTC, btc_oracle, UNIT / 10, u64::MAX, MarginMode::Cross, 10, &[]);
+    net.send(&[open], &[&careful]).await.unwrap();
+    let stop = ballast::instructions::TriggerOrderParams {
+        market_index: BTC,
+        isolated: false,
+        condition: ballast::state::TriggerCondition::AtOrBelow,
+        trigger_price: 49_000 * 1_000_000_000,
+        size: ballast::state::TriggerSize::Fraction(1_000_000),
+        limit_price: 0,
+        tip: 100_000,
+    };
+    net.send(&[ix::place_trigger_order(careful.pubkey(), careful_account, stop)], &[&careful]).await.unwrap();
+
     // The keeper, over its own JSON-RPC connection.
     let keeper_key = Keypair::new();
     net.airdrop(&keeper_key.pubkey(), 1_000_000_000).await.unwrap();
@@ -85,7 +107,7 @@ async fn the_keeper_finds_and_liquidates_an_unhealthy_account_over_json_rpc() {
     // Healthy: the keeper scans the account and leaves it alone.
     bot.run_once().await.unwrap();
     assert!(bot.counters.scanned >= 1, "{:?}", bot.counters);
-    assert_eq!((bot.counters.liquidatable, bot.counters.sent), (0, 0), "{:?}", bot.counters);
+    assert_eq!((bot.counters.liquidatable, bot.counters.triggers_due, bot.counters.sent), (0, 0, 0), "{:?}", bot.counters);
 
     // BTC falls to 48,600: equity ≈ 1,170 USD against ≈ 1,215 USD maintenance.
     let price = 48_600 * 100_000_000i64;
@@ -96,7 +118,15 @@ async fn the_keeper_finds_and_liquidates_an_unhealthy_account_over_json_rpc() {
     .await
     .unwrap();
     bot.run_once().await.unwrap();
-    assert_eq!((bot.counters.liquidatable, bot.counters.won), (1, 1), "{:?}\n{}", bot.counters, bot.log.join("\n"));
+    assert_eq!(
+        (bot.counters.liquidatable, bot.counters.triggers_due, bot.counters.won),
+        (1, 1, 2),
+        "{:?}\n{}",
+        bot.counters,
+        bot.log.join("\n")
+    );
+    // The stop-loss closed the careful trader's position.
+    assert_eq!(margin(&mut net, &careful_account).await.cross_positions[0].base, 0);
 
     // On chain: part of the position is gone and the keeper holds its reward.
     let after = margin(&mut net, &account).await;

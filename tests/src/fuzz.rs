@@ -177,6 +177,24 @@ pub enum Step {
         op: u8,
         amount: u32,
     },
+    /// Places a trigger order on the user's position in the market (cross, or isolated
+    /// when it has one): at or above when `above`, at `move_bp` from the last price,
+    /// closing `ppm` of the position (above 1e6: refused) or one lot when `ppm` is 0.
+    PlaceTrigger {
+        user: u8,
+        market: u8,
+        above: bool,
+        move_bp: i32,
+        ppm: u32,
+        tip: u32,
+    },
+    /// Executes (mostly the first) trigger order of the user; with `keeper` false the owner
+    /// cancels it instead.
+    Trigger {
+        user: u8,
+        slot: u8,
+        keeper: bool,
+    },
     /// An adversarial variant of `inner`: account `account` replaced by known key `with`
     /// (or duplicated from the position before it).
     Mangle {
@@ -250,6 +268,21 @@ fn step(r: &mut Rng) -> Step {
         },
         925..=934 => Step::Params { market, variant: r.below(4) as u8 },
         935..=949 => Step::Delegate { user, to: if r.chance(70) { Some(r.below(u64::from(USERS)) as u8) } else { None } },
+        960..=974 => Step::PlaceTrigger {
+            user,
+            market,
+            above: r.chance(50),
+            move_bp: r.range(-400, 400) as i32,
+            ppm: if r.chance(10) {
+                0
+            } else if r.chance(5) {
+                1_000_001
+            } else {
+                r.range(1, 1_000_000) as u32
+            },
+            tip: r.below(1_200_000) as u32,
+        },
+        975..=989 => Step::Trigger { user, slot: if r.chance(70) { 0 } else { r.below(8) as u8 }, keeper: r.chance(85) },
         950..=959 => {
             let op = r.below(3) as u8;
             let amount = if op == 0 { r.range(1, 5_000) as u32 } else { r.range(1, 1_100_000) as u32 };
@@ -288,6 +321,8 @@ pub struct Report {
     /// Refusals by program error code (or "runtime").
     pub refusals: BTreeMap<String, usize>,
     pub liquidations: usize,
+    /// Trigger orders executed by the keeper (or removed because their position was gone).
+    pub triggers: usize,
     pub seconds: f64,
 }
 
@@ -597,6 +632,53 @@ impl Fuzz {
                 }
                 (vec![ix::set_delegate(u.pubkey(), u.account, d)], Some(usize::from(user)))
             }
+            Step::PlaceTrigger { user, market, above, move_bp, ppm, tip } => {
+                // Mostly on a market where the user has a position.
+                let mut open = None;
+                for m in (0..MARKETS).map(|k| (market + k) % MARKETS) {
+                    if let Some(mode) = self.open_mode(usize::from(user), m).await {
+                        open = Some((m, mode));
+                        break;
+                    }
+                }
+                let (market, mode) = open?;
+                let short = self.side(usize::from(user), market, mode).await < 0;
+                let price = self.price[usize::from(market)] * (1.0 + f64::from(move_bp) / 10_000.0);
+                let lot = self.h.load::<ballast::state::Market>(self.h.markets[usize::from(market)].address).await.lot_size;
+                let params = ballast::instructions::TriggerOrderParams {
+                    market_index: u16::from(market),
+                    isolated: mode != MarginMode::Cross,
+                    condition: if above {
+                        ballast::state::TriggerCondition::AtOrAbove
+                    } else {
+                        ballast::state::TriggerCondition::AtOrBelow
+                    },
+                    trigger_price: (price.max(0.01) * 1e9) as u64,
+                    size: if ppm == 0 { ballast::state::TriggerSize::Lots(lot) } else { ballast::state::TriggerSize::Fraction(ppm) },
+                    limit_price: if move_bp % 3 == 0 { (price * 0.98 * 1e9) as u64 } else { 0 },
+                    tip: u64::from(tip),
+                };
+                // The limit bounds a long's sell; a short's buy gets none.
+                let params = if short { ballast::instructions::TriggerOrderParams { limit_price: u64::MAX, ..params } } else { params };
+                let u = &self.users[usize::from(user)];
+                (vec![ix::place_trigger_order(u.pubkey(), u.account, params)], Some(usize::from(user)))
+            }
+            Step::Trigger { user, slot, keeper } => {
+                let u = &self.users[usize::from(user)];
+                let book = self.h.account(ix::trigger_book_pda(&u.account)).await?;
+                let book = crate::decode::<ballast::state::TriggerBook>(&book.data);
+                let used: Vec<_> = book.orders.iter().filter(|o| !o.is_free()).copied().collect();
+                let o = used.get(usize::from(slot) % used.len().max(1))?;
+                if keeper {
+                    let account = u.account;
+                    let health = self.h.health_accounts_except(account, o.market_index).await;
+                    let k = &self.keeper;
+                    let oracle = self.h.markets[usize::from(o.market_index)].oracle;
+                    (vec![ix::execute_trigger_order(k.pubkey(), k.token, account, o.id, o.market_index, oracle, &health)], None)
+                } else {
+                    (vec![ix::cancel_trigger_order(u.pubkey(), u.account, o.id)], Some(usize::from(user)))
+                }
+            }
             Step::Mangle { ref inner, account, with, duplicate } => {
                 let (mut ixs, signer) = Box::pin(self.build(inner)).await?;
                 let pool = self.known_keys();
@@ -640,6 +722,18 @@ impl Fuzz {
             }
             _ => None,
         }
+    }
+
+    /// The sign of the user's open position in `market` held in `mode`.
+    async fn side(&mut self, user: usize, market: u8, mode: MarginMode) -> i64 {
+        let account = self.users[user].account;
+        let base = if mode == MarginMode::Cross {
+            let m = self.h.margin(account).await;
+            m.slot_of(u16::from(market)).map_or(0, |i| m.cross_positions[i].base)
+        } else {
+            self.h.load::<ballast::state::IsolatedPosition>(ix::isolated_pda(&account, u16::from(market))).await.base
+        };
+        base.signum()
     }
 
     /// The first domain a keeper could liquidate: `(user, market, isolated)`.
@@ -777,6 +871,9 @@ impl Fuzz {
                     self.record_flows(&ixs);
                     if matches!(s, Step::Liquidate { .. }) {
                         self.report.liquidations += 1;
+                    }
+                    if matches!(s, Step::Trigger { keeper: true, .. }) {
+                        self.report.triggers += 1;
                     }
                 }
             }

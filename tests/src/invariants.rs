@@ -144,6 +144,7 @@ pub enum Kind {
     LiquidateIsolated,
     Guard,
     Settle,
+    Trigger,
     Other,
 }
 
@@ -173,6 +174,8 @@ pub fn kind(ix: &Instruction) -> Kind {
         Kind::Guard
     } else if is(i::SettlePnl::DISCRIMINATOR) {
         Kind::Settle
+    } else if is(i::ExecuteTriggerOrder::DISCRIMINATOR) {
+        Kind::Trigger
     } else {
         Kind::Other
     }
@@ -196,7 +199,7 @@ fn named(ix: &Instruction, k: Kind, world: &World) -> (Option<Pubkey>, Option<Pu
         // keeper, exchange, market, oracle, isolated, margin, …
         Kind::LiquidateIsolated => (key(5), key(4), market_index(2)),
         // keeper, exchange, margin, market, oracle, isolated, …
-        Kind::Guard => (key(2), key(5), market_index(3)),
+        Kind::Guard | Kind::Trigger => (key(2), key(5), market_index(3)),
         Kind::Settle | Kind::Other => (None, None, None),
     }
 }
@@ -287,6 +290,24 @@ pub fn check_transition(ixs: &[Instruction], pre: &World, post: &World) {
             }
             if let Some(c) = post.cross(&margin.expect("margin"), Policy::Strict) {
                 assert!(c.meets_transfer_lock(post.exchange().liquidation_buffer_ppm), "a margin guard left cross below its transfer lock");
+            }
+        }
+        Kind::Trigger => {
+            // A trigger order only reduces: no position in the market grows or flips, and
+            // neither domain ends below maintenance worse off (the tip included).
+            let idx = market_index.expect("market");
+            let m = margin.expect("margin");
+            let cross_base =
+                |w: &World| w.get::<MarginAccount>(&m).and_then(|a| a.slot_of(idx).map(|i| a.cross_positions[i].base)).unwrap_or(0);
+            let iso_base = |w: &World| isolated.and_then(|p| w.get::<IsolatedPosition>(&p)).map_or(0, |p| p.base);
+            for (b0, b1) in [(cross_base(pre), cross_base(post)), (iso_base(pre), iso_base(post))] {
+                assert!(
+                    b1.unsigned_abs() <= b0.unsigned_abs() && (b1 == 0 || (b0 > 0) == (b1 > 0)),
+                    "a trigger order grew or flipped a position: {b0} → {b1}"
+                );
+            }
+            for d in [margin, isolated].into_iter().flatten() {
+                voluntary(pre, post, &d, None);
             }
         }
         Kind::Settle | Kind::Other => {}

@@ -265,6 +265,7 @@ impl Harness {
         let mut known = self.margin_accounts.clone();
         known.extend(self.isolated_positions.iter().copied());
         known.extend(self.markets.iter().map(|m| m.address));
+        known.extend(self.margin_accounts.iter().map(ix::trigger_book_pda));
         let chain = keeper_chain::BanksChain { banks: self.ctx.banks_client.clone(), known };
         let config = ballast_keeper::Config {
             program_id: ballast::ID,

@@ -30,13 +30,14 @@ fn a_fixed_budget_of_random_sequences_keeps_every_invariant() {
         total.accepted += r.accepted;
         total.refused += r.refused;
         total.liquidations += r.liquidations;
+        total.triggers += r.triggers;
         total.seconds += r.seconds;
         for (k, v) in r.refusals {
             *total.refusals.entry(k).or_default() += v;
         }
     }
     let line = format!(
-        "fuzz ({}): {} steps in {:.1} s ({:.0} steps/s): {} transactions accepted, {} refused cleanly, {} liquidations; refusals by code: {:?}",
+        "fuzz ({}): {} steps in {:.1} s ({:.0} steps/s): {} transactions accepted, {} refused cleanly, {} liquidations, {} trigger executions; refusals by code: {:?}",
         if cfg!(feature = "sbf") { "bytecode" } else { "native" },
         total.steps,
         total.seconds,
@@ -44,6 +45,7 @@ fn a_fixed_budget_of_random_sequences_keeps_every_invariant() {
         total.accepted,
         total.refused,
         total.liquidations,
+        total.triggers,
         total.refusals
     );
     println!("{line}");
@@ -60,6 +62,9 @@ fn a_fixed_budget_of_random_sequences_keeps_every_invariant() {
     // The sequences reach the interesting paths, not just refusals.
     let min_liquidations = if cfg!(feature = "sbf") { 1 } else { 5 };
     assert!(total.accepted * 5 > total.steps && total.liquidations >= min_liquidations, "{total:?}");
+    if !cfg!(feature = "sbf") {
+        assert!(total.triggers > 0, "no trigger order was executed: {total:?}");
+    }
 }
 
 #[test]

@@ -141,3 +141,54 @@ async fn an_account_too_large_for_a_legacy_transaction_is_reported_instead_of_se
     assert_eq!((c.liquidatable, c.sent, c.failed), (1, 0, 1));
     assert_eq!(bytemuck::bytes_of(&h.margin(alice.account).await), bytemuck::bytes_of(&before));
 }
+
+#[tokio::test]
+async fn the_bot_executes_trigger_orders_whose_price_is_reached_and_no_others() {
+    use ballast::instructions::TriggerOrderParams;
+    use ballast::state::{TriggerCondition, TriggerSize};
+    let mut h = setup().await;
+    let keeper = h.user("keeper", 0).await;
+    let long = trader(&mut h, "long", 10_000 * USD, UNIT, MarginMode::Cross).await;
+    let iso = h.user("iso", 1_000_000 * USD).await;
+    h.deposit(&iso, 10_000 * USD).await;
+    h.trade(&iso, BTC, UNIT, MarginMode::Isolated, 5).await; // $10,000 of margin: far from maintenance
+    let stop = |isolated: bool, dollars: u64, size: TriggerSize| TriggerOrderParams {
+        market_index: BTC,
+        isolated,
+        condition: TriggerCondition::AtOrBelow,
+        trigger_price: dollars * 1_000_000_000,
+        size,
+        limit_price: 0,
+        tip: 200_000,
+    };
+    // Reached at $48,600: the long's 30% stop at $49,000 and the isolated stop at $48,600;
+    // not reached: the long's second stop at $45,000.
+    for (u, params) in [
+        (&long, stop(false, 49_000, TriggerSize::Fraction(300_000))),
+        (&long, stop(false, 45_000, TriggerSize::Fraction(1_000_000))),
+        (&iso, stop(true, 48_600, TriggerSize::Lots(UNIT as u64 / 2))),
+    ] {
+        h.ok(&[ix::place_trigger_order(u.pubkey(), u.account, params)], &[&u.key]).await;
+    }
+    h.set_price(BTC, 48_600.0, 0.0).await;
+    let mut bot = h.keeper_bot(&keeper).await;
+    let mut got = bot.scan().await.unwrap();
+    got.sort_by_key(|a| format!("{a:?}"));
+    let mut expected = vec![
+        Action::ExecuteTrigger { account: long.account, id: 0, market_index: BTC },
+        Action::ExecuteTrigger { account: iso.account, id: 0, market_index: BTC },
+    ];
+    expected.sort_by_key(|a| format!("{a:?}"));
+    assert_eq!(got, expected);
+    assert_eq!(bot.counters.triggers_due, 2);
+    for a in got {
+        assert_eq!(bot.execute(a).await.unwrap().result, "won");
+    }
+    let m = h.margin(long.account).await;
+    assert_eq!(m.cross_positions[m.slot_of(BTC).unwrap()].base, 7 * UNIT / 10);
+    assert_eq!(h.isolated(&iso, BTC).await.base, UNIT / 2);
+    assert_eq!(h.token_balance(keeper.token).await, 400_000);
+    // The next scan finds only the unreached stop, and sends nothing.
+    let mut bot = h.keeper_bot(&keeper).await;
+    assert!(bot.scan().await.unwrap().is_empty());
+}

@@ -8,7 +8,7 @@ import { IDL } from "./idl.js";
 import type { Tier } from "./math/tiers.js";
 
 /** Account sizes including the discriminator (`8 + size_of::<T>()`). */
-export const ACCOUNT_SIZES = { Exchange: 8 + 320, Market: 8 + 496, MarginAccount: 8 + 928, IsolatedPosition: 8 + 184, PushOracle: 8 + 96 } as const;
+export const ACCOUNT_SIZES = { Exchange: 8 + 320, Market: 8 + 496, MarginAccount: 8 + 928, IsolatedPosition: 8 + 184, PushOracle: 8 + 96, TriggerBook: 8 + 488 } as const;
 
 export type AccountName = keyof typeof ACCOUNT_SIZES;
 
@@ -231,6 +231,8 @@ export interface CrossPosition {
   marketIndex: number;
   leverage: number;
   inUse: boolean;
+  /** The account's `positionOpens` when this position opened or flipped (trigger orders record it). */
+  openId: number;
   base: bigint;
   costBasis: bigint;
   unsettledPnl: bigint;
@@ -245,6 +247,8 @@ export interface MarginAccount {
   bump: number;
   beingLiquidated: boolean;
   isolatedCount: number;
+  /** Positions opened or flipped in the account (wrapping u16). */
+  positionOpens: number;
   subId: number;
   owner: PublicKey;
   delegate: PublicKey;
@@ -262,7 +266,8 @@ export function decodeMarginAccount(data: Uint8Array): MarginAccount {
     bump: r.u8(),
     beingLiquidated: r.u8() === 1,
     isolatedCount: r.u8(),
-    subId: (r.skip(2), r.u16()),
+    positionOpens: r.u16(),
+    subId: r.u16(),
     owner: r.pubkey(),
     delegate: r.pubkey(),
     crossCollateral: r.i64(),
@@ -272,8 +277,8 @@ export function decodeMarginAccount(data: Uint8Array): MarginAccount {
   };
   for (let slot = 0; slot < 16; slot++) {
     const marketIndex = r.u16(), leverage = r.u16(), inUse = r.u8() !== 0;
-    r.skip(3);
-    a.crossPositions.push({ slot, marketIndex, leverage, inUse, base: r.i64(), costBasis: r.i64(), unsettledPnl: r.i64(), fundingSnapshot: r.i128() });
+    const openId = (r.skip(1), r.u16());
+    a.crossPositions.push({ slot, marketIndex, leverage, inUse, openId, base: r.i64(), costBasis: r.i64(), unsettledPnl: r.i64(), fundingSnapshot: r.i128() });
   }
   r.skip(64);
   done(r, "MarginAccount");
@@ -302,6 +307,8 @@ export interface IsolatedPosition {
   guard: MarginGuard;
   lastActiveSlot: bigint;
   unsettledPnl: bigint;
+  /** The margin account's `positionOpens` when this position opened or flipped. */
+  openId: number;
 }
 
 export function decodeIsolatedPosition(data: Uint8Array): IsolatedPosition {
@@ -320,8 +327,9 @@ export function decodeIsolatedPosition(data: Uint8Array): IsolatedPosition {
     guard: { triggerRatioPpm: r.u32(), enabled: r.u8() !== 0, topUpAmount: (r.skip(3), r.u64()), maxTotal: r.u64(), usedTotal: r.u64() },
     lastActiveSlot: r.u64(),
     unsettledPnl: r.i64(),
+    openId: r.u16(),
   };
-  r.skip(56);
+  r.skip(54);
   done(r, "IsolatedPosition");
   return p;
 }
@@ -387,12 +395,65 @@ export function decodeAny(data: Uint8Array):
   | { name: "Market"; account: Market }
   | { name: "MarginAccount"; account: MarginAccount }
   | { name: "IsolatedPosition"; account: IsolatedPosition }
-  | { name: "PushOracle"; account: PushOracle } {
+  | { name: "PushOracle"; account: PushOracle }
+  | { name: "TriggerBook"; account: TriggerBook } {
   const is = (n: AccountName) => DISCRIMINATORS[n].every((b, i) => data[i] === b);
   if (is("Exchange")) return { name: "Exchange", account: decodeExchange(data) };
   if (is("Market")) return { name: "Market", account: decodeMarket(data) };
   if (is("MarginAccount")) return { name: "MarginAccount", account: decodeMarginAccount(data) };
   if (is("IsolatedPosition")) return { name: "IsolatedPosition", account: decodeIsolatedPosition(data) };
   if (is("PushOracle")) return { name: "PushOracle", account: decodePushOracle(data) };
+  if (is("TriggerBook")) return { name: "TriggerBook", account: decodeTriggerBook(data) };
   throw new Error("not a Ballast account");
+}
+
+export type TriggerCondition = "AtOrAbove" | "AtOrBelow";
+
+/** One stored reduce-only trigger order (`size` in lots, or a fraction in ppm). */
+export interface TriggerOrder {
+  id: number;
+  marketIndex: number;
+  condition: TriggerCondition;
+  /** The isolated position in the market rather than the cross one. */
+  isolated: boolean;
+  /** The side of the position it closes. */
+  side: "Long" | "Short";
+  size: { lots: bigint } | { fractionPpm: number };
+  /** The position's `openId` when the order was placed. */
+  openId: number;
+  triggerPrice: bigint;
+  limitPrice: bigint;
+  tip: bigint;
+}
+
+export interface TriggerBook {
+  version: number;
+  bump: number;
+  nextId: number;
+  marginAccount: PublicKey;
+  /** The orders in use (free slots left out). */
+  orders: TriggerOrder[];
+}
+
+export function decodeTriggerBook(data: Uint8Array): TriggerBook {
+  const r = open("TriggerBook", data);
+  const version = r.u8(), bump = r.u8();
+  r.skip(2);
+  const b: TriggerBook = { version, bump, nextId: r.u32(), marginAccount: r.pubkey(), orders: [] };
+  for (let i = 0; i < 8; i++) {
+    const id = r.u32(), marketIndex = r.u16(), condition = r.u8(), domain = r.u8(), side = r.u8(), sizeKind = r.u8(), openId = r.u16();
+    r.skip(4);
+    const triggerPrice = r.u64(), size = r.u64(), limitPrice = r.u64(), tip = r.u64();
+    if (condition === 0) continue;
+    b.orders.push({
+      id, marketIndex, openId, triggerPrice, limitPrice, tip,
+      condition: condition === 1 ? "AtOrAbove" : "AtOrBelow",
+      isolated: domain === 2,
+      side: side === 1 ? "Long" : "Short",
+      size: sizeKind === 1 ? { lots: size } : { fractionPpm: Number(size) },
+    });
+  }
+  r.skip(64);
+  done(r, "TriggerBook");
+  return b;
 }

@@ -9,4 +9,4 @@ export const SYSTEM_PROGRAM_ID = new PublicKey("11111111111111111111111111111111
 export const MAX_CROSS_SLOTS = 16;
 /** Slots within which an unfinished liquidation may continue. */
 export const LIQUIDATION_CONTINUATION_SLOTS = 150n;
-export const SEEDS = { exchange: "exchange", vault: "vault", market: "market", margin: "margin", isolated: "isolated" } as const;
+export const SEEDS = { exchange: "exchange", vault: "vault", market: "market", margin: "margin", isolated: "isolated", triggers: "triggers" } as const;

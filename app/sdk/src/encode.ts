@@ -77,12 +77,12 @@ export function encodeMarket(m: Market): Uint8Array {
 
 export function encodeMarginAccount(a: MarginAccount): Uint8Array {
   const w = start("MarginAccount");
-  w.u8(a.version).u8(a.bump).u8(a.beingLiquidated ? 1 : 0).u8(a.isolatedCount).skip(2).u16(a.subId);
+  w.u8(a.version).u8(a.bump).u8(a.beingLiquidated ? 1 : 0).u8(a.isolatedCount).u16(a.positionOpens).u16(a.subId);
   w.key(a.owner).key(a.delegate).i64(a.crossCollateral).u64(a.lastActiveSlot).u64(a.liquidationSlot);
   for (let i = 0; i < 16; i++) {
     const s = a.crossPositions[i];
     if (!s) { w.skip(48); continue; }
-    w.u16(s.marketIndex).u16(s.leverage).u8(s.inUse ? 1 : 0).skip(3).i64(s.base).i64(s.costBasis).i64(s.unsettledPnl).i128(s.fundingSnapshot);
+    w.u16(s.marketIndex).u16(s.leverage).u8(s.inUse ? 1 : 0).skip(1).u16(s.openId).i64(s.base).i64(s.costBasis).i64(s.unsettledPnl).i128(s.fundingSnapshot);
   }
   w.skip(64);
   return finish(w, "MarginAccount");
@@ -93,7 +93,7 @@ export function encodeIsolatedPosition(p: IsolatedPosition): Uint8Array {
   w.u8(p.version).u8(p.bump).u8(p.mode === "StrictIsolated" ? 2 : 1).skip(1).u16(p.leverage).u16(p.marketIndex).key(p.marginAccount);
   w.i64(p.base).i64(p.costBasis).i64(p.collateral).i128(p.fundingSnapshot);
   w.u32(p.guard.triggerRatioPpm).u8(p.guard.enabled ? 1 : 0).skip(3).u64(p.guard.topUpAmount).u64(p.guard.maxTotal).u64(p.guard.usedTotal);
-  w.u64(p.lastActiveSlot).i64(p.unsettledPnl).skip(56);
+  w.u64(p.lastActiveSlot).i64(p.unsettledPnl).u16(p.openId).skip(54);
   return finish(w, "IsolatedPosition");
 }
 

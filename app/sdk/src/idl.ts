@@ -239,6 +239,53 @@ export const IDL = {
       ]
     },
     {
+      "name": "cancel_trigger_order",
+      "docs": [
+        "Owner or delegate: removes trigger order `id`."
+      ],
+      "discriminator": [
+        144,
+        84,
+        67,
+        39,
+        27,
+        25,
+        202,
+        141
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "docs": [
+            "Owner or delegate."
+          ],
+          "signer": true
+        },
+        {
+          "name": "margin_account",
+          "docs": [
+            "The trader's margin account (PDA `[\"margin\", owner, sub_id u16 LE]`)."
+          ],
+          "relations": [
+            "trigger_book"
+          ]
+        },
+        {
+          "name": "trigger_book",
+          "docs": [
+            "The account's trigger book (PDA `[\"triggers\", margin_account]`)."
+          ],
+          "writable": true
+        }
+      ],
+      "args": [
+        {
+          "name": "id",
+          "type": "u32"
+        }
+      ]
+    },
+    {
       "name": "close_isolated_position",
       "docs": [
         "Owner: closes a flat isolated position account; collateral it still holds returns to",
@@ -921,6 +968,168 @@ export const IDL = {
       "args": []
     },
     {
+      "name": "execute_trigger_order",
+      "docs": [
+        "Permissionless: executes trigger order `id` once the oracle price reaches its trigger:",
+        "closes its size of the position it was placed on within its limit price and pays",
+        "the keeper its tip; an order whose position is gone is removed without trading.",
+        "",
+        "Remaining accounts: `[market, oracle]` for every cross slot in health (open, or holding",
+        "unsettled profit) other than `market`, in slot order (cross orders)."
+      ],
+      "discriminator": [
+        105,
+        10,
+        104,
+        136,
+        215,
+        134,
+        84,
+        171
+      ],
+      "accounts": [
+        {
+          "name": "keeper",
+          "docs": [
+            "Anyone; receives the order's tip in `keeper_token`."
+          ],
+          "signer": true
+        },
+        {
+          "name": "exchange",
+          "docs": [
+            "The exchange singleton (PDA `[\"exchange\"]`)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  101,
+                  120,
+                  99,
+                  104,
+                  97,
+                  110,
+                  103,
+                  101
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "margin_account",
+          "docs": [
+            "The trader's margin account (PDA `[\"margin\", owner, sub_id u16 LE]`)."
+          ],
+          "writable": true,
+          "relations": [
+            "trigger_book"
+          ]
+        },
+        {
+          "name": "market",
+          "docs": [
+            "The order's market (PDA `[\"market\", market_index u16 LE]`)."
+          ],
+          "writable": true
+        },
+        {
+          "name": "oracle",
+          "docs": [
+            "The market's oracle (Pyth `PriceUpdateV2`, or a push oracle where allowed)."
+          ]
+        },
+        {
+          "name": "isolated_position",
+          "docs": [
+            "`[\"isolated\", margin_account, market_index u16 LE]` (passed for cross orders too)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  105,
+                  115,
+                  111,
+                  108,
+                  97,
+                  116,
+                  101,
+                  100
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "margin_account"
+              },
+              {
+                "kind": "account",
+                "path": "market.market_index",
+                "account": "Market"
+              }
+            ]
+          }
+        },
+        {
+          "name": "trigger_book",
+          "docs": [
+            "The account's trigger book (PDA `[\"triggers\", margin_account]`)."
+          ],
+          "writable": true
+        },
+        {
+          "name": "vault",
+          "docs": [
+            "The exchange's collateral vault (PDA `[\"vault\", exchange]`)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "exchange"
+              }
+            ]
+          }
+        },
+        {
+          "name": "keeper_token",
+          "docs": [
+            "The keeper's collateral token account."
+          ],
+          "writable": true
+        },
+        {
+          "name": "token_program",
+          "docs": [
+            "The classic SPL Token program."
+          ],
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": [
+        {
+          "name": "id",
+          "type": "u32"
+        }
+      ]
+    },
+    {
       "name": "fund_insurance",
       "docs": [
         "Admin: seeds the insurance fund, which pays bad debt before the pool."
@@ -1485,6 +1694,104 @@ export const IDL = {
         {
           "name": "max_base",
           "type": "u64"
+        }
+      ]
+    },
+    {
+      "name": "place_trigger_order",
+      "docs": [
+        "Owner or delegate: stores a reduce-only trigger order (stop-loss, take-profit,",
+        "partial close) on an open position; creates the account's trigger book (PDA",
+        "`[\"triggers\", margin_account]`, at most 8 orders) on first use."
+      ],
+      "discriminator": [
+        32,
+        156,
+        50,
+        188,
+        232,
+        159,
+        112,
+        236
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "docs": [
+            "Owner or delegate; pays the trigger book's rent when it is created."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "margin_account",
+          "docs": [
+            "The trader's margin account (PDA `[\"margin\", owner, sub_id u16 LE]`)."
+          ]
+        },
+        {
+          "name": "market",
+          "docs": [
+            "The position's market (PDA `[\"market\", market_index u16 LE]`)."
+          ]
+        },
+        {
+          "name": "isolated_position",
+          "docs": [
+            "The isolated position PDA `[\"isolated\", margin_account, market_index u16 LE]`",
+            "(read for an isolated order; any account for a cross one)."
+          ],
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  105,
+                  115,
+                  111,
+                  108,
+                  97,
+                  116,
+                  101,
+                  100
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "margin_account"
+              },
+              {
+                "kind": "account",
+                "path": "market.market_index",
+                "account": "Market"
+              }
+            ]
+          }
+        },
+        {
+          "name": "trigger_book",
+          "docs": [
+            "The account's trigger book (PDA `[\"triggers\", margin_account]`), created here on",
+            "first use."
+          ],
+          "writable": true
+        },
+        {
+          "name": "system_program",
+          "docs": [
+            "The system program."
+          ],
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "params",
+          "type": {
+            "defined": {
+              "name": "TriggerOrderParams"
+            }
+          }
         }
       ]
     },
@@ -2796,6 +3103,19 @@ export const IDL = {
         212,
         75
       ]
+    },
+    {
+      "name": "TriggerBook",
+      "discriminator": [
+        111,
+        187,
+        236,
+        215,
+        51,
+        133,
+        44,
+        220
+      ]
     }
   ],
   "events": [
@@ -3122,6 +3442,45 @@ export const IDL = {
         79,
         179,
         80
+      ]
+    },
+    {
+      "name": "TriggerOrderCancelled",
+      "discriminator": [
+        255,
+        151,
+        206,
+        140,
+        98,
+        153,
+        223,
+        121
+      ]
+    },
+    {
+      "name": "TriggerOrderExecuted",
+      "discriminator": [
+        47,
+        181,
+        92,
+        44,
+        141,
+        93,
+        45,
+        145
+      ]
+    },
+    {
+      "name": "TriggerOrderPlaced",
+      "discriminator": [
+        216,
+        192,
+        75,
+        95,
+        249,
+        205,
+        52,
+        124
       ]
     },
     {
@@ -3528,6 +3887,31 @@ export const IDL = {
       "code": 6077,
       "name": "InsufficientFeeBalance",
       "msg": "Amount exceeds the protocol fees not yet swept"
+    },
+    {
+      "code": 6078,
+      "name": "TriggerBookFull",
+      "msg": "The trigger book holds the most orders it can; cancel one first"
+    },
+    {
+      "code": 6079,
+      "name": "TriggerOrderNotFound",
+      "msg": "No trigger order with this id"
+    },
+    {
+      "code": 6080,
+      "name": "TriggerNotMet",
+      "msg": "The oracle price has not reached the order's trigger"
+    },
+    {
+      "code": 6081,
+      "name": "InvalidTriggerOrder",
+      "msg": "Trigger order is invalid: trigger price 0, size 0 or not a lot multiple, fraction above 100%, or tip above the maximum"
+    },
+    {
+      "code": 6082,
+      "name": "WrongTriggerBook",
+      "msg": "Trigger book does not belong to this margin account"
     }
   ],
   "types": [
@@ -3794,9 +4178,17 @@ export const IDL = {
             "type": {
               "array": [
                 "u8",
-                3
+                1
               ]
             }
+          },
+          {
+            "name": "open_id",
+            "docs": [
+              "The account's `position_opens` when this position opened (or flipped): trigger",
+              "orders placed on it record it, so they never act on a position opened later."
+            ],
+            "type": "u16"
           },
           {
             "name": "base",
@@ -4403,11 +4795,27 @@ export const IDL = {
             "type": "i64"
           },
           {
+            "name": "open_id",
+            "docs": [
+              "The margin account's `position_opens` when this position opened (or flipped)."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "_padding1",
+            "type": {
+              "array": [
+                "u8",
+                6
+              ]
+            }
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                56
+                48
               ]
             }
           }
@@ -4639,13 +5047,12 @@ export const IDL = {
             "type": "u8"
           },
           {
-            "name": "_padding0",
-            "type": {
-              "array": [
-                "u8",
-                2
-              ]
-            }
+            "name": "position_opens",
+            "docs": [
+              "Positions opened or flipped in this account, cross and isolated (wrapping); the",
+              "position records the new value as its `open_id`."
+            ],
+            "type": "u16"
           },
           {
             "name": "sub_id",
@@ -5903,6 +6310,410 @@ export const IDL = {
                 "name": "DomainSnapshot"
               }
             }
+          }
+        ]
+      }
+    },
+    {
+      "name": "TriggerBook",
+      "docs": [
+        "A margin account's trigger orders (PDA `[\"triggers\", margin_account]`)."
+      ],
+      "serialization": "bytemuck",
+      "repr": {
+        "kind": "c"
+      },
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "version",
+            "type": "u8"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          },
+          {
+            "name": "_padding0",
+            "type": {
+              "array": [
+                "u8",
+                2
+              ]
+            }
+          },
+          {
+            "name": "next_id",
+            "docs": [
+              "Id the next order gets."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "margin_account",
+            "type": "pubkey"
+          },
+          {
+            "name": "orders",
+            "type": {
+              "array": [
+                {
+                  "defined": {
+                    "name": "TriggerOrder"
+                  }
+                },
+                8
+              ]
+            }
+          },
+          {
+            "name": "reserved",
+            "type": {
+              "array": [
+                "u8",
+                64
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "TriggerCondition",
+      "docs": [
+        "When a trigger order fires, against the oracle price."
+      ],
+      "type": {
+        "kind": "enum",
+        "variants": [
+          {
+            "name": "AtOrAbove"
+          },
+          {
+            "name": "AtOrBelow"
+          }
+        ]
+      }
+    },
+    {
+      "name": "TriggerOrder",
+      "docs": [
+        "One stored reduce-only trigger order. A slot is free when `condition == 0`."
+      ],
+      "serialization": "bytemuck",
+      "repr": {
+        "kind": "c"
+      },
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "id",
+            "docs": [
+              "Unique within the book (the book's counter when it was placed)."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "market_index",
+            "type": "u16"
+          },
+          {
+            "name": "condition",
+            "docs": [
+              "[`TriggerCondition`] as 1 or 2; 0 for a free slot."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "domain",
+            "docs": [
+              "1 for the cross position in the market, 2 for the isolated one (either mode)."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "side",
+            "docs": [
+              "The side of the position it closes: 1 long, 2 short."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "size_kind",
+            "docs": [
+              "1: `size` is base lots; 2: `size` is a fraction of the position, ppm."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "open_id",
+            "docs": [
+              "The position's `open_id` when the order was placed: the order belongs to that",
+              "position only, never to one opened later in the same market."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "_padding",
+            "type": {
+              "array": [
+                "u8",
+                4
+              ]
+            }
+          },
+          {
+            "name": "trigger_price",
+            "docs": [
+              "Oracle price (program price scale) at which it fires."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "size",
+            "type": "u64"
+          },
+          {
+            "name": "limit_price",
+            "docs": [
+              "Worst acceptable fill: a sell fills at or above it, a buy at or below it."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "tip",
+            "docs": [
+              "Paid to the keeper that executes it, quote native (at most `MAX_TRIGGER_TIP`)."
+            ],
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "TriggerOrderCancelled",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "margin_account",
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "type": "u32"
+          },
+          {
+            "name": "market_index",
+            "type": "u16"
+          },
+          {
+            "name": "reason",
+            "docs": [
+              "0: by the owner or delegate; 1: its position closed (or was replaced by a new one),",
+              "found at execution."
+            ],
+            "type": "u8"
+          }
+        ]
+      }
+    },
+    {
+      "name": "TriggerOrderExecuted",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "margin_account",
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "type": "u32"
+          },
+          {
+            "name": "market_index",
+            "type": "u16"
+          },
+          {
+            "name": "keeper",
+            "type": "pubkey"
+          },
+          {
+            "name": "oracle_price",
+            "type": "u64"
+          },
+          {
+            "name": "trigger_price",
+            "type": "u64"
+          },
+          {
+            "name": "base_before",
+            "type": "i64"
+          },
+          {
+            "name": "base_after",
+            "type": "i64"
+          },
+          {
+            "name": "fill_price",
+            "type": "u64"
+          },
+          {
+            "name": "tip",
+            "docs": [
+              "Paid to the keeper (0 when the domain could not pay it and stay above maintenance)."
+            ],
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "TriggerOrderParams",
+      "docs": [
+        "A reduce-only order on one open position, fired by the oracle price."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market_index",
+            "type": "u16"
+          },
+          {
+            "name": "isolated",
+            "docs": [
+              "The isolated position in the market (either isolated mode) rather than the cross one."
+            ],
+            "type": "bool"
+          },
+          {
+            "name": "condition",
+            "type": {
+              "defined": {
+                "name": "TriggerCondition"
+              }
+            }
+          },
+          {
+            "name": "trigger_price",
+            "docs": [
+              "Oracle price (program price scale) at which the order fires."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "size",
+            "type": {
+              "defined": {
+                "name": "TriggerSize"
+              }
+            }
+          },
+          {
+            "name": "limit_price",
+            "docs": [
+              "Worst acceptable fill: closing a long (a sell) fills at or above it, closing a",
+              "short (a buy) at or below it."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "tip",
+            "docs": [
+              "Paid to the executing keeper, quote native, at most 1 unit of collateral."
+            ],
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "TriggerOrderPlaced",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "margin_account",
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "type": "u32"
+          },
+          {
+            "name": "market_index",
+            "type": "u16"
+          },
+          {
+            "name": "isolated",
+            "docs": [
+              "The isolated position in the market rather than the cross one."
+            ],
+            "type": "bool"
+          },
+          {
+            "name": "condition",
+            "docs": [
+              "1 at or above, 2 at or below."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "side",
+            "docs": [
+              "The side of the position it closes: 1 long, 2 short."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "trigger_price",
+            "type": "u64"
+          },
+          {
+            "name": "size_kind",
+            "docs": [
+              "1 lots, 2 fraction (ppm)."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "size",
+            "type": "u64"
+          },
+          {
+            "name": "limit_price",
+            "type": "u64"
+          },
+          {
+            "name": "tip",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "TriggerSize",
+      "docs": [
+        "How much a trigger order closes."
+      ],
+      "type": {
+        "kind": "enum",
+        "variants": [
+          {
+            "name": "Lots",
+            "fields": [
+              "u64"
+            ]
+          },
+          {
+            "name": "Fraction",
+            "fields": [
+              "u32"
+            ]
           }
         ]
       }

@@ -15,10 +15,10 @@
  */
 import { BN, Program, type Idl, type Provider } from "./anchor.js";
 import { AccountMeta, Connection, PublicKey, TransactionInstruction } from "@solana/web3.js";
-import { inHealth, type MarginAccount, type MarketStatus } from "./accounts.js";
+import { inHealth, type MarginAccount, type MarketStatus, type TriggerCondition } from "./accounts.js";
 import { PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID } from "./constants.js";
 import { IDL } from "./idl.js";
-import { exchangePda, isolatedPda, marginPda, marketPda, vaultPda } from "./pda.js";
+import { exchangePda, isolatedPda, marginPda, marketPda, triggerBookPda, vaultPda } from "./pda.js";
 import type { MarginMode } from "./previews.js";
 
 export type { MarginMode };
@@ -224,6 +224,27 @@ export class InstructionBuilder {
   }
 
   // ---- user -------------------------------------------------------------------------
+  /** A reduce-only order on an open position; `size`: lots, or a fraction in ppm (1e6 closes it all). */
+  placeTriggerOrder(a: {
+    authority: PublicKey; marginAccount: PublicKey; marketIndex: number; isolated: boolean; condition: TriggerCondition;
+    triggerPrice: bigint; size: { lots: bigint } | { fractionPpm: number }; limitPrice: bigint; tip: bigint;
+  }): Promise<TransactionInstruction> {
+    const size = "lots" in a.size ? { lots: { 0: bn(a.size.lots) } } : { fraction: { 0: a.size.fractionPpm } };
+    const params = { marketIndex: a.marketIndex, isolated: a.isolated, condition: variant(a.condition), triggerPrice: bn(a.triggerPrice), size, limitPrice: bn(a.limitPrice), tip: bn(a.tip) };
+    return this.m
+      .placeTriggerOrder(params as never)
+      .accountsStrict({
+        authority: a.authority, marginAccount: a.marginAccount, market: this.market(a.marketIndex), isolatedPosition: this.isolated(a.marginAccount, a.marketIndex),
+        triggerBook: triggerBookPda(a.marginAccount, this.programId), systemProgram: SYSTEM_PROGRAM_ID,
+      })
+      .instruction();
+  }
+  cancelTriggerOrder(a: { authority: PublicKey; marginAccount: PublicKey; id: number }): Promise<TransactionInstruction> {
+    return this.m
+      .cancelTriggerOrder(a.id)
+      .accountsStrict({ authority: a.authority, marginAccount: a.marginAccount, triggerBook: triggerBookPda(a.marginAccount, this.programId) })
+      .instruction();
+  }
   createMarginAccount(a: { owner: PublicKey; subId?: number }): Promise<TransactionInstruction> {
     const subId = a.subId ?? 0;
     return this.m.createMarginAccount(subId).accountsStrict({ owner: a.owner, marginAccount: this.margin(a.owner, subId), systemProgram: SYSTEM_PROGRAM_ID }).instruction();
@@ -314,6 +335,18 @@ export class InstructionBuilder {
     return this.m
       .executeMarginGuard()
       .accountsStrict({ keeper: a.keeper, exchange: this.exchange, marginAccount: a.marginAccount, market: this.market(a.marketIndex), oracle: a.oracle, isolatedPosition: this.isolated(a.marginAccount, a.marketIndex), vault: this.vault, keeperToken: a.keeperToken, tokenProgram: TOKEN_PROGRAM_ID })
+      .remainingAccounts(a.health.map(ro))
+      .instruction();
+  }
+  /** Closes trigger order `id` once its price is reached; `health` as for `trade` (cross orders). */
+  executeTriggerOrder(a: { keeper: PublicKey; keeperToken: PublicKey; marginAccount: PublicKey; id: number; marketIndex: number; oracle: PublicKey; health: PublicKey[] }): Promise<TransactionInstruction> {
+    return this.m
+      .executeTriggerOrder(a.id)
+      .accountsStrict({
+        keeper: a.keeper, exchange: this.exchange, marginAccount: a.marginAccount, market: this.market(a.marketIndex), oracle: a.oracle,
+        isolatedPosition: this.isolated(a.marginAccount, a.marketIndex), triggerBook: triggerBookPda(a.marginAccount, this.programId),
+        vault: this.vault, keeperToken: a.keeperToken, tokenProgram: TOKEN_PROGRAM_ID,
+      })
       .remainingAccounts(a.health.map(ro))
       .instruction();
   }

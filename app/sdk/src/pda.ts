@@ -28,3 +28,8 @@ export function marginPda(owner: PublicKey, subId = 0, programId: PublicKey = PR
 export function isolatedPda(marginAccount: PublicKey, marketIndex: number, programId: PublicKey = PROGRAM_ID): PublicKey {
   return PublicKey.findProgramAddressSync([enc(SEEDS.isolated), marginAccount.toBytes(), u16le(marketIndex)], programId)[0];
 }
+
+/** `["triggers", margin_account]`: the account's trigger orders. */
+export function triggerBookPda(marginAccount: PublicKey, programId: PublicKey = PROGRAM_ID): PublicKey {
+  return PublicKey.findProgramAddressSync([enc(SEEDS.triggers), marginAccount.toBytes()], programId)[0];
+}

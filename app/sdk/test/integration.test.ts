@@ -5,7 +5,7 @@ import {
   accountHealthOffChain, decodeAccountHealth, decodeError, errorCode, healthAccounts, parseEvents, previewMarginChange,
   previewOpen, previewSetLeverage, stressTest, decodeMarginAccount, decodeMarket, decodePushOracle, decodeExchange,
   ACCOUNT_SIZES, marketPda, math, exchangePda, encodeExchange, encodeMarket, encodeMarginAccount, encodeIsolatedPosition,
-  encodePushOracle, encodePriceUpdateV2, decodeIsolatedPosition, isolatedPda, PYTH_RECEIVER_ID, decodePriceUpdateV2, BallastClient, PROGRAM_ID, previewLiquidationIsolated, buildV0Transaction, lookupTableAddresses,
+  encodePushOracle, encodePriceUpdateV2, decodeIsolatedPosition, isolatedPda, decodeTriggerBook, triggerBookPda, PYTH_RECEIVER_ID, decodePriceUpdateV2, BallastClient, PROGRAM_ID, previewLiquidationIsolated, buildV0Transaction, lookupTableAddresses,
 } from "../src/index.js";
 import { AddressLookupTableAccount, Keypair, PublicKey } from "@solana/web3.js";
 import { World, Trader, marketParams } from "./bootstrap.js";
@@ -545,5 +545,38 @@ describe("insurance fund and protocol fees", () => {
     assert.ok(r.ok, r.logs.join("\n"));
     assert.equal(w.svm.tokenBalance(treasury), fees);
     assert.equal(w.exchange().feeBalance, 0n);
+  });
+});
+
+describe("trigger orders", () => {
+  test("place, refuse before the trigger, execute for the tip, decode the book, cancel", async () => {
+    const gail = await w.trader(5_000n * USD);
+    assert.ok((await trade(gail, BTC, UNIT / 10n, "Cross", 10)).ok);
+    const place = async (condition: "AtOrAbove" | "AtOrBelow", triggerPrice: bigint, size: { lots: bigint } | { fractionPpm: number }, tip: bigint) =>
+      w.svm.send([await w.ix.placeTriggerOrder({ authority: gail.kp.publicKey, marginAccount: gail.margin, marketIndex: BTC, isolated: false, condition, triggerPrice, size, limitPrice: 0n, tip })], [gail.kp]);
+    // A stop at a price of 1 (never reached) and a take-profit at 1 (always reached).
+    let r = await place("AtOrBelow", 1n, { fractionPpm: 300_000 }, 0n);
+    assert.ok(r.ok, r.logs.join("\n"));
+    r = await place("AtOrAbove", 1n, { lots: UNIT / 20n }, 100_000n);
+    assert.ok(r.ok, r.logs.join("\n"));
+    assert.equal(event(r.logs, "TriggerOrderPlaced").id, 1);
+    const keeper = Keypair.generate();
+    w.svm.airdrop(keeper.publicKey, 1_000_000_000n);
+    const keeperToken = w.svm.createTokenAccount(w.mint, keeper.publicKey);
+    const exec = async (id: number) =>
+      w.svm.send([await w.ix.executeTriggerOrder({ keeper: keeper.publicKey, keeperToken, marginAccount: gail.margin, id, marketIndex: BTC, oracle: w.oracles[BTC], health: healthAccounts(w.account(gail), w.oracleMap(), BTC) })], [keeper]);
+    r = await exec(0);
+    assert.equal(decodeError(r.logs)?.name, "TriggerNotMet");
+    r = await exec(1);
+    assert.ok(r.ok, r.logs.join("\n"));
+    assert.equal(event(r.logs, "TradeExecuted").baseAfter, UNIT / 20n);
+    assert.equal(event(r.logs, "TriggerOrderExecuted").tip, 100_000n);
+    assert.equal(w.svm.tokenBalance(keeperToken), 100_000n);
+    const book = decodeTriggerBook(w.svm.data(triggerBookPda(gail.margin))!);
+    assert.equal(book.nextId, 2);
+    assert.deepEqual(book.orders.map((o) => [o.id, o.condition, o.side, o.size, o.isolated]), [[0, "AtOrBelow", "Long", { fractionPpm: 300_000 }, false]]);
+    r = w.svm.send([await w.ix.cancelTriggerOrder({ authority: gail.kp.publicKey, marginAccount: gail.margin, id: 0 })], [gail.kp]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    assert.equal(decodeTriggerBook(w.svm.data(triggerBookPda(gail.margin))!).orders.length, 0);
   });
 });

@@ -33,9 +33,9 @@ test("PDAs use the program's seeds", () => {
 function account(slots: { marketIndex: number; base: bigint; unsettled?: bigint; inUse?: boolean }[]): MarginAccount {
   const owner = Keypair.generate().publicKey;
   const a: MarginAccount = {
-    version: 1, bump: 255, beingLiquidated: false, isolatedCount: 0, subId: 0, owner, delegate: PublicKey.default,
+    version: 1, bump: 255, beingLiquidated: false, isolatedCount: 0, positionOpens: 0, subId: 0, owner, delegate: PublicKey.default,
     crossCollateral: 1_000_000n, lastActiveSlot: 0n, liquidationSlot: 0n,
-    crossPositions: Array.from({ length: 16 }, (_, slot) => ({ slot, marketIndex: 0, leverage: 0, inUse: false, base: 0n, costBasis: 0n, unsettledPnl: 0n, fundingSnapshot: 0n })),
+    crossPositions: Array.from({ length: 16 }, (_, slot) => ({ slot, marketIndex: 0, leverage: 0, inUse: false, openId: 0, base: 0n, costBasis: 0n, unsettledPnl: 0n, fundingSnapshot: 0n })),
   };
   slots.forEach((s, i) => Object.assign(a.crossPositions[i], { marketIndex: s.marketIndex, inUse: s.inUse ?? true, base: s.base, unsettledPnl: s.unsettled ?? 0n, leverage: 10 }));
   return decodeMarginAccount(encodeMarginAccount(a)); // and the synthetic account round-trips

@@ -412,3 +412,57 @@ pub fn execute_margin_guard(
     .to_account_metas(None);
     ix(with_health(accounts, health), ballast::instruction::ExecuteMarginGuard {}.data())
 }
+
+pub fn trigger_book_pda(margin_account: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[ballast::constants::TRIGGER_SEED, margin_account.as_ref()], &ballast::ID).0
+}
+
+pub fn place_trigger_order(authority: Pubkey, margin_account: Pubkey, params: ballast::instructions::TriggerOrderParams) -> Instruction {
+    let market_index = params.market_index;
+    ix(
+        ballast::accounts::PlaceTriggerOrder {
+            authority,
+            margin_account,
+            market: market_pda(market_index),
+            isolated_position: isolated_pda(&margin_account, market_index),
+            trigger_book: trigger_book_pda(&margin_account),
+            system_program: SYSTEM_PROGRAM,
+        }
+        .to_account_metas(None),
+        ballast::instruction::PlaceTriggerOrder { params }.data(),
+    )
+}
+
+pub fn cancel_trigger_order(authority: Pubkey, margin_account: Pubkey, id: u32) -> Instruction {
+    ix(
+        ballast::accounts::CancelTriggerOrder { authority, margin_account, trigger_book: trigger_book_pda(&margin_account) }
+            .to_account_metas(None),
+        ballast::instruction::CancelTriggerOrder { id }.data(),
+    )
+}
+
+/// `health`: `[market, oracle]` per cross slot in health other than `market_index`, in
+/// slot order (what the order's close needs, as for `trade`).
+pub fn execute_trigger_order(
+    keeper: Pubkey,
+    keeper_token: Pubkey,
+    margin_account: Pubkey,
+    id: u32,
+    market_index: u16,
+    oracle: Pubkey,
+    health: &[Pubkey],
+) -> Instruction {
+    let accounts = ballast::accounts::ExecuteTriggerOrder {
+        keeper,
+        exchange: exchange_pda(),
+        margin_account,
+        market: market_pda(market_index),
+        oracle,
+        isolated_position: isolated_pda(&margin_account, market_index),
+        trigger_book: trigger_book_pda(&margin_account),
+        vault: vault_pda(),
+        keeper_token,
+        token_program: TOKEN_PROGRAM,
+    };
+    ix(with_health(accounts.to_account_metas(None), health), ballast::instruction::ExecuteTriggerOrder { id }.data())
+}

@@ -6,6 +6,7 @@ pub const VAULT_SEED: &[u8] = b"vault";
 pub const MARKET_SEED: &[u8] = b"market";
 pub const MARGIN_SEED: &[u8] = b"margin";
 pub const ISOLATED_SEED: &[u8] = b"isolated";
+pub const TRIGGER_SEED: &[u8] = b"triggers";
 
 /// The Pyth Solana receiver program, owner of `PriceUpdateV2` accounts.
 pub const PYTH_RECEIVER_ID: Pubkey = pubkey!("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
@@ -14,3 +15,5 @@ pub const PYTH_RECEIVER_ID: Pubkey = pubkey!("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH
 pub const MAX_TAKER_FEE_PPM: u32 = 10_000;
 /// Largest margin-guard tip the admin may set (10 units of a 6-decimal collateral).
 pub const MAX_MARGIN_GUARD_TIP: u64 = 10_000_000;
+/// Largest keeper tip a trigger order may offer (1 unit of a 6-decimal collateral).
+pub const MAX_TRIGGER_TIP: u64 = 1_000_000;

@@ -183,6 +183,18 @@ pub enum ErrorCode {
     InsuranceFloorRequired = 76,
     #[msg("Amount exceeds the protocol fees not yet swept")]
     InsufficientFeeBalance = 77,
+
+    // --- trigger orders ---
+    #[msg("The trigger book holds the most orders it can; cancel one first")]
+    TriggerBookFull = 78,
+    #[msg("No trigger order with this id")]
+    TriggerOrderNotFound = 79,
+    #[msg("The oracle price has not reached the order's trigger")]
+    TriggerNotMet = 80,
+    #[msg("Trigger order is invalid: trigger price 0, size 0 or not a lot multiple, fraction above 100%, or tip above the maximum")]
+    InvalidTriggerOrder = 81,
+    #[msg("Trigger book does not belong to this margin account")]
+    WrongTriggerBook = 82,
 }
 
 impl From<MathError> for ErrorCode {

@@ -256,6 +256,50 @@ pub struct FeesSwept {
 }
 
 #[event]
+pub struct TriggerOrderPlaced {
+    pub margin_account: Pubkey,
+    pub id: u32,
+    pub market_index: u16,
+    /// The isolated position in the market rather than the cross one.
+    pub isolated: bool,
+    /// 1 at or above, 2 at or below.
+    pub condition: u8,
+    /// The side of the position it closes: 1 long, 2 short.
+    pub side: u8,
+    pub trigger_price: u64,
+    /// 1 lots, 2 fraction (ppm).
+    pub size_kind: u8,
+    pub size: u64,
+    pub limit_price: u64,
+    pub tip: u64,
+}
+
+#[event]
+pub struct TriggerOrderCancelled {
+    pub margin_account: Pubkey,
+    pub id: u32,
+    pub market_index: u16,
+    /// 0: by the owner or delegate; 1: its position closed (or was replaced by a new one),
+    /// found at execution.
+    pub reason: u8,
+}
+
+#[event]
+pub struct TriggerOrderExecuted {
+    pub margin_account: Pubkey,
+    pub id: u32,
+    pub market_index: u16,
+    pub keeper: Pubkey,
+    pub oracle_price: u64,
+    pub trigger_price: u64,
+    pub base_before: i64,
+    pub base_after: i64,
+    pub fill_price: u64,
+    /// Paid to the keeper (0 when the domain could not pay it and stay above maintenance).
+    pub tip: u64,
+}
+
+#[event]
 pub struct VaultSynced {
     /// Tokens the vault held beyond every claim, now credited to the insurance fund.
     pub surplus: u64,

@@ -183,6 +183,18 @@ pub mod ballast {
         instructions::remove_isolated_margin(ctx, amount)
     }
 
+    /// Owner or delegate: stores a reduce-only trigger order (stop-loss, take-profit,
+    /// partial close) on an open position; creates the account's trigger book (PDA
+    /// `["triggers", margin_account]`, at most 8 orders) on first use.
+    pub fn place_trigger_order(ctx: Context<PlaceTriggerOrder>, params: TriggerOrderParams) -> Result<()> {
+        instructions::place_trigger_order(ctx, params)
+    }
+
+    /// Owner or delegate: removes trigger order `id`.
+    pub fn cancel_trigger_order(ctx: Context<CancelTriggerOrder>, id: u32) -> Result<()> {
+        instructions::cancel_trigger_order(ctx, id)
+    }
+
     // ----- views -----
 
     /// View (simulate only): each domain's equity, initial and maintenance margin,
@@ -237,6 +249,16 @@ pub mod ballast {
     /// unsettled profit) other than `market`, in slot order.
     pub fn execute_margin_guard<'info>(ctx: Context<'info, ExecuteMarginGuard<'info>>) -> Result<()> {
         instructions::execute_margin_guard(ctx)
+    }
+
+    /// Permissionless: executes trigger order `id` once the oracle price reaches its trigger:
+    /// closes its size of the position it was placed on within its limit price and pays
+    /// the keeper its tip; an order whose position is gone is removed without trading.
+    ///
+    /// Remaining accounts: `[market, oracle]` for every cross slot in health (open, or holding
+    /// unsettled profit) other than `market`, in slot order (cross orders).
+    pub fn execute_trigger_order<'info>(ctx: Context<'info, ExecuteTriggerOrder<'info>>, id: u32) -> Result<()> {
+        instructions::execute_trigger_order(ctx, id)
     }
 
     /// Owner or delegate: trades `base_delta` lots (positive buys) against the pool at the

@@ -111,6 +111,33 @@ async fn single_paths(t: &mut Table) {
     t.add(format!("withdraw_insurance ({} markets)", h.markets.len()), h.ok(&[ixn], &[&admin]).await.compute_units);
     let ixn = ix::sweep_fees(admin.pubkey(), h.admin_token, USD);
     t.add("protocol fees: sweep_fees", h.ok(&[ixn], &[&admin]).await.compute_units);
+
+    // Trigger orders: a cross position in BTC and an isolated one in market 1.
+    let erin = h.user("erin", 1_000_000 * USD).await;
+    h.deposit(&erin, 100_000 * USD).await;
+    h.trade(&erin, BTC, UNIT, MarginMode::Cross, 10).await;
+    h.trade(&erin, 1, UNIT, MarginMode::Isolated, 10).await;
+    let stop = |market_index: u16, isolated: bool| ballast::instructions::TriggerOrderParams {
+        market_index,
+        isolated,
+        condition: ballast::state::TriggerCondition::AtOrAbove,
+        trigger_price: 1,
+        size: ballast::state::TriggerSize::Fraction(500_000),
+        limit_price: 0,
+        tip: 100_000,
+    };
+    let ixn = ix::place_trigger_order(erin.pubkey(), erin.account, stop(BTC, false));
+    t.add("place_trigger_order (creates the trigger book)", h.ok(&[ixn], &[&erin.key]).await.compute_units);
+    let ixn = ix::place_trigger_order(erin.pubkey(), erin.account, stop(1, true));
+    t.add("place_trigger_order", h.ok(&[ixn], &[&erin.key]).await.compute_units);
+    let ixn = ix::place_trigger_order(erin.pubkey(), erin.account, stop(BTC, false));
+    h.ok(&[ixn], &[&erin.key]).await;
+    t.add("cancel_trigger_order", h.ok(&[ix::cancel_trigger_order(erin.pubkey(), erin.account, 2)], &[&erin.key]).await.compute_units);
+    let health = h.health_accounts_except(erin.account, BTC).await;
+    let ixn = ix::execute_trigger_order(keeper.pubkey(), keeper.token, erin.account, 0, BTC, h.markets[0].oracle, &health);
+    t.add("execute_trigger_order, cross (half the position)", h.ok(&[ixn], &[&keeper.key]).await.compute_units);
+    let ixn = ix::execute_trigger_order(keeper.pubkey(), keeper.token, erin.account, 1, 1, h.markets[1].oracle, &[]);
+    t.add("execute_trigger_order, isolated (half the position)", h.ok(&[ixn], &[&keeper.key]).await.compute_units);
 }
 
 /// Columns of the sweep: every instruction that reads the whole cross domain.

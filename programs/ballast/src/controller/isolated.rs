@@ -1,7 +1,6 @@
 //! Isolated-position accounts: existence, creation at their PDA, loading.
 
 use anchor_lang::prelude::*;
-use anchor_lang::system_program;
 
 use crate::constants::ISOLATED_SEED;
 use crate::error::ErrorCode;
@@ -52,29 +51,10 @@ pub fn create<'info>(
     market_index: u16,
     bump: u8,
 ) -> Result<()> {
-    let space = IsolatedPosition::SPACE;
-    let lamports = Rent::get()?.minimum_balance(space);
     let index = market_index.to_le_bytes();
     let bump_bytes = [bump];
     let seeds: &[&[u8]] = &[ISOLATED_SEED, margin_account.as_ref(), &index, &bump_bytes];
-    let signer = &[seeds];
-    if ai.lamports() == 0 {
-        let accounts = system_program::CreateAccount { from: payer.clone(), to: ai.clone() };
-        system_program::create_account(CpiContext::new_with_signer(system.key(), accounts, signer), lamports, space as u64, &crate::ID)?;
-    } else {
-        let top_up = lamports.saturating_sub(ai.lamports());
-        if top_up > 0 {
-            let accounts = system_program::Transfer { from: payer.clone(), to: ai.clone() };
-            system_program::transfer(CpiContext::new(system.key(), accounts), top_up)?;
-        }
-        let accounts = system_program::Allocate { account_to_allocate: ai.clone() };
-        system_program::allocate(CpiContext::new_with_signer(system.key(), accounts, signer), space as u64)?;
-        let accounts = system_program::Assign { account_to_assign: ai.clone() };
-        system_program::assign(CpiContext::new_with_signer(system.key(), accounts, signer), &crate::ID)?;
-    }
-    let mut data = ai.try_borrow_mut_data()?;
-    data[..8].copy_from_slice(IsolatedPosition::DISCRIMINATOR);
-    drop(data);
+    super::pda::create(ai, payer, system, seeds, IsolatedPosition::SPACE, IsolatedPosition::DISCRIMINATOR)?;
     let mut p = load_checked_mut::<IsolatedPosition>(ai)?;
     p.version = ACCOUNT_VERSION;
     p.bump = bump;

@@ -155,6 +155,9 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
     ex.pool_balance = state.pool;
     ex.fee_balance = state.fee_balance;
     acct.last_active_slot = clock.slot;
+    // A position that opens or flips is a new position: trigger orders placed on the
+    // old one must not act on it.
+    let new_open_id = (before.base == 0 && pos.base != 0 || flips).then(|| acct.next_open_id());
     if mode == MarginMode::Cross {
         let i = match st.slot {
             Some(i) => i,
@@ -166,6 +169,9 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
         s.leverage = pos.leverage;
         s.unsettled_pnl = pos.unsettled;
         s.funding_snapshot.set(if pos.base == 0 { 0 } else { pos.snapshot });
+        if let Some(id) = new_open_id {
+            s.open_id = id;
+        }
         acct.cross_collateral = state.collateral;
     } else {
         if !st.iso_exists {
@@ -185,6 +191,9 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
         p.funding_snapshot.set(if pos.base == 0 { 0 } else { pos.snapshot });
         p.collateral = state.collateral;
         p.last_active_slot = clock.slot;
+        if let Some(id) = new_open_id {
+            p.open_id = id;
+        }
         // Isolated margin and its fee are paid from cross *collateral*, never from cross's
         // unrealised profit (as add_isolated_margin and set_leverage require).
         require!(out.cross_delta >= 0 || acct.cross_collateral >= out.cross_delta.saturating_neg(), ErrorCode::InsufficientCrossMargin);

@@ -72,7 +72,10 @@ pub struct IsolatedPosition {
     /// Profit realised while the market's PnL weight is below 100%, not yet settled into
     /// the position's collateral (`settle_pnl`), quote native, ≥ 0.
     pub unsettled_pnl: i64,
-    pub reserved: [u8; 56],
+    /// The margin account's `position_opens` when this position opened (or flipped).
+    pub open_id: u16,
+    pub _padding1: [u8; 6],
+    pub reserved: [u8; 48],
 }
 crate::assert_size!(IsolatedPosition, 184);
 

@@ -17,7 +17,10 @@ pub struct CrossPosition {
     /// Leverage setting, 1..=tier max.
     pub leverage: u16,
     pub in_use: u8,
-    pub _padding: [u8; 3],
+    pub _padding: [u8; 1],
+    /// The account's `position_opens` when this position opened (or flipped): trigger
+    /// orders placed on it record it, so they never act on a position opened later.
+    pub open_id: u16,
     /// Size in base lots (1e9 = one unit), negative short.
     pub base: i64,
     /// Cost basis, quote native, signed like `base`.
@@ -49,7 +52,9 @@ pub struct MarginAccount {
     pub being_liquidated: u8,
     /// Number of `IsolatedPosition` accounts that exist for this account.
     pub isolated_count: u8,
-    pub _padding0: [u8; 2],
+    /// Positions opened or flipped in this account, cross and isolated (wrapping); the
+    /// position records the new value as its `open_id`.
+    pub position_opens: u16,
     pub sub_id: u16,
     pub owner: Pubkey,
     /// May trade and move margin, never withdraw. `Pubkey::default()` = none.
@@ -170,6 +175,12 @@ impl MarginAccount {
     /// A slot for a new cross position: a free one, else one that only keeps a flat
     /// position's leverage setting (the setting is dropped; a slot holding unsettled
     /// profit is never taken).
+    /// Counts a position that opens or flips and returns its `open_id`.
+    pub fn next_open_id(&mut self) -> u16 {
+        self.position_opens = self.position_opens.wrapping_add(1);
+        self.position_opens
+    }
+
     pub fn claim_slot(&mut self, market_index: u16) -> Result<usize> {
         let i = self
             .cross_positions

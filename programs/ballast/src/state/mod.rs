@@ -7,12 +7,14 @@ pub mod isolated_position;
 pub mod margin_account;
 pub mod market;
 pub mod push_oracle;
+pub mod trigger_book;
 
 pub use exchange::*;
 pub use isolated_position::*;
 pub use margin_account::*;
 pub use market::*;
 pub use push_oracle::*;
+pub use trigger_book::*;
 
 /// Layout version written into every account this program creates.
 pub const ACCOUNT_VERSION: u8 = 1;

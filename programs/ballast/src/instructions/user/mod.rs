@@ -1,8 +1,10 @@
 pub mod add_isolated_margin;
+pub mod cancel_trigger_order;
 pub mod close_isolated_position;
 pub mod close_margin_account;
 pub mod create_margin_account;
 pub mod deposit;
+pub mod place_trigger_order;
 pub mod remove_isolated_margin;
 pub mod set_delegate;
 pub mod set_leverage;
@@ -11,10 +13,12 @@ pub mod trade;
 pub mod withdraw;
 
 pub use add_isolated_margin::*;
+pub use cancel_trigger_order::*;
 pub use close_isolated_position::*;
 pub use close_margin_account::*;
 pub use create_margin_account::*;
 pub use deposit::*;
+pub use place_trigger_order::*;
 pub use remove_isolated_margin::*;
 pub use set_delegate::*;
 pub use set_leverage::*;

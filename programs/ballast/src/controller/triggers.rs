@@ -1,0 +1,80 @@
+//! Trigger orders: which position an order acts on, how much it closes, and the keeper's
+//! tip. `execute_trigger_order` runs the close itself through `controller::trade`.
+
+use anchor_lang::prelude::*;
+use ballast_math::margin::DomainHealth;
+
+use super::isolated;
+use crate::error::ErrorCode;
+use crate::safe::{Cast, SafeMath};
+use crate::state::{MarginAccount, MarginMode, TriggerOrder, TriggerSize};
+
+/// The order's size stored as (kind, value): 1 lots, 2 fraction ppm.
+pub fn encode_size(size: TriggerSize) -> (u8, u64) {
+    match size {
+        TriggerSize::Lots(n) => (1, n),
+        TriggerSize::Fraction(ppm) => (2, u64::from(ppm)),
+    }
+}
+
+/// A valid size: lots a non-zero multiple of the market's lot, a fraction in 1..=1e6 ppm.
+pub fn validate_size(size: TriggerSize, lot_size: u64) -> Result<()> {
+    let ok = match size {
+        TriggerSize::Lots(n) => n > 0 && n.is_multiple_of(lot_size) && i64::try_from(n).is_ok(),
+        TriggerSize::Fraction(ppm) => (1..=1_000_000).contains(&ppm),
+    };
+    require!(ok, ErrorCode::InvalidTriggerOrder);
+    Ok(())
+}
+
+/// Lots to close for a position of `base` lots: a lot size capped at the position (the
+/// order shrinks with it), or the fraction of the position rounded down to a lot, at least
+/// one lot and at most the position.
+pub fn close_size(order: &TriggerOrder, base: i64, lot_size: u64) -> Result<i64> {
+    let abs = base.unsigned_abs();
+    let lots = if order.size_kind == 1 {
+        order.size.min(abs)
+    } else {
+        let raw = (u128::from(abs) * u128::from(order.size) / 1_000_000).cast::<u64>()?;
+        (raw - raw % lot_size).max(lot_size).min(abs)
+    };
+    lots.cast::<i64>()
+}
+
+/// The position the order was placed on, if it is still open: its size and mode.
+/// `None` when it closed, flipped, or was closed and reopened (its `open_id` changed).
+pub fn target_position(
+    account: &MarginAccount,
+    isolated_position: &AccountInfo,
+    account_key: &Pubkey,
+    order: &TriggerOrder,
+) -> Result<Option<(i64, MarginMode)>> {
+    let index = order.market_index;
+    let (base, open_id, mode) = if order.domain == 1 {
+        match account.slot_of(index) {
+            Some(i) => {
+                let s = &account.cross_positions[i];
+                (s.base, s.open_id, MarginMode::Cross)
+            }
+            None => return Ok(None),
+        }
+    } else {
+        isolated::verify_address(isolated_position, account_key, index, account.isolated_count)?;
+        if !isolated::exists(isolated_position) {
+            return Ok(None);
+        }
+        let p = isolated::load_mut(isolated_position, account_key, index)?;
+        (p.base, p.open_id, MarginMode::from_isolated(p.mode()?))
+    };
+    let side = if base > 0 { 1 } else { 2 };
+    Ok((base != 0 && side == order.side && open_id == order.open_id).then_some((base, mode)))
+}
+
+/// The keeper's tip, taken from the traded domain's collateral (`collateral`) only if
+/// the domain stays at or above maintenance after paying it (`after`: the domain after
+/// the close); otherwise nothing. The close matters more than the keeper's tip.
+pub fn affordable_tip(tip: u64, collateral: i64, after: &DomainHealth) -> Result<u64> {
+    let t = i128::from(tip);
+    let affordable = i128::from(collateral) >= t && after.maintenance_equity.safe_sub(t)? >= after.maintenance;
+    Ok(if affordable { tip } else { 0 })
+}
