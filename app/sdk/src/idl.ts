@@ -460,7 +460,10 @@ export const IDL = {
             "The exchange's admin; pays the market account's rent."
           ],
           "writable": true,
-          "signer": true
+          "signer": true,
+          "relations": [
+            "exchange"
+          ]
         },
         {
           "name": "exchange",
@@ -2737,7 +2740,10 @@ export const IDL = {
           "docs": [
             "The exchange's admin."
           ],
-          "signer": true
+          "signer": true,
+          "relations": [
+            "exchange"
+          ]
         },
         {
           "name": "exchange",
@@ -2802,7 +2808,10 @@ export const IDL = {
           "docs": [
             "The oracle's authority."
           ],
-          "signer": true
+          "signer": true,
+          "relations": [
+            "oracle"
+          ]
         },
         {
           "name": "oracle",

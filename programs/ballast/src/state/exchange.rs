@@ -62,6 +62,11 @@ impl Exchange {
         MarketStatus::from_u8(self.status).unwrap_or(MarketStatus::Paused)
     }
 
+    /// The admin or the guardian (who may only tighten a status).
+    pub fn is_admin_or_guardian(&self, key: &Pubkey) -> bool {
+        *key == self.admin || *key == self.guardian
+    }
+
     /// Σ of all claims on the vault.
     pub fn total_claims(&self) -> i128 {
         i128::from(self.account_claims) + i128::from(self.pool_balance) + i128::from(self.insurance_balance) + i128::from(self.fee_balance)

@@ -14,7 +14,7 @@ pub struct CreateMarket<'info> {
     #[account(mut)]
     pub admin: Signer<'info>,
     /// The exchange singleton (PDA `["exchange"]`); counts the markets.
-    #[account(mut)]
+    #[account(mut, has_one = admin @ ErrorCode::NotAdmin)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The new market, at PDA `["market", market_index u16 LE]`.
     #[account(init, payer = admin, space = Market::SPACE, seeds = [MARKET_SEED, &market_index.to_le_bytes()], bump)]
@@ -34,7 +34,6 @@ pub fn create_market(
     params: MarketParams,
 ) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
-    require_keys_eq!(ctx.accounts.admin.key(), ex.admin, ErrorCode::NotAdmin);
     require!(market_index == ex.market_count, ErrorCode::WrongMarketIndex);
     params.validate(ex.taker_fee_ppm)?;
     require!(oracle_kind != OracleKind::Push || ex.allow_push_oracles == 1, ErrorCode::PushOraclesDisabled);

@@ -11,7 +11,7 @@ pub struct SetPause<'info> {
     /// The admin, or the guardian (stricter statuses only).
     pub signer: Signer<'info>,
     /// The exchange singleton (PDA `["exchange"]`).
-    #[account(mut)]
+    #[account(mut, constraint = exchange.load()?.is_admin_or_guardian(&signer.key()) @ ErrorCode::NotAdminOrGuardian)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The market to change; absent to change the exchange-wide status.
     #[account(mut)]
@@ -32,9 +32,7 @@ pub fn set_pause(ctx: Context<SetPause>, status: MarketStatus) -> Result<()> {
     let signer = ctx.accounts.signer.key();
     let (is_admin, decimals, exchange_status) = {
         let ex = ctx.accounts.exchange.load()?;
-        let is_admin = signer == ex.admin;
-        require!(is_admin || signer == ex.guardian, ErrorCode::NotAdminOrGuardian);
-        (is_admin, ex.collateral_decimals, ex.status())
+        (signer == ex.admin, ex.collateral_decimals, ex.status())
     };
     let guard = |before: MarketStatus| -> Result<()> {
         if !is_admin {

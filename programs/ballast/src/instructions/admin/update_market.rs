@@ -9,6 +9,7 @@ pub struct UpdateMarket<'info> {
     /// The exchange's admin.
     pub admin: Signer<'info>,
     /// The exchange singleton (PDA `["exchange"]`), for its admin.
+    #[account(has_one = admin @ ErrorCode::NotAdmin)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The market (PDA `["market", market_index u16 LE]`).
     #[account(mut)]
@@ -51,7 +52,6 @@ pub fn market_params(m: &Market) -> MarketParams {
 /// parameter changes (docs/MATH.md, "Maintenance ramp"). One ramp at a time.
 pub fn update_market(ctx: Context<UpdateMarket>, params: MarketParams) -> Result<()> {
     let ex = ctx.accounts.exchange.load()?;
-    require_keys_eq!(ctx.accounts.admin.key(), ex.admin, ErrorCode::NotAdmin);
     params.validate(ex.taker_fee_ppm)?;
     let mut m = ctx.accounts.market.load_mut()?;
     let before = market_params(&m);

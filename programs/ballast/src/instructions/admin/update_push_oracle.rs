@@ -9,7 +9,7 @@ pub struct UpdatePushOracle<'info> {
     /// The oracle's authority.
     pub authority: Signer<'info>,
     /// The push oracle; `authority` must be its recorded authority.
-    #[account(mut)]
+    #[account(mut, has_one = authority @ ErrorCode::NotOracleAuthority)]
     pub oracle: AccountLoader<'info, PushOracle>,
 }
 
@@ -18,7 +18,6 @@ pub struct UpdatePushOracle<'info> {
 pub fn update_push_oracle(ctx: Context<UpdatePushOracle>, price: i64, conf: u64, publish_time: Option<i64>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let mut o = ctx.accounts.oracle.load_mut()?;
-    require_keys_eq!(ctx.accounts.authority.key(), o.authority, ErrorCode::NotOracleAuthority);
     let t = publish_time.unwrap_or(now);
     require!(t <= now, ErrorCode::OraclePublishTimeInFuture);
     let before = o.price;

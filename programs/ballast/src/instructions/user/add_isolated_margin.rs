@@ -25,7 +25,6 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     let ex = a.exchange.load()?;
     let mut market = a.market.load_mut()?;
     let mut acct = a.margin_account.load_mut()?;
-    require!(acct.is_trader(&a.authority.key()), ErrorCode::NotOwnerOrDelegate);
     let status = market.effective_status(ex.status());
     require_allowed(status, Gate::Protective)?;
     let decimals = ex.collateral_decimals;

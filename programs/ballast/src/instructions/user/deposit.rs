@@ -14,7 +14,7 @@ pub struct Deposit<'info> {
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
-    #[account(mut)]
+    #[account(mut, constraint = margin_account.load()?.is_trader(&authority.key()) @ ErrorCode::NotOwnerOrDelegate)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The exchange's collateral vault (PDA `["vault", exchange]`).
     #[account(mut, address = exchange.load()?.vault @ ErrorCode::WrongVault)]
@@ -37,7 +37,6 @@ pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let a = &mut *ctx.accounts;
     let mut ex = a.exchange.load_mut()?;
     let mut acct = a.margin_account.load_mut()?;
-    require!(acct.is_trader(&a.authority.key()), ErrorCode::NotOwnerOrDelegate);
     let before = acct.cross_collateral;
     let delta = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
     acct.add_collateral(delta)?;

@@ -23,7 +23,6 @@ pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>,
     let mut ex = a.exchange.load_mut()?;
     let mut market = a.market.load_mut()?;
     let mut acct = a.margin_account.load_mut()?;
-    require!(acct.is_trader(&a.authority.key()), ErrorCode::NotOwnerOrDelegate);
     let status = market.effective_status(ex.status());
     require_allowed(status, Gate::Transfer)?;
     let oracle = read_oracle(&market, &a.oracle, ex.collateral_decimals, now)?;

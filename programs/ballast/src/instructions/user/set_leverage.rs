@@ -26,7 +26,7 @@ pub struct AdjustPosition<'info> {
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
-    #[account(mut)]
+    #[account(mut, constraint = margin_account.load()?.is_trader(&authority.key()) @ ErrorCode::NotOwnerOrDelegate)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market (PDA `["market", market_index u16 LE]`).
     #[account(mut)]
@@ -63,7 +63,6 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
     let mut ex = a.exchange.load_mut()?;
     let mut market = a.market.load_mut()?;
     let mut acct = a.margin_account.load_mut()?;
-    require!(acct.is_trader(&a.authority.key()), ErrorCode::NotOwnerOrDelegate);
     let status = market.effective_status(ex.status());
     let decimals = ex.collateral_decimals;
     let buffer = ex.liquidation_buffer_ppm;

@@ -13,7 +13,7 @@ pub struct Trade<'info> {
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The trader's margin account (PDA `["margin", owner, sub_id u16 LE]`).
-    #[account(mut)]
+    #[account(mut, constraint = margin_account.load()?.is_trader(&authority.key()) @ ErrorCode::NotOwnerOrDelegate)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market (PDA `["market", market_index u16 LE]`).
     #[account(mut)]
@@ -41,7 +41,6 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
     let mut ex = a.exchange.load_mut()?;
     let mut market = a.market.load_mut()?;
     let mut acct = a.margin_account.load_mut()?;
-    require!(acct.is_trader(&a.authority.key()), ErrorCode::NotOwnerOrDelegate);
     let (payer, system_program) = (a.authority.to_account_info(), a.system_program.to_account_info());
     let accounts = TradeAccounts {
         exchange: &mut ex,
