@@ -241,3 +241,28 @@ async fn bad_trigger_orders_are_refused_and_change_nothing() {
     foreign_book.accounts[6].pubkey = ix::trigger_book_pda(&grace.account);
     h.expect_failure(&[foreign_book], &[&keeper.key], code(ErrorCode::WrongTriggerBook)).await;
 }
+
+#[tokio::test]
+async fn the_owner_closes_the_trigger_book_and_gets_its_rent_back_and_nobody_else_can() {
+    let h = &mut Harness::new().await;
+    let gus = h.user("gus", 100_000 * USD).await;
+    h.deposit(&gus, 20_000 * USD).await;
+    h.trade(&gus, BTC, UNIT, MarginMode::Cross, 10).await;
+    place(h, &gus, order(false, TriggerCondition::AtOrBelow, 45_000, TriggerSize::Fraction(500_000), 0, 0)).await;
+    let book_key = ix::trigger_book_pda(&gus.account);
+    let rent = h.account(book_key).await.unwrap().lamports;
+    let delegate = h.user("delegate", 0).await;
+    h.ok(&[ix::set_delegate(gus.pubkey(), gus.account, delegate.pubkey())], &[&gus.key]).await;
+    let by_delegate = ix::close_trigger_book(delegate.pubkey(), gus.account);
+    h.expect_failure(&[by_delegate], &[&delegate.key], code(ErrorCode::NotOwner)).await;
+    let before = h.account(gus.pubkey()).await.unwrap().lamports;
+    h.ok(&[ix::close_trigger_book(gus.pubkey(), gus.account)], &[&gus.key]).await;
+    if let Some(e) = h.events::<ballast::events::TriggerBookClosed>() {
+        assert_eq!(e[0].cancelled, 1);
+    }
+    assert!(h.account(book_key).await.is_none());
+    assert_eq!(h.account(gus.pubkey()).await.unwrap().lamports, before + rent);
+    // The next order opens a new book.
+    place(h, &gus, order(false, TriggerCondition::AtOrBelow, 45_000, TriggerSize::Fraction(500_000), 0, 0)).await;
+    assert_eq!(book(h, &gus).await.next_id, 1);
+}

@@ -368,6 +368,52 @@ export const IDL = {
       "args": []
     },
     {
+      "name": "close_trigger_book",
+      "docs": [
+        "Owner: closes the trigger book (cancelling its orders) and returns its rent."
+      ],
+      "discriminator": [
+        148,
+        14,
+        105,
+        134,
+        34,
+        9,
+        153,
+        125
+      ],
+      "accounts": [
+        {
+          "name": "owner",
+          "docs": [
+            "The owner; receives the rent."
+          ],
+          "writable": true,
+          "signer": true,
+          "relations": [
+            "margin_account"
+          ]
+        },
+        {
+          "name": "margin_account",
+          "docs": [
+            "The trader's margin account (PDA `[\"margin\", owner, sub_id u16 LE]`)."
+          ],
+          "relations": [
+            "trigger_book"
+          ]
+        },
+        {
+          "name": "trigger_book",
+          "docs": [
+            "The account's trigger book (PDA `[\"triggers\", margin_account]`)."
+          ],
+          "writable": true
+        }
+      ],
+      "args": []
+    },
+    {
       "name": "create_margin_account",
       "docs": [
         "Opens the signer's sub-account `sub_id` (PDA `[\"margin\", owner, sub_id u16 LE]`)."
@@ -3454,6 +3500,19 @@ export const IDL = {
       ]
     },
     {
+      "name": "TriggerBookClosed",
+      "discriminator": [
+        129,
+        74,
+        33,
+        13,
+        40,
+        8,
+        193,
+        49
+      ]
+    },
+    {
       "name": "TriggerOrderCancelled",
       "discriminator": [
         255,
@@ -6384,6 +6443,25 @@ export const IDL = {
                 64
               ]
             }
+          }
+        ]
+      }
+    },
+    {
+      "name": "TriggerBookClosed",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "margin_account",
+            "type": "pubkey"
+          },
+          {
+            "name": "cancelled",
+            "docs": [
+              "Orders still in the book, cancelled with it."
+            ],
+            "type": "u8"
           }
         ]
       }

@@ -239,6 +239,13 @@ export class InstructionBuilder {
       })
       .instruction();
   }
+  /** Owner: closes the trigger book (cancelling its orders) and returns its rent. */
+  closeTriggerBook(a: { owner: PublicKey; marginAccount: PublicKey }): Promise<TransactionInstruction> {
+    return this.m
+      .closeTriggerBook()
+      .accountsStrict({ owner: a.owner, marginAccount: a.marginAccount, triggerBook: triggerBookPda(a.marginAccount, this.programId) })
+      .instruction();
+  }
   cancelTriggerOrder(a: { authority: PublicKey; marginAccount: PublicKey; id: number }): Promise<TransactionInstruction> {
     return this.m
       .cancelTriggerOrder(a.id)

@@ -466,3 +466,11 @@ pub fn execute_trigger_order(
     };
     ix(with_health(accounts.to_account_metas(None), health), ballast::instruction::ExecuteTriggerOrder { id }.data())
 }
+
+pub fn close_trigger_book(owner: Pubkey, margin_account: Pubkey) -> Instruction {
+    ix(
+        ballast::accounts::CloseTriggerBook { owner, margin_account, trigger_book: trigger_book_pda(&margin_account) }
+            .to_account_metas(None),
+        ballast::instruction::CloseTriggerBook {}.data(),
+    )
+}

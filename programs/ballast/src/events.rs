@@ -285,6 +285,13 @@ pub struct TriggerOrderCancelled {
 }
 
 #[event]
+pub struct TriggerBookClosed {
+    pub margin_account: Pubkey,
+    /// Orders still in the book, cancelled with it.
+    pub cancelled: u8,
+}
+
+#[event]
 pub struct TriggerOrderExecuted {
     pub margin_account: Pubkey,
     pub id: u32,

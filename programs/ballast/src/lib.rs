@@ -195,6 +195,11 @@ pub mod ballast {
         instructions::cancel_trigger_order(ctx, id)
     }
 
+    /// Owner: closes the trigger book (cancelling its orders) and returns its rent.
+    pub fn close_trigger_book(ctx: Context<CloseTriggerBook>) -> Result<()> {
+        instructions::close_trigger_book(ctx)
+    }
+
     // ----- views -----
 
     /// View (simulate only): each domain's equity, initial and maintenance margin,

@@ -138,6 +138,7 @@ async fn single_paths(t: &mut Table) {
     t.add("execute_trigger_order, cross (half the position)", h.ok(&[ixn], &[&keeper.key]).await.compute_units);
     let ixn = ix::execute_trigger_order(keeper.pubkey(), keeper.token, erin.account, 1, 1, h.markets[1].oracle, &[]);
     t.add("execute_trigger_order, isolated (half the position)", h.ok(&[ixn], &[&keeper.key]).await.compute_units);
+    t.add("close_trigger_book", h.ok(&[ix::close_trigger_book(erin.pubkey(), erin.account)], &[&erin.key]).await.compute_units);
 }
 
 /// Columns of the sweep: every instruction that reads the whole cross domain.
