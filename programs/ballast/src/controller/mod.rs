@@ -5,6 +5,7 @@
 pub mod fill;
 pub mod funding;
 pub mod isolated;
+pub mod leverage;
 pub mod liquidation;
 pub mod pda;
 pub mod pool;

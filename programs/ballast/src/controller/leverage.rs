@@ -1,0 +1,192 @@
+//! The leverage state machine on loaded accounts (`set_leverage`): one function per kind
+//! of position the market holds for the account.
+//!
+//! | position | lower | raise |
+//! |---|---|---|
+//! | cross | cross must meet initial afterwards | frees margin, no transfer |
+//! | isolated | pulls `IM_new − equity` from cross (a transfer out of cross), or fails | releases `transferable` to cross |
+//! | strict-isolated | pulls from cross, or fails | refused: margin is locked |
+//! | flat | stores the setting | stores the setting |
+//!
+//! Leverage never enters maintenance margin; it must be within the max of the position's
+//! current size tier.
+
+use anchor_lang::prelude::*;
+use ballast_math::margin::DomainHealth;
+use ballast_math::position::notional;
+use ballast_math::tiers::max_leverage_at;
+use ballast_math::Rounding;
+
+use super::status::{require_allowed, Gate};
+use super::{isolated, transfer};
+use crate::error::ErrorCode;
+use crate::health::{
+    cross_domain, domain_of, isolated_health, pnl_to_realise, CrossBook, HealthQuery, MarketView, Named, Policy, PositionState,
+};
+use crate::oracle::OraclePrice;
+use crate::safe::{Cast, MathExt, SafeMath};
+use crate::state::{IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
+
+/// The accounts and readings a leverage change works on, loaded by the handler (the
+/// market's funding already accrued to `now`).
+pub struct LeverageAccounts<'a, 'info> {
+    pub market: &'a mut Market,
+    pub account: &'a mut MarginAccount,
+    pub account_key: Pubkey,
+    pub oracle: &'a OraclePrice,
+    /// The isolated position PDA for the market (it may not exist).
+    pub isolated_position: &'a AccountInfo<'info>,
+    /// `[market, oracle]` per cross slot in health other than this market, in slot order.
+    pub remaining: &'a [AccountInfo<'info>],
+    pub status: MarketStatus,
+    /// Reads under the lenient policy (the strict one is derived for transfers out).
+    pub query: HealthQuery,
+    pub liquidation_buffer_ppm: u32,
+    pub pool_balance: &'a mut u64,
+    pub clock_slot: u64,
+}
+
+/// What a leverage change did.
+pub struct LeverageChange {
+    pub mode: MarginMode,
+    pub leverage_before: u16,
+    pub before: DomainHealth,
+    pub after: DomainHealth,
+    /// Moved from cross into the isolated position (negative: released to cross).
+    pub margin_moved: i64,
+    /// Change of the account's claims on the vault (profit realised to fund a release).
+    pub claims_delta: i64,
+}
+
+/// Sets `leverage` on whatever the market holds for the account: an open isolated or
+/// strict-isolated position, an open cross position, or a flat market's stored setting.
+pub fn set(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
+    let index = a.market.market_index;
+    isolated::verify_address(a.isolated_position, &a.account_key, index, a.account.isolated_count)?;
+    let iso_exists = isolated::exists(a.isolated_position);
+    let iso_open = iso_exists && isolated::load_mut(a.isolated_position, &a.account_key, index)?.base != 0;
+    let slot = a.account.slot_of(index);
+    let change = match slot {
+        _ if iso_open => set_isolated(a, leverage)?,
+        Some(i) if a.account.cross_positions[i].base != 0 => set_cross(a, i, leverage)?,
+        _ => set_flat(a, slot, iso_exists, leverage)?,
+    };
+    require!(change.before.maintenance == change.after.maintenance, ErrorCode::InvariantViolated);
+    Ok(change)
+}
+
+/// The largest leverage the market allows at the notional of `base` lots now.
+fn tier_max(a: &LeverageAccounts, base: i64) -> Result<u16> {
+    let notional_now = notional(base, a.oracle.price, Rounding::Ceil).math()?;
+    Ok(max_leverage_at(a.market.maintenance_at(a.query.now).tiers(), notional_now))
+}
+
+fn set_isolated(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
+    let buffer = a.liquidation_buffer_ppm;
+    let index = a.market.market_index;
+    let mut p = isolated::load_mut(a.isolated_position, &a.account_key, index)?;
+    let mode = p.mode()?;
+    let leverage_before = p.leverage;
+    require!(leverage <= tier_max(&a, p.base)?, ErrorCode::LeverageAboveTierMax);
+    let raising = leverage > leverage_before;
+    require_allowed(a.status, if raising { Gate::Transfer } else { Gate::Reduce })?;
+    let view = MarketView::of(a.market, a.oracle, &a.query)?;
+    // Valued once: a leverage change moves only the initial margin, and the transfers
+    // below move only collateral (unless profit is realised).
+    let position = view.value(&PositionState::of_isolated(&p))?;
+    let before = domain_of(p.collateral, &position)?;
+    p.leverage = leverage;
+    let at_new = domain_of(p.collateral, &position.with_leverage(leverage).math()?)?;
+    let collateral_at_new = p.collateral;
+    let (mut margin_moved, mut claims_delta, mut realised) = (0i64, 0i64, false);
+    if leverage < leverage_before {
+        // Lowering: pull the shortfall `IM_new − equity` from cross free collateral. For
+        // cross this is a transfer out: fresh prices and the transfer lock (the audit's M-2).
+        let shortfall = (at_new.initial - at_new.initial_equity).max(0).cast::<u64>()?;
+        if shortfall > 0 {
+            let named = Named { market: a.market, oracle: a.oracle };
+            let strict = HealthQuery { policy: Policy::Strict, ..a.query };
+            let cross = cross_domain(a.account, a.remaining, &strict, Some(&named))?;
+            require!(
+                shortfall <= cross.transferable(buffer) && i128::from(shortfall) <= i128::from(a.account.cross_collateral),
+                ErrorCode::InsufficientCrossMargin
+            );
+            let s = shortfall.cast::<i64>()?;
+            a.account.add_collateral(-s)?;
+            p.collateral = p.collateral.safe_add(s)?;
+            margin_moved = s;
+        }
+    } else if raising {
+        // Raising: strict-isolated margin is locked; isolated releases what is transferable.
+        require!(mode != IsolatedMode::StrictIsolated, ErrorCode::StrictIsolatedLocked);
+        a.oracle.require_valid()?;
+        let release = at_new.transferable(buffer);
+        let realise = transfer::realisable(pnl_to_realise(release, p.collateral), at_new.realisable_pnl);
+        if realise > 0 {
+            view.require_fill()?;
+        }
+        let release = release.min(u64::try_from(p.collateral.max(0)).unwrap_or(0).saturating_add(realise));
+        let (mut cb, mut coll) = (p.cost_basis, p.collateral);
+        transfer::realise(a.market, p.base, realise, &mut cb, &mut coll, a.pool_balance)?;
+        realised = realise > 0;
+        let r = release.cast::<i64>()?;
+        p.cost_basis = cb;
+        p.collateral = coll.safe_sub(r)?;
+        a.account.add_collateral(r)?;
+        claims_delta = realise.cast::<i64>()?;
+        margin_moved = -r;
+    }
+    let after = if realised {
+        isolated_health(&p, &view)?
+    } else {
+        at_new.with_collateral_change(i128::from(p.collateral) - i128::from(collateral_at_new)).math()?
+    };
+    if margin_moved < 0 {
+        require!(after.meets_transfer_lock(buffer), ErrorCode::InsufficientMargin);
+    } else {
+        require!(after.meets_initial(), ErrorCode::InsufficientMargin);
+    }
+    p.last_active_slot = a.clock_slot;
+    p.invariant()?;
+    Ok(LeverageChange { mode: MarginMode::from_isolated(mode), leverage_before, before, after, margin_moved, claims_delta })
+}
+
+fn set_cross(a: LeverageAccounts, i: usize, leverage: u16) -> Result<LeverageChange> {
+    let leverage_before = a.account.cross_positions[i].leverage;
+    require!(leverage <= tier_max(&a, a.account.cross_positions[i].base)?, ErrorCode::LeverageAboveTierMax);
+    require_allowed(a.status, Gate::Reduce)?;
+    let named = Named { market: a.market, oracle: a.oracle };
+    let book = CrossBook::scan(a.account, a.remaining, &a.query, Some(&named))?;
+    let before = book.domain(a.account)?;
+    a.account.cross_positions[i].leverage = leverage;
+    let after = book.domain(a.account)?;
+    if leverage < leverage_before {
+        require!(after.meets_initial(), ErrorCode::InsufficientMargin);
+    }
+    Ok(LeverageChange { mode: MarginMode::Cross, leverage_before, before, after, margin_moved: 0, claims_delta: 0 })
+}
+
+/// Flat: store the setting where the market's records are, or in a new flat slot.
+fn set_flat(a: LeverageAccounts, slot: Option<usize>, iso_exists: bool, leverage: u16) -> Result<LeverageChange> {
+    require!(leverage <= tier_max(&a, 0)?, ErrorCode::LeverageAboveTierMax);
+    require_allowed(a.status, Gate::Reduce)?;
+    let index = a.market.market_index;
+    let mut leverage_before = 0;
+    if iso_exists {
+        let mut p = isolated::load_mut(a.isolated_position, &a.account_key, index)?;
+        leverage_before = p.leverage;
+        p.leverage = leverage;
+    }
+    let i = match slot {
+        Some(i) => Some(i),
+        None if !iso_exists => Some(a.account.claim_slot(index)?),
+        None => None,
+    };
+    if let Some(i) = i {
+        leverage_before = a.account.cross_positions[i].leverage;
+        a.account.cross_positions[i].leverage = leverage;
+    }
+    let d = DomainHealth::new(0);
+    let mode = if iso_exists { MarginMode::Isolated } else { MarginMode::Cross };
+    Ok(LeverageChange { mode, leverage_before, before: d, after: d, margin_moved: 0, claims_delta: 0 })
+}
