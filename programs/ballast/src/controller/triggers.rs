@@ -4,10 +4,17 @@
 use anchor_lang::prelude::*;
 use ballast_math::margin::DomainHealth;
 
-use super::isolated;
+use core::cell::RefMut;
+
+use super::{isolated, pda};
+use crate::constants::TRIGGER_SEED;
 use crate::error::ErrorCode;
+use crate::events::TradeExecuted;
 use crate::safe::{Cast, SafeMath};
-use crate::state::{MarginAccount, MarginMode, TriggerOrder, TriggerSize};
+use crate::state::{
+    load_checked, load_checked_mut, same_key, IsolatedPosition, MarginAccount, MarginMode, TriggerBook, TriggerOrder, TriggerSize,
+    ACCOUNT_VERSION,
+};
 
 /// The order's size stored as (kind, value): 1 lots, 2 fraction ppm.
 pub fn encode_size(size: TriggerSize) -> (u8, u64) {
@@ -77,4 +84,78 @@ pub fn affordable_tip(tip: u64, collateral: i64, after: &DomainHealth) -> Result
     let t = i128::from(tip);
     let affordable = i128::from(collateral) >= t && after.maintenance_equity.safe_sub(t)? >= after.maintenance;
     Ok(if affordable { tip } else { 0 })
+}
+
+/// Takes the keeper's tip from the domain that traded (see [`affordable_tip`]): cross
+/// collateral, the isolated position's collateral, or, for an isolated position the order
+/// closed, the margin it just returned to cross (all of the tip or nothing). Returns it.
+pub fn take_tip(
+    account: &mut MarginAccount,
+    isolated_position: &AccountInfo,
+    account_key: &Pubkey,
+    order: &TriggerOrder,
+    mode: MarginMode,
+    traded: &TradeExecuted,
+    after: &DomainHealth,
+) -> Result<u64> {
+    let tip = if mode == MarginMode::Cross {
+        let tip = affordable_tip(order.tip, account.cross_collateral, after)?;
+        account.cross_collateral = account.cross_collateral.safe_sub(tip.cast::<i64>()?)?;
+        tip
+    } else if traded.base_after == 0 {
+        let tip = if traded.margin_moved.saturating_neg() >= order.tip.cast::<i64>()? { order.tip } else { 0 };
+        account.cross_collateral = account.cross_collateral.safe_sub(tip.cast::<i64>()?)?;
+        tip
+    } else {
+        let mut p = isolated::load_mut(isolated_position, account_key, order.market_index)?;
+        let tip = affordable_tip(order.tip, p.collateral, after)?;
+        p.collateral = p.collateral.safe_sub(tip.cast::<i64>()?)?;
+        p.invariant()?;
+        tip
+    };
+    Ok(tip)
+}
+
+/// The open position an order is being placed on: its size and `open_id`.
+pub fn placed_position(
+    account: &MarginAccount,
+    isolated_position: &AccountInfo,
+    account_key: &Pubkey,
+    market_index: u16,
+    in_isolated: bool,
+) -> Result<(i64, u16)> {
+    let (base, open_id) = if in_isolated {
+        isolated::verify_address(isolated_position, account_key, market_index, account.isolated_count)?;
+        require!(isolated::exists(isolated_position), ErrorCode::NoOpenPosition);
+        let p = load_checked::<IsolatedPosition>(isolated_position)?;
+        (p.base, p.open_id)
+    } else {
+        let i = account.slot_of(market_index).ok_or(ErrorCode::NoOpenPosition)?;
+        (account.cross_positions[i].base, account.cross_positions[i].open_id)
+    };
+    require!(base != 0, ErrorCode::NoOpenPosition);
+    Ok((base, open_id))
+}
+
+/// The account's trigger book, created at its PDA (`["triggers", margin_account]`, paid
+/// by `payer`) when it does not exist yet; an existing one must record the account.
+pub fn open_book<'a, 'info>(
+    book: &'a AccountInfo<'info>,
+    payer: &AccountInfo<'info>,
+    system_program: &AccountInfo<'info>,
+    account_key: &Pubkey,
+) -> Result<RefMut<'a, TriggerBook>> {
+    if !same_key(book.owner, &crate::ID) {
+        let (pda, bump) = Pubkey::find_program_address(&[TRIGGER_SEED, account_key.as_ref()], &crate::ID);
+        require_keys_eq!(book.key(), pda, ErrorCode::WrongTriggerBook);
+        let seeds: &[&[u8]] = &[TRIGGER_SEED, account_key.as_ref(), &[bump]];
+        pda::create(book, payer, system_program, seeds, TriggerBook::SPACE, TriggerBook::DISCRIMINATOR)?;
+        let mut b = load_checked_mut::<TriggerBook>(book)?;
+        b.version = ACCOUNT_VERSION;
+        b.bump = bump;
+        b.margin_account = *account_key;
+    }
+    let b = load_checked_mut::<TriggerBook>(book)?;
+    require!(same_key(&b.margin_account, account_key), ErrorCode::WrongTriggerBook);
+    Ok(b)
 }

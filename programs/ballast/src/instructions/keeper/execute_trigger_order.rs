@@ -2,12 +2,12 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::controller::trade::{self, TradeAccounts, TradeOrder};
-use crate::controller::{isolated, triggers};
+use crate::controller::triggers;
 use crate::error::ErrorCode;
 use crate::events::{TriggerOrderCancelled, TriggerOrderExecuted};
 use crate::oracle::read_oracle;
-use crate::safe::{Cast, SafeMath, SafeNeg};
-use crate::state::{Exchange, MarginAccount, MarginMode, Market, TriggerBook, TriggerCondition, TriggerOrder};
+use crate::safe::{Cast, SafeNeg};
+use crate::state::{Exchange, MarginAccount, Market, TriggerBook, TriggerCondition, TriggerOrder};
 use crate::token::pay_out;
 
 #[derive(Accounts)]
@@ -86,23 +86,7 @@ pub fn execute_trigger_order<'info>(ctx: Context<'info, ExecuteTriggerOrder<'inf
     };
     let (traded, after) = trade::execute(accounts, &close, &clock)?;
 
-    // The tip, from the domain that traded: cross collateral, the isolated position's
-    // collateral, or (an isolated position now closed) what it just returned to cross.
-    let tip = if mode == MarginMode::Cross {
-        let tip = triggers::affordable_tip(order.tip, acct.cross_collateral, &after)?;
-        acct.cross_collateral = acct.cross_collateral.safe_sub(tip.cast::<i64>()?)?;
-        tip
-    } else if traded.base_after == 0 {
-        let tip = if traded.margin_moved.saturating_neg() >= order.tip.cast::<i64>()? { order.tip } else { 0 };
-        acct.cross_collateral = acct.cross_collateral.safe_sub(tip.cast::<i64>()?)?;
-        tip
-    } else {
-        let mut p = isolated::load_mut(&a.isolated_position, &account_key, order.market_index)?;
-        let tip = triggers::affordable_tip(order.tip, p.collateral, &after)?;
-        p.collateral = p.collateral.safe_sub(tip.cast::<i64>()?)?;
-        p.invariant()?;
-        tip
-    };
+    let tip = triggers::take_tip(&mut acct, &a.isolated_position, &account_key, &order, mode, &traded, &after)?;
     ex.add_claims(tip.cast::<i64>()?.safe_neg()?)?;
     acct.invariant()?;
     drop((ex, market, acct, book));

@@ -1,13 +1,10 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{MAX_TRIGGER_TIP, TRIGGER_SEED};
-use crate::controller::{isolated, pda, triggers};
+use crate::constants::MAX_TRIGGER_TIP;
+use crate::controller::triggers;
 use crate::error::ErrorCode;
 use crate::events::TriggerOrderPlaced;
-use crate::state::{
-    load_checked, load_checked_mut, same_key, IsolatedPosition, MarginAccount, Market, TriggerBook, TriggerCondition, TriggerOrder,
-    TriggerSize, ACCOUNT_VERSION,
-};
+use crate::state::{MarginAccount, Market, TriggerCondition, TriggerOrder, TriggerSize};
 
 /// A reduce-only order on one open position, fired by the oracle price.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,40 +58,13 @@ pub fn place_trigger_order(ctx: Context<PlaceTriggerOrder>, params: TriggerOrder
     triggers::validate_size(params.size, market.lot_size)?;
     require!(params.trigger_price > 0 && params.tip <= MAX_TRIGGER_TIP, ErrorCode::InvalidTriggerOrder);
 
-    // The position it closes, as it stands.
-    let acct = a.margin_account.load()?;
-    let (base, open_id) = if params.isolated {
-        let ai = a.isolated_position.to_account_info();
-        isolated::verify_address(&ai, &account_key, params.market_index, acct.isolated_count)?;
-        require!(isolated::exists(&ai), ErrorCode::NoOpenPosition);
-        let p = load_checked::<IsolatedPosition>(&ai)?;
-        (p.base, p.open_id)
-    } else {
-        let i = acct.slot_of(params.market_index).ok_or(ErrorCode::NoOpenPosition)?;
-        (acct.cross_positions[i].base, acct.cross_positions[i].open_id)
+    // The position it closes, as it stands, and the book it goes in.
+    let (base, open_id) = {
+        let acct = a.margin_account.load()?;
+        triggers::placed_position(&acct, &a.isolated_position, &account_key, params.market_index, params.isolated)?
     };
-    require!(base != 0, ErrorCode::NoOpenPosition);
-
     let book_ai = a.trigger_book.to_account_info();
-    if !same_key(book_ai.owner, &crate::ID) {
-        let (pda, bump) = Pubkey::find_program_address(&[TRIGGER_SEED, account_key.as_ref()], &crate::ID);
-        require_keys_eq!(book_ai.key(), pda, ErrorCode::WrongTriggerBook);
-        let seeds: &[&[u8]] = &[TRIGGER_SEED, account_key.as_ref(), &[bump]];
-        pda::create(
-            &book_ai,
-            &a.authority.to_account_info(),
-            &a.system_program.to_account_info(),
-            seeds,
-            TriggerBook::SPACE,
-            TriggerBook::DISCRIMINATOR,
-        )?;
-        let mut book = load_checked_mut::<TriggerBook>(&book_ai)?;
-        book.version = ACCOUNT_VERSION;
-        book.bump = bump;
-        book.margin_account = account_key;
-    }
-    let mut book = load_checked_mut::<TriggerBook>(&book_ai)?;
-    require!(same_key(&book.margin_account, &account_key), ErrorCode::WrongTriggerBook);
+    let mut book = triggers::open_book(&book_ai, &a.authority.to_account_info(), &a.system_program.to_account_info(), &account_key)?;
     let k = book.orders.iter().position(TriggerOrder::is_free).ok_or(ErrorCode::TriggerBookFull)?;
     let id = book.next_id;
     book.next_id = id.wrapping_add(1);
