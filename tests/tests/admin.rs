@@ -302,3 +302,40 @@ async fn the_guardian_and_strangers_can_neither_seed_nor_withdraw_insurance_nor_
     unsigned.accounts[0].is_signer = false;
     h.expect_rejected(&[unsigned], &[]).await;
 }
+
+/// Sends without the harness's world checks (the world is broken on purpose) and
+/// returns the program's error code.
+#[allow(deprecated)] // `ProgramTestContext::payer`, as the harness reads it
+async fn refused_code(h: &mut Harness, ixs: &[solana_instruction::Instruction], signers: &[&Keypair]) -> Option<u32> {
+    let payer = h.ctx.payer.insecure_clone();
+    let mut all: Vec<&Keypair> = vec![&payer];
+    all.extend_from_slice(signers);
+    let blockhash = h.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
+    let tx = ballast_tests::rt::Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
+    let res = h.ctx.banks_client.process_transaction_with_metadata(tx).await.expect("banks transport");
+    res.result.err().and_then(|e| custom_code(&e))
+}
+
+#[tokio::test]
+async fn a_broken_account_invariant_names_the_account_it_broke_in() {
+    use anchor_lang::Discriminator;
+    let h = &mut Harness::new().await;
+    let market_key = h.markets[0].address;
+    let oracle = h.markets[0].oracle;
+    let alice = h.user("alice", 1_000 * USD).await;
+    h.advance_time(60);
+    h.set_price(0, 50_000.0, 5.0).await;
+    // A market whose lot size is 0 cannot be written back: the crank refuses with the
+    // market's own invariant error.
+    let mut m: Market = h.load(market_key).await;
+    m.lot_size = 0;
+    h.set_account(market_key, ballast::ID, [Market::DISCRIMINATOR, bytemuck::bytes_of(&m)].concat());
+    assert_eq!(refused_code(h, &[ix::update_funding(0, oracle)], &[]).await, Some(code(ErrorCode::MarketStateInvalid)));
+    // A margin account whose delegate is its owner: the owner's deposit refuses with the
+    // margin account's invariant error.
+    let mut a: ballast::state::MarginAccount = h.load(alice.account).await;
+    a.delegate = a.owner;
+    h.set_account(alice.account, ballast::ID, [ballast::state::MarginAccount::DISCRIMINATOR, bytemuck::bytes_of(&a)].concat());
+    let deposit = ix::deposit(alice.pubkey(), alice.account, alice.token, USD);
+    assert_eq!(refused_code(h, &[deposit], &[&alice.key]).await, Some(code(ErrorCode::MarginAccountStateInvalid)));
+}

@@ -3684,7 +3684,7 @@ export const IDL = {
     {
       "code": 6023,
       "name": "InvariantViolated",
-      "msg": "Account state violates its invariant"
+      "msg": "An internal consistency check failed (a value the program itself passed is out of range)"
     },
     {
       "code": 6024,
@@ -3980,6 +3980,51 @@ export const IDL = {
       "code": 6082,
       "name": "WrongTriggerBook",
       "msg": "Trigger book does not belong to this margin account"
+    },
+    {
+      "code": 6083,
+      "name": "ExchangeStateInvalid",
+      "msg": "Exchange invariant broken: status, push-oracle flag, authorities or fee bounds"
+    },
+    {
+      "code": 6084,
+      "name": "MarketStateInvalid",
+      "msg": "Market invariant broken: status, allowed modes, oracle kind, tiers, ramp, lot size, fill age or settle period"
+    },
+    {
+      "code": 6085,
+      "name": "MarginAccountStateInvalid",
+      "msg": "Margin account invariant broken: liquidation flag, owner and delegate, isolated count, or a cross slot"
+    },
+    {
+      "code": 6086,
+      "name": "IsolatedPositionStateInvalid",
+      "msg": "Isolated position invariant broken: mode, leverage, size and cost basis, unsettled profit or margin guard"
+    },
+    {
+      "code": 6087,
+      "name": "TriggerBookStateInvalid",
+      "msg": "Trigger book invariant broken: an order's condition, domain, side, size kind, size or trigger price"
+    },
+    {
+      "code": 6088,
+      "name": "PushOracleStateInvalid",
+      "msg": "Push oracle invariant broken: authority or exponent"
+    },
+    {
+      "code": 6089,
+      "name": "CrossBookOutOfSync",
+      "msg": "A cross position changed after this instruction valued it"
+    },
+    {
+      "code": 6090,
+      "name": "OpenInterestOutOfSync",
+      "msg": "Market open interest does not cover the position being changed"
+    },
+    {
+      "code": 6091,
+      "name": "LeverageChangedMaintenance",
+      "msg": "A leverage change would have changed maintenance margin"
     }
   ],
   "types": [

@@ -59,7 +59,7 @@ pub enum ErrorCode {
     AccountNotEmpty = 21,
     #[msg("Account layout version is not supported")]
     InvalidAccountVersion = 22,
-    #[msg("Account state violates its invariant")]
+    #[msg("An internal consistency check failed (a value the program itself passed is out of range)")]
     InvariantViolated = 23,
     #[msg("Vault balance does not equal the sum of all claims")]
     VaultMismatch = 24,
@@ -195,6 +195,26 @@ pub enum ErrorCode {
     InvalidTriggerOrder = 81,
     #[msg("Trigger book does not belong to this margin account")]
     WrongTriggerBook = 82,
+
+    // --- one error per account invariant (checked after every write) ---
+    #[msg("Exchange invariant broken: status, push-oracle flag, authorities or fee bounds")]
+    ExchangeStateInvalid = 83,
+    #[msg("Market invariant broken: status, allowed modes, oracle kind, tiers, ramp, lot size, fill age or settle period")]
+    MarketStateInvalid = 84,
+    #[msg("Margin account invariant broken: liquidation flag, owner and delegate, isolated count, or a cross slot")]
+    MarginAccountStateInvalid = 85,
+    #[msg("Isolated position invariant broken: mode, leverage, size and cost basis, unsettled profit or margin guard")]
+    IsolatedPositionStateInvalid = 86,
+    #[msg("Trigger book invariant broken: an order's condition, domain, side, size kind, size or trigger price")]
+    TriggerBookStateInvalid = 87,
+    #[msg("Push oracle invariant broken: authority or exponent")]
+    PushOracleStateInvalid = 88,
+    #[msg("A cross position changed after this instruction valued it")]
+    CrossBookOutOfSync = 89,
+    #[msg("Market open interest does not cover the position being changed")]
+    OpenInterestOutOfSync = 90,
+    #[msg("A leverage change would have changed maintenance margin")]
+    LeverageChangedMaintenance = 91,
 }
 
 impl From<MathError> for ErrorCode {

@@ -254,7 +254,7 @@ impl CrossBook {
     /// Values the slot again from the account's current fields (after the instruction
     /// changed a position other than its own market's).
     pub fn revalue(&mut self, account: &MarginAccount, slot: usize) -> Result<()> {
-        let e = self.entries.iter_mut().find(|e| e.slot == slot).ok_or(ErrorCode::InvariantViolated)?;
+        let e = self.entries.iter_mut().find(|e| e.slot == slot).ok_or(ErrorCode::CrossBookOutOfSync)?;
         e.state = PositionState::of_slot(&account.cross_positions[slot]);
         e.health = e.view.value(&e.state)?;
         self.others = sum(&self.entries)?;
@@ -273,12 +273,12 @@ impl CrossBook {
         for (i, slot) in account.cross_positions.iter().enumerate() {
             let stored = entries.next_if(|e| e.slot == i);
             if !slot.in_health() {
-                require!(stored.is_none(), ErrorCode::InvariantViolated);
+                require!(stored.is_none(), ErrorCode::CrossBookOutOfSync);
                 continue;
             }
             let health = match (stored, &self.named) {
                 (Some(e), _) => {
-                    require!(e.state == PositionState::of_slot(slot), ErrorCode::InvariantViolated);
+                    require!(e.state == PositionState::of_slot(slot), ErrorCode::CrossBookOutOfSync);
                     e.health
                 }
                 (None, Some(view)) if view.market_index == slot.market_index => view.value(&PositionState::of_slot(slot))?,
@@ -302,12 +302,12 @@ impl CrossBook {
             let stored = entries.next_if(|e| e.slot == i);
             // A valued slot must still hold exactly what was valued.
             if let Some(e) = stored {
-                require!(e.state == PositionState::of_slot(slot), ErrorCode::InvariantViolated);
+                require!(e.state == PositionState::of_slot(slot), ErrorCode::CrossBookOutOfSync);
             }
             let stored = stored.is_some();
             match (slot.in_health(), stored, &self.named) {
                 (true, true, _) | (false, false, _) => {}
-                (false, true, _) => return err!(ErrorCode::InvariantViolated),
+                (false, true, _) => return err!(ErrorCode::CrossBookOutOfSync),
                 (true, false, Some(view)) if view.market_index == slot.market_index => {
                     d.add(&view.value(&PositionState::of_slot(slot))?).math()?;
                 }

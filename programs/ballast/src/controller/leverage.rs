@@ -71,7 +71,7 @@ pub fn set(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
         Some(i) if a.account.cross_positions[i].base != 0 => set_cross(a, i, leverage)?,
         _ => set_flat(a, slot, iso_exists, leverage)?,
     };
-    require!(change.before.maintenance == change.after.maintenance, ErrorCode::InvariantViolated);
+    require!(change.before.maintenance == change.after.maintenance, ErrorCode::LeverageChangedMaintenance);
     Ok(change)
 }
 

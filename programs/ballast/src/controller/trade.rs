@@ -96,7 +96,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
     let increasing = new_base.unsigned_abs() > before.base.unsigned_abs() || flips;
     require_allowed(status, if increasing { Gate::Increase } else { Gate::Reduce })?;
     if before.base == 0 || flips {
-        let allowed = crate::state::AllowedModes::from_u8(market.allowed_modes).ok_or(ErrorCode::InvariantViolated)?;
+        let allowed = crate::state::AllowedModes::from_u8(market.allowed_modes).ok_or(ErrorCode::MarketStateInvalid)?;
         require!(allowed.permits(mode), ErrorCode::ModeNotAllowed);
     }
     oracle.require_fill(market.max_fill_age_secs)?;

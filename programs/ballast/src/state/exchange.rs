@@ -94,10 +94,10 @@ impl Exchange {
 
     pub fn invariant(&self) -> Result<()> {
         require!(self.version == ACCOUNT_VERSION, ErrorCode::InvalidAccountVersion);
-        require!(MarketStatus::from_u8(self.status).is_some(), ErrorCode::InvariantViolated);
-        require!(self.allow_push_oracles <= 1, ErrorCode::InvariantViolated);
-        require!(self.admin != Pubkey::default() && self.guardian != Pubkey::default(), ErrorCode::InvariantViolated);
-        require!(self.taker_fee_ppm < 1_000_000 && self.protocol_fee_share_ppm <= 1_000_000, ErrorCode::InvariantViolated);
+        require!(MarketStatus::from_u8(self.status).is_some(), ErrorCode::ExchangeStateInvalid);
+        require!(self.allow_push_oracles <= 1, ErrorCode::ExchangeStateInvalid);
+        require!(self.admin != Pubkey::default() && self.guardian != Pubkey::default(), ErrorCode::ExchangeStateInvalid);
+        require!(self.taker_fee_ppm < 1_000_000 && self.protocol_fee_share_ppm <= 1_000_000, ErrorCode::ExchangeStateInvalid);
         Ok(())
     }
 }

@@ -83,17 +83,17 @@ impl IsolatedPosition {
     pub const SPACE: usize = 8 + core::mem::size_of::<IsolatedPosition>();
 
     pub fn mode(&self) -> Result<IsolatedMode> {
-        IsolatedMode::from_u8(self.mode).ok_or_else(|| error!(ErrorCode::InvariantViolated))
+        IsolatedMode::from_u8(self.mode).ok_or_else(|| error!(ErrorCode::IsolatedPositionStateInvalid))
     }
 
     pub fn invariant(&self) -> Result<()> {
         require!(self.version == ACCOUNT_VERSION, ErrorCode::InvalidAccountVersion);
-        require!(IsolatedMode::from_u8(self.mode).is_some(), ErrorCode::InvariantViolated);
-        require!(self.leverage >= 1, ErrorCode::InvariantViolated);
-        require!(self.base != 0 || self.cost_basis == 0, ErrorCode::InvariantViolated);
-        require!(self.unsettled_pnl >= 0, ErrorCode::InvariantViolated);
-        require!(self.guard.enabled <= 1, ErrorCode::InvariantViolated);
-        require!(self.guard.used_total <= self.guard.max_total || self.guard.enabled == 0, ErrorCode::InvariantViolated);
+        require!(IsolatedMode::from_u8(self.mode).is_some(), ErrorCode::IsolatedPositionStateInvalid);
+        require!(self.leverage >= 1, ErrorCode::IsolatedPositionStateInvalid);
+        require!(self.base != 0 || self.cost_basis == 0, ErrorCode::IsolatedPositionStateInvalid);
+        require!(self.unsettled_pnl >= 0, ErrorCode::IsolatedPositionStateInvalid);
+        require!(self.guard.enabled <= 1, ErrorCode::IsolatedPositionStateInvalid);
+        require!(self.guard.used_total <= self.guard.max_total || self.guard.enabled == 0, ErrorCode::IsolatedPositionStateInvalid);
         Ok(())
     }
 }

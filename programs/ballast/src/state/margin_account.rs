@@ -119,20 +119,20 @@ impl MarginAccount {
 
     pub fn invariant(&self) -> Result<()> {
         require!(self.version == ACCOUNT_VERSION, ErrorCode::InvalidAccountVersion);
-        require!(self.being_liquidated <= 1, ErrorCode::InvariantViolated);
-        require!(self.owner != Pubkey::default(), ErrorCode::InvariantViolated);
-        require!(self.delegate != self.owner, ErrorCode::InvariantViolated);
+        require!(self.being_liquidated <= 1, ErrorCode::MarginAccountStateInvalid);
+        require!(self.owner != Pubkey::default(), ErrorCode::MarginAccountStateInvalid);
+        require!(self.delegate != self.owner, ErrorCode::MarginAccountStateInvalid);
         for (i, p) in self.cross_positions.iter().enumerate() {
             match p.in_use {
-                0 => require!(*p == CrossPosition::default(), ErrorCode::InvariantViolated),
+                0 => require!(*p == CrossPosition::default(), ErrorCode::MarginAccountStateInvalid),
                 1 => {
-                    require!(p.leverage >= 1, ErrorCode::InvariantViolated);
-                    require!(p.base != 0 || p.cost_basis == 0, ErrorCode::InvariantViolated);
-                    require!(p.unsettled_pnl >= 0, ErrorCode::InvariantViolated);
+                    require!(p.leverage >= 1, ErrorCode::MarginAccountStateInvalid);
+                    require!(p.base != 0 || p.cost_basis == 0, ErrorCode::MarginAccountStateInvalid);
+                    require!(p.unsettled_pnl >= 0, ErrorCode::MarginAccountStateInvalid);
                     let dup = self.cross_positions[i + 1..].iter().any(|q| q.in_use != 0 && q.market_index == p.market_index);
-                    require!(!dup, ErrorCode::InvariantViolated);
+                    require!(!dup, ErrorCode::MarginAccountStateInvalid);
                 }
-                _ => return err!(ErrorCode::InvariantViolated),
+                _ => return err!(ErrorCode::MarginAccountStateInvalid),
             }
         }
         Ok(())

@@ -337,8 +337,9 @@ impl Market {
     pub fn record_position_change(&mut self, before: (i64, i64), after: (i64, i64)) -> Result<()> {
         let long = |b: i64| b.max(0).unsigned_abs();
         let short = |b: i64| b.min(0).unsigned_abs();
-        let oi =
-            |total: u64, old: u64, new: u64| total.checked_sub(old).and_then(|t| t.checked_add(new)).ok_or(ErrorCode::InvariantViolated);
+        let oi = |total: u64, old: u64, new: u64| {
+            total.checked_sub(old).and_then(|t| t.checked_add(new)).ok_or(ErrorCode::OpenInterestOutOfSync)
+        };
         self.open_interest_long = oi(self.open_interest_long, long(before.0), long(after.0))?;
         self.open_interest_short = oi(self.open_interest_short, short(before.0), short(after.0))?;
         let side = |base: i64, cb: i64| {
@@ -420,19 +421,19 @@ impl Market {
 
     pub fn invariant(&self) -> Result<()> {
         require!(self.version == ACCOUNT_VERSION, ErrorCode::InvalidAccountVersion);
-        require!(MarketStatus::from_u8(self.status).is_some(), ErrorCode::InvariantViolated);
-        require!(AllowedModes::from_u8(self.allowed_modes).is_some(), ErrorCode::InvariantViolated);
-        require!(OracleKind::from_u8(self.oracle_kind).is_some(), ErrorCode::InvariantViolated);
+        require!(MarketStatus::from_u8(self.status).is_some(), ErrorCode::MarketStateInvalid);
+        require!(AllowedModes::from_u8(self.allowed_modes).is_some(), ErrorCode::MarketStateInvalid);
+        require!(OracleKind::from_u8(self.oracle_kind).is_some(), ErrorCode::MarketStateInvalid);
         let (t, n) = self.tier_table();
-        require!(tiers::validate_tiers(&t[..n]).is_ok(), ErrorCode::InvariantViolated);
+        require!(tiers::validate_tiers(&t[..n]).is_ok(), ErrorCode::MarketStateInvalid);
         if self.ramp_from_tier_count > 0 {
             let (t, n) = table(&self.ramp_from_tiers, self.ramp_from_tier_count);
-            require!(tiers::validate_tiers(&t[..n]).is_ok(), ErrorCode::InvariantViolated);
-            require!(self.ramp_end_ts >= self.ramp_start_ts, ErrorCode::InvariantViolated);
+            require!(tiers::validate_tiers(&t[..n]).is_ok(), ErrorCode::MarketStateInvalid);
+            require!(self.ramp_end_ts >= self.ramp_start_ts, ErrorCode::MarketStateInvalid);
         }
-        require!(self.lot_size > 0, ErrorCode::InvariantViolated);
-        require!(self.max_fill_age_secs > 0 && self.max_fill_age_secs <= self.max_oracle_age_secs, ErrorCode::InvariantViolated);
-        require!(self.settle_period_secs > 0, ErrorCode::InvariantViolated);
+        require!(self.lot_size > 0, ErrorCode::MarketStateInvalid);
+        require!(self.max_fill_age_secs > 0 && self.max_fill_age_secs <= self.max_oracle_age_secs, ErrorCode::MarketStateInvalid);
+        require!(self.settle_period_secs > 0, ErrorCode::MarketStateInvalid);
         Ok(())
     }
 }

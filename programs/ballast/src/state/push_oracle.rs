@@ -29,8 +29,8 @@ impl PushOracle {
 
     pub fn invariant(&self) -> Result<()> {
         require!(self.version == ACCOUNT_VERSION, ErrorCode::InvalidAccountVersion);
-        require!(self.authority != Pubkey::default(), ErrorCode::InvariantViolated);
-        require!((-18..=18).contains(&self.exponent), ErrorCode::InvariantViolated);
+        require!(self.authority != Pubkey::default(), ErrorCode::PushOracleStateInvalid);
+        require!((-18..=18).contains(&self.exponent), ErrorCode::PushOracleStateInvalid);
         Ok(())
     }
 }

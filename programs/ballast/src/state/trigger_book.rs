@@ -106,9 +106,12 @@ impl TriggerBook {
     pub fn invariant(&self) -> Result<()> {
         require!(self.version == ACCOUNT_VERSION, ErrorCode::InvalidAccountVersion);
         for o in self.orders.iter().filter(|o| !o.is_free()) {
-            require!(TriggerCondition::from_u8(o.condition).is_some(), ErrorCode::InvariantViolated);
-            require!(matches!(o.domain, 1 | 2) && matches!(o.side, 1 | 2) && matches!(o.size_kind, 1 | 2), ErrorCode::InvariantViolated);
-            require!(o.size > 0 && o.trigger_price > 0, ErrorCode::InvariantViolated);
+            require!(TriggerCondition::from_u8(o.condition).is_some(), ErrorCode::TriggerBookStateInvalid);
+            require!(
+                matches!(o.domain, 1 | 2) && matches!(o.side, 1 | 2) && matches!(o.size_kind, 1 | 2),
+                ErrorCode::TriggerBookStateInvalid
+            );
+            require!(o.size > 0 && o.trigger_price > 0, ErrorCode::TriggerBookStateInvalid);
         }
         Ok(())
     }

@@ -69,7 +69,7 @@ pub fn execute_trigger_order<'info>(ctx: Context<'info, ExecuteTriggerOrder<'inf
     };
     let oracle = read_oracle(&market, &a.oracle, ex.collateral_decimals, clock.unix_timestamp)?;
     oracle.require_fill(market.max_fill_age_secs)?;
-    let condition = TriggerCondition::from_u8(order.condition).ok_or(ErrorCode::InvariantViolated)?;
+    let condition = TriggerCondition::from_u8(order.condition).ok_or(ErrorCode::TriggerBookStateInvalid)?;
     require!(condition.met(oracle.price, order.trigger_price), ErrorCode::TriggerNotMet);
 
     let q = triggers::close_size(&order, base, market.lot_size)?;

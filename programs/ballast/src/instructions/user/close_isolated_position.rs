@@ -31,7 +31,7 @@ pub fn close_isolated_position(ctx: Context<CloseIsolatedPosition>) -> Result<()
     require!(p.base == 0 && p.collateral >= 0 && p.unsettled_pnl == 0, ErrorCode::AccountNotEmpty);
     let mut acct = ctx.accounts.margin_account.load_mut()?;
     acct.add_collateral(p.collateral)?;
-    acct.isolated_count = acct.isolated_count.checked_sub(1).ok_or(ErrorCode::InvariantViolated)?;
+    acct.isolated_count = acct.isolated_count.checked_sub(1).ok_or(ErrorCode::MarginAccountStateInvalid)?;
     acct.last_active_slot = Clock::get()?.slot;
     acct.invariant()?;
     emit!(IsolatedPositionClosed { margin_account: ctx.accounts.margin_account.key(), market_index: p.market_index });
