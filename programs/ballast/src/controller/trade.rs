@@ -63,6 +63,7 @@ struct Standing {
 /// below its initial margin; the fee is paid by cross. `leverage` 0 keeps the position's
 /// setting; on an open position a different non-zero value is refused (use set_leverage).
 /// Returns the event to emit and the traded domain's health after the trade.
+#[inline(always)]
 pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(TradeExecuted, DomainHealth)> {
     let TradeOrder { base_delta, limit_price, mode, leverage } = *order;
     require!(base_delta != 0, ErrorCode::ZeroSize);
