@@ -266,3 +266,32 @@ async fn the_owner_closes_the_trigger_book_and_gets_its_rent_back_and_nobody_els
     place(h, &gus, order(false, TriggerCondition::AtOrBelow, 45_000, TriggerSize::Fraction(500_000), 0, 0)).await;
     assert_eq!(book(h, &gus).await.next_id, 1);
 }
+
+#[tokio::test]
+async fn a_delegate_attaches_no_tip_and_nobody_tips_themselves() {
+    let h = &mut Harness::new().await;
+    let hana = h.user("hana", 100_000 * USD).await;
+    h.deposit(&hana, 20_000 * USD).await;
+    h.trade(&hana, BTC, UNIT, MarginMode::Cross, 10).await;
+    let delegate = h.user("delegate", 0).await;
+    h.ok(&[ix::set_delegate(hana.pubkey(), hana.account, delegate.pubkey())], &[&hana.key]).await;
+    // A delegate may place orders, but not spend the owner's money on tips.
+    let tipped = order(false, TriggerCondition::AtOrAbove, 1, TriggerSize::Fraction(100_000), 0, 1_000_000);
+    let by_delegate = ix::place_trigger_order(delegate.pubkey(), hana.account, tipped);
+    h.expect_failure(&[by_delegate], &[&delegate.key], code(ErrorCode::NotOwner)).await;
+    let untipped = TriggerOrderParams { tip: 0, ..tipped };
+    h.ok(&[ix::place_trigger_order(delegate.pubkey(), hana.account, untipped)], &[&delegate.key]).await;
+    // The owner's tipped order, executed by the delegate or the owner, pays no tip.
+    place(h, &hana, tipped).await;
+    place(h, &hana, tipped).await;
+    let wallet = h.token_balance(hana.token).await;
+    for (id, who) in [(1, &delegate), (2, &hana)] {
+        let ixn = execute_ix(h, who, &hana, id).await;
+        h.ok(&[ixn], &[&who.key]).await;
+        if let Some(e) = h.events::<ballast::events::TriggerOrderExecuted>() {
+            assert_eq!(e[0].tip, 0);
+        }
+    }
+    assert_eq!(h.token_balance(delegate.token).await, 0, "the delegate got no tip");
+    assert_eq!(h.token_balance(hana.token).await, wallet, "the owner got no tip");
+}

@@ -6756,7 +6756,8 @@ export const IDL = {
           {
             "name": "tip",
             "docs": [
-              "Paid to the executing keeper, quote native, at most 1 unit of collateral."
+              "Paid to the executing keeper, quote native, at most 1 unit of collateral; only the",
+              "owner may attach one."
             ],
             "type": "u64"
           }

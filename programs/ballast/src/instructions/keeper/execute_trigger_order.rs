@@ -48,7 +48,7 @@ pub struct ExecuteTriggerOrder<'info> {
 /// trigger, closing its size of the position it was placed on as a reduce-only trade
 /// (`controller::trade`, the same steps, fee and checks as the owner's own trade) within
 /// the order's limit price, and pays the keeper the order's tip when the domain can pay
-/// it and stay above maintenance. The order is then removed. An order whose position has
+/// it and stay above maintenance (never to the account's owner or delegate). The order is then removed. An order whose position has
 /// closed, flipped or been replaced is removed without trading (and without a tip).
 pub fn execute_trigger_order<'info>(ctx: Context<'info, ExecuteTriggerOrder<'info>>, id: u32) -> Result<()> {
     let clock = Clock::get()?;
@@ -86,7 +86,13 @@ pub fn execute_trigger_order<'info>(ctx: Context<'info, ExecuteTriggerOrder<'inf
     };
     let (traded, after) = trade::execute(accounts, &close, &clock)?;
 
-    let tip = triggers::take_tip(&mut acct, &a.isolated_position, &account_key, &order, mode, &traded, &after)?;
+    // The owner or delegate executing its own order earns nothing: the tip would be a
+    // withdrawal that skips the transfer lock.
+    let tip = if acct.is_trader(&a.keeper.key()) {
+        0
+    } else {
+        triggers::take_tip(&mut acct, &a.isolated_position, &account_key, &order, mode, &traded, &after)?
+    };
     ex.add_claims(tip.cast::<i64>()?.safe_neg()?)?;
     acct.invariant()?;
     drop((ex, market, acct, book));

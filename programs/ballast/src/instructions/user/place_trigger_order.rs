@@ -19,7 +19,8 @@ pub struct TriggerOrderParams {
     /// Worst acceptable fill: closing a long (a sell) fills at or above it, closing a
     /// short (a buy) at or below it.
     pub limit_price: u64,
-    /// Paid to the executing keeper, quote native, at most 1 unit of collateral.
+    /// Paid to the executing keeper, quote native, at most 1 unit of collateral; only the
+    /// owner may attach one.
     pub tip: u64,
 }
 
@@ -57,6 +58,9 @@ pub fn place_trigger_order(ctx: Context<PlaceTriggerOrder>, params: TriggerOrder
     require!(market.market_index == params.market_index, ErrorCode::WrongMarketIndex);
     triggers::validate_size(params.size, market.lot_size)?;
     require!(params.trigger_price > 0 && params.tip <= MAX_TRIGGER_TIP, ErrorCode::InvalidTriggerOrder);
+    // A tip is the owner's money leaving the account: a delegate, who may never withdraw,
+    // may not attach one (it could execute the order with a key of its own).
+    require!(params.tip == 0 || a.margin_account.load()?.owner == a.authority.key(), ErrorCode::NotOwner);
 
     // The position it closes, as it stands, and the book it goes in.
     let (base, open_id) = {
