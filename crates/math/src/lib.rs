@@ -26,6 +26,7 @@ pub mod pool;
 pub mod position;
 pub mod settlement;
 pub mod tiers;
+pub mod trigger;
 
 pub use checked::Rounding;
 pub use error::{MathError, MathErrorKind, MathResult};

@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::*;
 use ballast_math::margin::DomainHealth;
+use ballast_math::trigger;
 
 use core::cell::RefMut;
 
@@ -10,7 +11,7 @@ use super::{isolated, pda};
 use crate::constants::TRIGGER_SEED;
 use crate::error::ErrorCode;
 use crate::events::TradeExecuted;
-use crate::safe::{Cast, SafeMath};
+use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{
     load_checked, load_checked_mut, same_key, IsolatedPosition, MarginAccount, MarginMode, TriggerBook, TriggerOrder, TriggerSize,
     ACCOUNT_VERSION,
@@ -34,18 +35,11 @@ pub fn validate_size(size: TriggerSize, lot_size: u64) -> Result<()> {
     Ok(())
 }
 
-/// Lots to close for a position of `base` lots: a lot size capped at the position (the
-/// order shrinks with it), or the fraction of the position rounded down to a lot, at least
-/// one lot and at most the position.
+/// Lots to close of a position of `base` lots (`ballast_math::trigger::close_size`).
 pub fn close_size(order: &TriggerOrder, base: i64, lot_size: u64) -> Result<i64> {
-    let abs = base.unsigned_abs();
-    let lots = if order.size_kind == 1 {
-        order.size.min(abs)
-    } else {
-        let raw = (u128::from(abs) * u128::from(order.size) / 1_000_000).cast::<u64>()?;
-        (raw - raw % lot_size).max(lot_size).min(abs)
-    };
-    lots.cast::<i64>()
+    let lots = (order.size_kind == 1).then_some(order.size);
+    let fraction = if order.size_kind == 2 { order.size.cast::<u32>()? } else { 0 };
+    trigger::close_size(base.unsigned_abs(), lots, fraction, lot_size).math()?.cast::<i64>()
 }
 
 /// The position the order was placed on, if it is still open: its size and mode.
@@ -77,16 +71,7 @@ pub fn target_position(
     Ok((base != 0 && side == order.side && open_id == order.open_id).then_some((base, mode)))
 }
 
-/// The keeper's tip, taken from the traded domain's collateral (`collateral`) only if
-/// the domain stays at or above maintenance after paying it (`after`: the domain after
-/// the close); otherwise nothing. The close matters more than the keeper's tip.
-pub fn affordable_tip(tip: u64, collateral: i64, after: &DomainHealth) -> Result<u64> {
-    let t = i128::from(tip);
-    let affordable = i128::from(collateral) >= t && after.maintenance_equity.safe_sub(t)? >= after.maintenance;
-    Ok(if affordable { tip } else { 0 })
-}
-
-/// Takes the keeper's tip from the domain that traded (see [`affordable_tip`]): cross
+/// Takes the keeper's tip from the domain that traded (`ballast_math::trigger::affordable_tip`): cross
 /// collateral, the isolated position's collateral, or, for an isolated position the order
 /// closed, the margin it just returned to cross (all of the tip or nothing). Returns it.
 pub fn take_tip(
@@ -99,7 +84,7 @@ pub fn take_tip(
     after: &DomainHealth,
 ) -> Result<u64> {
     let tip = if mode == MarginMode::Cross {
-        let tip = affordable_tip(order.tip, account.cross_collateral, after)?;
+        let tip = trigger::affordable_tip(order.tip, account.cross_collateral, after).math()?;
         account.cross_collateral = account.cross_collateral.safe_sub(tip.cast::<i64>()?)?;
         tip
     } else if traded.base_after == 0 {
@@ -108,7 +93,7 @@ pub fn take_tip(
         tip
     } else {
         let mut p = isolated::load_mut(isolated_position, account_key, order.market_index)?;
-        let tip = affordable_tip(order.tip, p.collateral, after)?;
+        let tip = trigger::affordable_tip(order.tip, p.collateral, after).math()?;
         p.collateral = p.collateral.safe_sub(tip.cast::<i64>()?)?;
         p.invariant()?;
         tip
