@@ -1,6 +1,7 @@
 //! Ballast keeper: scans margin accounts and isolated positions, computes their health
 //! with the program's own code, and sends funding cranks, margin-guard top-ups,
-//! trigger-order executions and liquidations.
+//! trigger-order executions, liquidations and, while the pool's equity is negative,
+//! auto-deleveraging in ranking order.
 //!
 //! The chain is behind [`Chain`], so the same decision logic runs against a JSON-RPC node
 //! ([`rpc::RpcChain`]) and against the in-process runtime in tests.
@@ -17,6 +18,9 @@ use ballast::constants::{EXCHANGE_SEED, ISOLATED_SEED, MARKET_SEED, TRIGGER_SEED
 use ballast::health::{isolated_health, CrossBook, HealthQuery, MarketView, Policy};
 use ballast::oracle::{read_oracle, OraclePrice};
 use ballast::state::{Exchange, IsolatedPosition, MarginAccount, Market, TriggerBook, TriggerCondition};
+use ballast_math::adl::{adl_score_ppm, pool_equity, pool_side_pnl};
+use ballast_math::pool::SideTotals;
+use ballast_math::position::unrealized_pnl;
 use solana_hash::Hash;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -82,6 +86,8 @@ pub struct Counters {
     pub triggers_due: u64,
     /// Markets whose funding was due for a crank.
     pub funding_due: u64,
+    /// Positions picked for auto-deleveraging (the pool's equity was negative).
+    pub deleverage_due: u64,
     pub sent: u64,
     pub won: u64,
     /// Another keeper (or the owner) got there first: `NotLiquidatable` / `GuardNotTriggered`.
@@ -97,6 +103,7 @@ pub enum Action {
     ExecuteGuard { account: Pubkey, position: Pubkey, market_index: u16 },
     ExecuteTrigger { account: Pubkey, id: u32, market_index: u16 },
     UpdateFunding { market: Pubkey, market_index: u16 },
+    AutoDeleverage { account: Pubkey, market_index: u16, isolated: bool },
 }
 
 impl Action {
@@ -107,6 +114,7 @@ impl Action {
             Action::ExecuteGuard { .. } => "execute_margin_guard",
             Action::ExecuteTrigger { .. } => "execute_trigger_order",
             Action::UpdateFunding { .. } => "update_funding",
+            Action::AutoDeleverage { .. } => "auto_deleverage",
         }
     }
     fn target(&self) -> Pubkey {
@@ -116,6 +124,7 @@ impl Action {
             Action::ExecuteGuard { position, .. } => *position,
             Action::ExecuteTrigger { account, .. } => *account,
             Action::UpdateFunding { market, .. } => *market,
+            Action::AutoDeleverage { account, .. } => *account,
         }
     }
 }
@@ -224,16 +233,30 @@ impl<C: Chain> Keeper<C> {
             }
         }
 
+        let mut adl = AdlQueue::default();
         let isolated = self.chain.program_accounts(&program, &IsolatedPosition::DISCRIMINATOR.try_into().expect("8 bytes")).await?;
         for (key, acct) in isolated {
             let Some(p) = decode::<IsolatedPosition>(&acct.data) else { continue };
+            if p.base == 0 && p.unsettled_pnl == 0 {
+                continue;
+            }
+            let (Some(m), Some(price)) = (markets.get(&p.market_index), prices.get(&p.market_index)) else { continue };
+            let Ok(view) = MarketView::of(&m.market, price, &q) else { continue };
+            let Ok(health) = isolated_health(&p, &view) else { continue };
+            let target = Action::AutoDeleverage { account: p.margin_account, market_index: p.market_index, isolated: true };
+            adl.consider(
+                target,
+                p.base,
+                p.cost_basis,
+                p.unsettled_pnl,
+                price.price,
+                u64::try_from(health.notional.max(0)).unwrap_or(u64::MAX),
+                health.maintenance_equity,
+            );
             if p.base == 0 {
                 continue;
             }
             self.counters.scanned += 1;
-            let (Some(m), Some(price)) = (markets.get(&p.market_index), prices.get(&p.market_index)) else { continue };
-            let Ok(view) = MarketView::of(&m.market, price, &q) else { continue };
-            let Ok(health) = isolated_health(&p, &view) else { continue };
             let ratio = health.maintenance_ratio_ppm().ok().flatten().unwrap_or(i64::MAX);
             let g = p.guard;
             let guard_due =
@@ -265,10 +288,9 @@ impl<C: Chain> Keeper<C> {
         let accounts = self.chain.program_accounts(&program, &MarginAccount::DISCRIMINATOR.try_into().expect("8 bytes")).await?;
         for (key, acct) in accounts {
             let Some(m) = decode::<MarginAccount>(&acct.data) else { continue };
-            if !m.has_open_cross_positions() {
+            if m.health_slots().next().is_none() {
                 continue;
             }
-            self.counters.scanned += 1;
             let mut health_accounts = vec![];
             let mut complete = true;
             for slot in m.health_slots() {
@@ -284,6 +306,15 @@ impl<C: Chain> Keeper<C> {
             }
             let Ok(book) = with_infos(&mut health_accounts, |infos| CrossBook::scan(&m, infos, &q, None)) else { continue };
             let Ok(domain) = book.domain(&m) else { continue };
+            for e in book.entries() {
+                let (Some(price), s) = (prices.get(&e.view.market_index), &e.state) else { continue };
+                let target = Action::AutoDeleverage { account: key, market_index: e.view.market_index, isolated: false };
+                adl.consider(target, s.base, s.cost_basis, s.unsettled, price.price, e.health.notional, domain.maintenance_equity);
+            }
+            if !m.has_open_cross_positions() {
+                continue;
+            }
+            self.counters.scanned += 1;
             let continuing = m.liquidation_continues(slot) && !domain.restored(exchange.liquidation_buffer_ppm);
             if !(domain.is_liquidatable() || continuing) {
                 continue;
@@ -299,6 +330,27 @@ impl<C: Chain> Keeper<C> {
             if let Some(market_index) = target {
                 self.counters.liquidatable += 1;
                 actions.push(Action::LiquidateCross { account: key, market_index });
+            }
+        }
+
+        // While the pool's equity is negative, the highest-ranked positions are
+        // deleveraged until their profit covers the shortfall (the program closes no more
+        // than it needs and refuses once the pool is whole: a late action is "lost").
+        let valued: Option<Vec<(SideTotals, u64)>> = (0..exchange.market_count)
+            .map(|i| {
+                let m = markets.get(&i)?;
+                let p = prices.get(&i).filter(|p| p.require_valid().is_ok())?;
+                Some((m.market.side_totals(), p.price))
+            })
+            .collect();
+        if let Some(equity) = valued.and_then(|v| pool_equity_of(&exchange, &v)) {
+            for action in adl.plan(equity) {
+                if let Action::AutoDeleverage { market_index, .. } = action {
+                    if fillable(market_index) {
+                        self.counters.deleverage_due += 1;
+                        actions.push(action);
+                    }
+                }
             }
         }
         Ok(actions)
@@ -405,6 +457,29 @@ impl<C: Chain> Keeper<C> {
                 metas.extend(self.health_metas(&account, Some(market_index)).await?);
                 (metas, ballast::instruction::ExecuteTriggerOrder { id }.data())
             }
+            Action::AutoDeleverage { account, market_index, isolated } => {
+                let market = market_of(market_index);
+                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
+                let mut metas = ballast::accounts::AutoDeleverage {
+                    keeper,
+                    exchange,
+                    market,
+                    oracle,
+                    margin_account: account,
+                    isolated_position: isolated.then(|| pda(&[ISOLATED_SEED, account.as_ref(), &market_index.to_le_bytes()], &program)),
+                }
+                .to_account_metas(None);
+                let count = decode::<Exchange>(&self.chain.account(&exchange).await?.ok_or("exchange vanished")?.data)
+                    .ok_or("not the exchange")?
+                    .market_count;
+                for i in 0..count {
+                    let m = market_of(i);
+                    let oracle = decode::<Market>(&self.market_bytes(&m).await?).ok_or("not a market")?.oracle;
+                    metas.push(AccountMeta::new_readonly(m, false));
+                    metas.push(AccountMeta::new_readonly(oracle, false));
+                }
+                (metas, ballast::instruction::AutoDeleverage { max_base: u64::MAX }.data())
+            }
             Action::UpdateFunding { market, market_index: _ } => {
                 let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
                 let metas = ballast::accounts::UpdateFunding { exchange, market, oracle }.to_account_metas(None);
@@ -434,9 +509,15 @@ impl<C: Chain> Keeper<C> {
         let blockhash = self.chain.latest_blockhash().await?;
         let tx = Transaction::new_signed_with_payer(&[limit, price, ix], Some(&self.payer.pubkey()), &[&self.payer], blockhash);
         use ballast::error::ErrorCode;
-        let lost_codes =
-            [ErrorCode::NotLiquidatable, ErrorCode::GuardNotTriggered, ErrorCode::TriggerNotMet, ErrorCode::TriggerOrderNotFound]
-                .map(u32::from);
+        let lost_codes = [
+            ErrorCode::NotLiquidatable,
+            ErrorCode::GuardNotTriggered,
+            ErrorCode::TriggerNotMet,
+            ErrorCode::TriggerOrderNotFound,
+            ErrorCode::PoolNotInShortfall,
+            ErrorCode::DeleverageTargetNotProfitable,
+        ]
+        .map(u32::from);
         let classify = |f: &TxFailure| if f.custom_code.is_some_and(|c| lost_codes.contains(&c)) { "lost" } else { "failed" };
         let size = bincode::serialize(&tx).map_err(|e| e.to_string())?.len();
         let outcome = if size > PACKET_DATA_SIZE {
@@ -474,5 +555,54 @@ impl<C: Chain> Keeper<C> {
         println!("{line}");
         self.log.push(line);
         Ok(outcome)
+    }
+}
+
+/// The pool's equity over every market (`ballast_math::adl`), `None` if it overflows.
+fn pool_equity_of(exchange: &Exchange, markets: &[(SideTotals, u64)]) -> Option<i128> {
+    let mut side = 0i128;
+    for (totals, price) in markets {
+        side = side.checked_add(pool_side_pnl(totals, *price).ok()?)?;
+    }
+    pool_equity(exchange.pool_balance, exchange.pool_deficit, side).ok()
+}
+
+/// Positions that may be deleveraged, with what each could give back.
+#[derive(Default)]
+struct AdlQueue {
+    /// `(open profit first, score or unsettled amount, what it covers, action)`.
+    entries: Vec<(bool, u64, u128, Action)>,
+}
+
+impl AdlQueue {
+    /// Ranks a position: by the ADL score when it holds open profit, else (after every
+    /// profitable one) by its unsettled profit, which a write-off would take.
+    #[allow(clippy::too_many_arguments)]
+    fn consider(&mut self, action: Action, base: i64, cost_basis: i64, unsettled: i64, price: u64, notional: u64, equity: i128) {
+        let pnl = unrealized_pnl(base, cost_basis, price).unwrap_or(0);
+        if pnl > 0 {
+            let score = adl_score_ppm(pnl, cost_basis, notional, equity).unwrap_or(u64::MAX);
+            self.entries.push((true, score, pnl.unsigned_abs(), action));
+        } else if unsettled > 0 {
+            self.entries.push((false, unsettled.unsigned_abs(), u128::from(unsettled.unsigned_abs()), action));
+        }
+    }
+
+    /// The actions that cover `-equity`, highest rank first (empty when equity ≥ 0).
+    fn plan(mut self, equity: i128) -> Vec<Action> {
+        if equity >= 0 {
+            return vec![];
+        }
+        self.entries.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
+        let mut left = equity.unsigned_abs();
+        let mut out = vec![];
+        for (_, _, covers, action) in self.entries {
+            if left == 0 {
+                break;
+            }
+            left = left.saturating_sub(covers);
+            out.push(action);
+        }
+        out
     }
 }

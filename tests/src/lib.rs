@@ -556,7 +556,9 @@ impl Harness {
         }
         assert_eq!(i128::from(ex.account_claims), claims_sum, "exchange account_claims != Σ collateral + unsettled");
         let vault = w.token_amount(&self.vault).expect("vault");
-        let claims = claims_sum + i128::from(ex.pool_balance) + i128::from(ex.insurance_balance) + i128::from(ex.fee_balance);
+        let claims = claims_sum + i128::from(ex.pool_balance) + i128::from(ex.insurance_balance) + i128::from(ex.fee_balance)
+            - i128::from(ex.pool_deficit);
+        assert!(ex.pool_balance == 0 || ex.pool_deficit == 0, "pool cash and deficit both non-zero");
         let surplus = i128::from(self.vault_surplus);
         assert_eq!(i128::from(vault), claims + surplus, "vault {vault} != Σ claims {claims} + donated surplus {surplus}");
     }
@@ -846,4 +848,28 @@ impl Harness {
         let ixn = self.withdraw_ix(user, amount).await;
         self.ok(&[ixn], &[&user.key]).await
     }
+}
+
+/// The pool-shortfall scenario (tests/tests/adl.rs): a frictionless BTC market at
+/// $40,000, a pool of $1,000 and no insurance; Alice short 2 BTC in cross at 5x ($20,000
+/// deposited), Bob long 2 BTC isolated at 20x ($4,000 of margin, $500 left in cross);
+/// then BTC at $37,000 — Alice +$6,000, Bob −$6,000 on $4,000. Returns
+/// `(harness, alice, bob, keeper)`.
+pub async fn thin_pool_crash() -> (Harness, User, User, User) {
+    let mut h = Harness::bare().await;
+    let params = ExchangeParams { taker_fee_ppm: 0, ..default_exchange_params(h.guardian.pubkey()) };
+    h.init_exchange(params).await;
+    h.fund_pool(1_000 * USD).await;
+    h.add_push_market(40_000.0, MarketParams { spread_ppm: 0, ..default_market_params() }).await;
+    h.set_price(0, 40_000.0, 0.0).await;
+    let alice = h.user("alice", 20_000 * USD).await;
+    h.deposit(&alice, 20_000 * USD).await;
+    h.trade(&alice, 0, -2 * UNIT, MarginMode::Cross, 5).await;
+    let bob = h.user("bob", 4_500 * USD).await;
+    h.deposit(&bob, 4_500 * USD).await;
+    h.trade(&bob, 0, 2 * UNIT, MarginMode::Isolated, 20).await;
+    assert_eq!(h.isolated(&bob, 0).await.collateral, 4_000 * USD as i64);
+    let keeper = h.user("keeper", 0).await;
+    h.set_price(0, 37_000.0, 0.0).await;
+    (h, alice, bob, keeper)
 }

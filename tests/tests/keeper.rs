@@ -192,3 +192,30 @@ async fn the_bot_executes_trigger_orders_whose_price_is_reached_and_no_others() 
     let mut bot = h.keeper_bot(&keeper).await;
     assert!(bot.scan().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_bot_deleverages_the_winner_once_a_liquidation_leaves_the_pool_short() {
+    // Pool $1,000; at $37,000 Bob's isolated long is bankrupt ($2,000 of bad debt) and
+    // Alice's short is up $6,000 (see tests/tests/adl.rs for the hand computation).
+    let (mut h, alice, bob, keeper) = thin_pool_crash().await;
+    let mut bot = h.keeper_bot(&keeper).await;
+    // First pass: the pool's side still counts Bob's loss in full, so its equity is
+    // +$1,000 and only the liquidation is due.
+    let first = bot.run_once().await.unwrap();
+    assert_eq!(
+        first.iter().map(|o| (o.action.clone(), o.result)).collect::<Vec<_>>(),
+        vec![(Action::LiquidateIsolated { account: bob.account, position: ix::isolated_pda(&bob.account, BTC), market_index: BTC }, "won")]
+    );
+    // Second pass: $5,000 of cash against $6,000 of open profit: Alice is deleveraged by
+    // 0.334 BTC and gives back $1,000.
+    let second = bot.run_once().await.unwrap();
+    assert_eq!(
+        second.iter().map(|o| (o.action.clone(), o.result)).collect::<Vec<_>>(),
+        vec![(Action::AutoDeleverage { account: alice.account, market_index: BTC, isolated: false }, "won")]
+    );
+    assert_eq!(bot.counters.deleverage_due, 1);
+    assert_eq!(h.margin(alice.account).await.cross_positions[0].base, -2 * UNIT + 334 * MILLI);
+    // The pool is whole: nothing more to do.
+    assert!(bot.scan().await.unwrap().is_empty());
+    h.check_invariants().await;
+}

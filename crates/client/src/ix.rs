@@ -349,6 +349,35 @@ pub fn liquidate_isolated(
     )
 }
 
+/// `markets`: `[market, oracle]` for every market, in index order (the pool's equity is
+/// taken over all of them). `isolated`: deleverage the isolated position in `market_index`
+/// instead of the cross slot.
+pub fn auto_deleverage(
+    keeper: Pubkey,
+    margin_account: Pubkey,
+    market_index: u16,
+    oracle: Pubkey,
+    isolated: bool,
+    max_base: u64,
+    markets: &[Pubkey],
+) -> Instruction {
+    ix(
+        with_health(
+            ballast::accounts::AutoDeleverage {
+                keeper,
+                exchange: exchange_pda(),
+                market: market_pda(market_index),
+                oracle,
+                margin_account,
+                isolated_position: isolated.then(|| isolated_pda(&margin_account, market_index)),
+            }
+            .to_account_metas(None),
+            markets,
+        ),
+        ballast::instruction::AutoDeleverage { max_base }.data(),
+    )
+}
+
 /// `health`: `[market, oracle]` per cross slot in health other than `market_index`, in slot order.
 #[allow(clippy::too_many_arguments)]
 pub fn liquidate_cross(

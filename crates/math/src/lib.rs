@@ -15,6 +15,7 @@
     )
 )]
 
+pub mod adl;
 pub mod checked;
 pub mod constants;
 pub mod error;

@@ -215,6 +215,10 @@ pub enum ErrorCode {
     OpenInterestOutOfSync = 90,
     #[msg("A leverage change would have changed maintenance margin")]
     LeverageChangedMaintenance = 91,
+    #[msg("The pool's equity is not negative: there is nothing to deleverage")]
+    PoolNotInShortfall = 92,
+    #[msg("Only a position with unrealised profit at the oracle price can be deleveraged")]
+    DeleverageTargetNotProfitable = 93,
 }
 
 impl From<MathError> for ErrorCode {

@@ -48,6 +48,9 @@ pub struct PoolFunded {
     pub deposit: bool,
     pub pool_before: u64,
     pub pool_after: u64,
+    /// The pool's deficit before and after (a deposit pays it first).
+    pub deficit_before: u64,
+    pub deficit_after: u64,
 }
 
 #[event]
@@ -211,8 +214,33 @@ pub struct BadDebtCovered {
     pub bad_debt: u64,
     pub insurance_paid: u64,
     pub pool_paid: u64,
-    /// What neither could cover (left as negative collateral); 0 unless the pool is empty.
+    /// What neither could cover: the domain ends at zero and the pool owes it (its
+    /// deficit), which opens auto-deleveraging; 0 unless the pool's cash ran out.
     pub uncovered: u64,
+}
+
+#[event]
+pub struct AutoDeleveraged {
+    /// The margin account (cross) or isolated position deleveraged.
+    pub domain_account: Pubkey,
+    pub market_index: u16,
+    pub keeper: Pubkey,
+    /// Oracle price the position closed at.
+    pub price: u64,
+    pub base_before: i64,
+    pub base_after: i64,
+    /// Profit the close realised, before the haircut.
+    pub realised_pnl: i64,
+    /// Given back to the pool: `min(realised profit, shortfall)`, or `min(unsettled,
+    /// shortfall)` for a position without open profit.
+    pub haircut: u64,
+    /// Change of the position's unsettled profit: what the pool's cash could not pay (or a
+    /// down-weighted market's gain) adds to it; a write-off of unpaid profit takes from it.
+    pub unsettled_change: i64,
+    /// Pool equity over every market before and after (negative: a shortfall).
+    pub pool_equity_before: i64,
+    pub pool_equity_after: i64,
+    pub pool_deficit_after: u64,
 }
 
 #[event]

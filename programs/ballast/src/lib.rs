@@ -232,6 +232,18 @@ pub mod ballast {
         instructions::settle_pnl(ctx)
     }
 
+    /// Permissionless while the pool's equity over every market is negative: closes up to
+    /// `max_base` lots of a profitable position (the cross slot in `market`, or
+    /// `isolated_position`) at the oracle price, no more than the shortfall needs, and the
+    /// position gives back `min(realised profit, shortfall)` to the pool; a position without
+    /// open profit gives back `min(unsettled profit, shortfall)`. Keepers pick
+    /// positions by the ADL ranking (profit % × effective leverage, `account_health`).
+    ///
+    /// Remaining accounts: `[market, oracle]` for every market, in index order.
+    pub fn auto_deleverage<'info>(ctx: Context<'info, AutoDeleverage<'info>>, max_base: u64) -> Result<()> {
+        instructions::auto_deleverage(ctx, max_base)
+    }
+
     /// Permissionless: liquidates up to `max_base` lots of an isolated or strict-isolated
     /// position below maintenance; the keeper's reward goes to `keeper_token`.
     pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Result<()> {

@@ -7,7 +7,8 @@ use ballast_math::settlement::net_against_debt;
 use ballast_math::tiers::initial_margin;
 use ballast_math::Rounding;
 
-use super::{funding, pool};
+use super::funding;
+use super::pool::{self, Pool};
 use crate::error::ErrorCode;
 use crate::health::{domain_of, MarketView, PositionState};
 use crate::safe::{Cast, MathExt, SafeMath, SafeNeg};
@@ -32,7 +33,7 @@ pub struct FillState {
     pub position: PositionState,
     /// The trading domain's collateral (cross, or the isolated position's own).
     pub collateral: i64,
-    pub pool: u64,
+    pub pool: Pool,
     pub fee_balance: u64,
 }
 
@@ -51,16 +52,21 @@ pub struct FillOutcome {
 }
 
 /// Realised PnL into a domain: a gain on a market whose PnL weight is below 100% becomes
-/// unsettled profit (the audit's H-3); anything else, and every loss, moves collateral.
-/// The pool pays or receives it either way. Returns the part that became unsettled.
-pub fn book_realised(market: &Market, realised: i64, collateral: &mut i64, unsettled: &mut i64, pool_balance: &mut u64) -> Result<i64> {
-    pool::credit(pool_balance, realised.safe_neg()?)?;
-    if realised > 0 && market.down_weighted() {
+/// unsettled profit (the audit's H-3), and so does a gain the pool's cash cannot pay
+/// (`Pool::pay_or_owe`); anything else, and every loss, moves collateral. Returns the
+/// part that became unsettled.
+pub fn book_realised(market: &Market, realised: i64, collateral: &mut i64, unsettled: &mut i64, pool: &mut Pool) -> Result<i64> {
+    if realised <= 0 {
+        *collateral = collateral.safe_add(realised)?;
+        pool.receive(realised.unsigned_abs())?;
+        return Ok(0);
+    }
+    if market.down_weighted() {
+        pool.pay_or_owe(realised.unsigned_abs())?;
         *unsettled = unsettled.safe_add(realised)?;
         return Ok(realised);
     }
-    *collateral = collateral.safe_add(realised)?;
-    Ok(0)
+    pool::pay_position(pool, realised, collateral, unsettled)
 }
 
 /// Applies one fill. Isolated opens and increases move `notional / leverage` of the opened
@@ -72,7 +78,7 @@ pub fn book_realised(market: &Market, realised: i64, collateral: &mut i64, unset
 #[inline(never)]
 pub fn fill(market: &Market, view: &MarketView, order: &FillOrder, s: &mut FillState) -> Result<FillOutcome> {
     let mut out = FillOutcome {
-        funding_settled: funding::settle(market, s.position.base, &mut s.position.snapshot, &mut s.collateral, &mut s.pool)?,
+        funding_settled: funding::settle(market, &mut s.position, &mut s.collateral, &mut s.pool)?,
         ..FillOutcome::default()
     };
     let f = apply_fill(s.position.base, s.position.cost_basis, order.base_delta, order.fill_price).math()?;
@@ -90,7 +96,7 @@ pub fn fill(market: &Market, view: &MarketView, order: &FillOrder, s: &mut FillS
     out.fee = ppm_of(traded_notional, order.taker_fee_ppm, Rounding::Ceil).math()?;
     let protocol_fee = ppm_of(out.fee, order.protocol_fee_share_ppm, Rounding::Floor).math()?;
     let fee_i = out.fee.cast::<i64>()?;
-    pool::credit(&mut s.pool, (out.fee - protocol_fee).cast::<i64>()?)?;
+    s.pool.receive(out.fee - protocol_fee)?;
     s.fee_balance = s.fee_balance.safe_add(protocol_fee)?;
 
     if order.mode == MarginMode::Cross || !order.increasing {

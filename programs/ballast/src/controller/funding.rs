@@ -2,9 +2,11 @@ use anchor_lang::prelude::*;
 use ballast_math::funding::{self, pending_funding, FundingState};
 use ballast_math::OracleValidity;
 
+use super::pool::{pay_position, Pool};
 use crate::events::FundingUpdated;
+use crate::health::PositionState;
 use crate::oracle::OraclePrice;
-use crate::safe::{MathExt, SafeMath};
+use crate::safe::{MathExt, SafeMath, SafeNeg};
 use crate::state::Market;
 
 fn state(market: &Market) -> FundingState {
@@ -85,13 +87,16 @@ pub fn pending(market: &Market, base: i64, snapshot: i128) -> Result<i64> {
 
 /// Settles a position's funding into its domain's collateral against the pool and
 /// returns the amount settled (positive: paid by the position). The snapshot moves to
-/// the current index, so the same interval can never be settled twice.
-pub fn settle(market: &Market, base: i64, snapshot: &mut i128, collateral: &mut i64, pool: &mut u64) -> Result<i64> {
-    let owed = pending(market, base, *snapshot)?;
-    *snapshot = side_index(market, base);
-    if owed != 0 {
+/// the current index, so the same interval can never be settled twice. Funding the pool
+/// cannot pay becomes the position's unsettled profit (`Pool::pay_or_owe`).
+pub fn settle(market: &Market, pos: &mut PositionState, collateral: &mut i64, pool: &mut Pool) -> Result<i64> {
+    let owed = pending(market, pos.base, pos.snapshot)?;
+    pos.snapshot = side_index(market, pos.base);
+    if owed > 0 {
         *collateral = collateral.safe_sub(owed)?;
-        super::pool::credit(pool, owed)?;
+        pool.receive(owed.unsigned_abs())?;
+    } else if owed < 0 {
+        pay_position(pool, owed.safe_neg()?, collateral, &mut pos.unsettled)?;
     }
     Ok(owed)
 }

@@ -17,6 +17,7 @@ use ballast_math::position::notional;
 use ballast_math::tiers::max_leverage_at;
 use ballast_math::Rounding;
 
+use super::pool::Pool;
 use super::status::{require_allowed, Gate};
 use super::{isolated, transfer};
 use crate::error::ErrorCode;
@@ -42,7 +43,7 @@ pub struct LeverageAccounts<'a, 'info> {
     /// Reads under the lenient policy (the strict one is derived for transfers out).
     pub query: HealthQuery,
     pub liquidation_buffer_ppm: u32,
-    pub pool_balance: &'a mut u64,
+    pub pool: &'a mut Pool,
     pub clock_slot: u64,
 }
 
@@ -127,7 +128,7 @@ fn set_isolated(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
         }
         let release = release.min(u64::try_from(p.collateral.max(0)).unwrap_or(0).saturating_add(realise));
         let (mut cb, mut coll) = (p.cost_basis, p.collateral);
-        transfer::realise(a.market, p.base, realise, &mut cb, &mut coll, a.pool_balance)?;
+        transfer::realise(a.market, p.base, realise, &mut cb, &mut coll, a.pool)?;
         realised = realise > 0;
         let r = release.cast::<i64>()?;
         p.cost_basis = cb;

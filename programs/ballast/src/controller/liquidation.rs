@@ -15,6 +15,7 @@ use ballast_math::Rounding;
 
 use super::fill::book_realised;
 use super::funding;
+use super::pool::Pool;
 use crate::error::ErrorCode;
 use crate::health::{isolated_health, CrossBook, MarketView, PositionState};
 use crate::safe::{Cast, MathExt, SafeMath};
@@ -59,19 +60,22 @@ impl BadDebt {
     }
 }
 
-/// Insurance first, then the pool; whatever neither holds stays as negative collateral.
-pub fn cover_bad_debt(collateral: &mut i64, insurance: &mut u64, pool: &mut u64) -> Result<BadDebt> {
+/// Insurance first, then the pool's cash; whatever neither holds becomes the pool's
+/// deficit (`uncovered`), which auto-deleveraging and the pool's next income pay. The
+/// domain ends at zero: no debt is left on a flat account.
+pub fn cover_bad_debt(collateral: &mut i64, insurance: &mut u64, pool: &mut Pool) -> Result<BadDebt> {
     if *collateral >= 0 {
         return Ok(BadDebt::default());
     }
     let debt = collateral.unsigned_abs();
     let insurance_paid = debt.min(*insurance);
-    let pool_paid = (debt - insurance_paid).min(*pool);
+    let pool_paid = (debt - insurance_paid).min(pool.cash);
     *insurance -= insurance_paid;
-    *pool -= pool_paid;
-    let paid = (insurance_paid + pool_paid).cast::<i64>()?;
-    *collateral = collateral.safe_add(paid)?;
-    Ok(BadDebt { bad_debt: debt, insurance_paid, pool_paid, uncovered: debt - insurance_paid - pool_paid })
+    pool.pay_in_full(pool_paid)?;
+    let uncovered = debt - insurance_paid - pool_paid;
+    pool.owe(uncovered)?;
+    *collateral = 0;
+    Ok(BadDebt { bad_debt: debt, insurance_paid, pool_paid, uncovered })
 }
 
 /// The liquidated domain as the algorithm sees it: the position in the liquidated
@@ -226,10 +230,10 @@ pub fn liquidate(
     self_liquidation: bool,
 ) -> Result<Liquidation> {
     let claims_start = d.claims()?;
-    let mut pool = ex.pool_balance;
+    let mut pool = Pool::of(ex);
     let mut pos = d.position();
     let mut collateral = d.collateral();
-    funding::settle(market, pos.base, &mut pos.snapshot, &mut collateral, &mut pool)?;
+    funding::settle(market, &mut pos, &mut collateral, &mut pool)?;
     d.write_position(&pos);
     d.set_collateral(collateral);
 
@@ -280,7 +284,7 @@ pub fn liquidate(
     } else {
         (false, BadDebt::default())
     };
-    ex.pool_balance = pool;
+    pool.store(ex);
     ex.add_claims(d.claims()?.safe_sub(claims_start)?)?;
 
     // The charge only moves collateral (and, when flat, unsettled profit into it): the

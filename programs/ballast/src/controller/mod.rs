@@ -2,6 +2,7 @@
 //! pool, margin moves between domains, settlement of unsettled profit, liquidation
 //! charges, and the status table. Handlers load accounts, call these, and write back.
 
+pub mod adl;
 pub mod fill;
 pub mod funding;
 pub mod isolated;

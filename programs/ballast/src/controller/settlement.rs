@@ -16,13 +16,16 @@ pub struct Settled {
 }
 
 /// Moves a position's unsettled profit into its domain's collateral: first what a
-/// negative balance needs, then as much as the market's budget has left this period.
-pub fn settle(market: &mut Market, now: i64, collateral: &mut i64, unsettled: &mut i64) -> Result<Settled> {
+/// negative balance needs, then as much as the market's budget has left this period —
+/// nothing while the pool is in deficit (unsettled profit may be what the pool could not
+/// pay: it becomes withdrawable only once the pool has paid what it owes).
+pub fn settle(market: &mut Market, now: i64, pool_in_deficit: bool, collateral: &mut i64, unsettled: &mut i64) -> Result<Settled> {
     let before = *unsettled;
     let (c, u) = net_against_debt(*collateral, *unsettled).math()?;
     let netted = before.safe_sub(u)?;
+    let wanted = if pool_in_deficit { 0 } else { u64::try_from(u.max(0)).unwrap_or(0) };
     let mut budget = market.settle_budget();
-    let taken = budget.take(now, u64::try_from(u.max(0)).unwrap_or(0)).math()?;
+    let taken = budget.take(now, wanted).math()?;
     market.store_settle_budget(&budget);
     let taken_i = taken.cast::<i64>()?;
     *collateral = c.safe_add(taken_i)?;

@@ -8,6 +8,7 @@ use ballast_math::position::{fill_price, notional};
 use ballast_math::tiers::max_leverage_at;
 use ballast_math::Rounding;
 
+use crate::controller::pool::Pool;
 use crate::controller::status::{require_allowed, Gate};
 use crate::controller::{fill, funding, isolated};
 use crate::error::ErrorCode;
@@ -135,7 +136,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
         protocol_fee_share_ppm: ex.protocol_fee_share_ppm,
         liquidation_buffer_ppm: ex.liquidation_buffer_ppm,
     };
-    let mut state = fill::FillState { position: before, collateral: st.collateral, pool: ex.pool_balance, fee_balance: ex.fee_balance };
+    let mut state = fill::FillState { position: before, collateral: st.collateral, pool: Pool::of(ex), fee_balance: ex.fee_balance };
     let out = fill::fill(market, &view, &order, &mut state)?;
     let pos = state.position;
 
@@ -153,7 +154,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
         + (i128::from(pos.unsettled) - i128::from(before.unsettled))
         + i128::from(out.cross_delta);
     ex.add_claims(claims_delta.cast::<i64>()?)?;
-    ex.pool_balance = state.pool;
+    state.pool.store(ex);
     ex.fee_balance = state.fee_balance;
     acct.last_active_slot = clock.slot;
     // A position that opens or flips is a new position: trigger orders placed on the

@@ -7,20 +7,13 @@
 
 use anchor_lang::prelude::*;
 
-use super::pool;
-use crate::safe::{Cast, SafeMath, SafeNeg};
+use super::pool::Pool;
+use crate::safe::{Cast, SafeMath};
 use crate::state::Market;
 
 /// Realises `amount` of a position's PnL: collateral +amount, cost basis +amount (its
 /// PnL −amount), pool −amount; the market's aggregate cost basis follows.
-pub fn realise(
-    market: &mut Market,
-    base: i64,
-    amount: u64,
-    cost_basis: &mut i64,
-    collateral: &mut i64,
-    pool_balance: &mut u64,
-) -> Result<()> {
+pub fn realise(market: &mut Market, base: i64, amount: u64, cost_basis: &mut i64, collateral: &mut i64, pool: &mut Pool) -> Result<()> {
     if amount == 0 {
         return Ok(());
     }
@@ -29,7 +22,7 @@ pub fn realise(
     *cost_basis = cost_basis.safe_add(a)?;
     market.record_position_change((base, before), (base, *cost_basis))?;
     *collateral = collateral.safe_add(a)?;
-    pool::credit(pool_balance, a.safe_neg()?)
+    pool.pay_in_full(amount)
 }
 
 /// How much of `wanted` one position may realise: at most its realisable profit (the

@@ -51,7 +51,12 @@ pub struct Exchange {
     pub pending_admin: Pubkey,
     /// Proposed next guardian (`Pubkey::default()`: none).
     pub pending_guardian: Pubkey,
-    pub reserved: [u8; 64],
+    /// What the pool owes beyond its cash, quote native: bad debt neither the insurance
+    /// fund nor the pool could cover, and profit or funding realised while the pool was
+    /// empty (booked as unsettled profit). Money into the pool pays it first; while it is
+    /// non-zero `pool_balance` is 0 and no unsettled profit settles.
+    pub pool_deficit: u64,
+    pub reserved: [u8; 56],
 }
 crate::assert_size!(Exchange, 320);
 
@@ -67,9 +72,11 @@ impl Exchange {
         *key == self.admin || *key == self.guardian
     }
 
-    /// Σ of all claims on the vault.
+    /// Σ of all claims on the vault, less what the pool owes beyond its cash (those claims
+    /// are the pool's debt, paid from what it receives next).
     pub fn total_claims(&self) -> i128 {
         i128::from(self.account_claims) + i128::from(self.pool_balance) + i128::from(self.insurance_balance) + i128::from(self.fee_balance)
+            - i128::from(self.pool_deficit)
     }
 
     /// Checks the vault balance after a token movement: it must cover every claim (SPEC
@@ -98,6 +105,7 @@ impl Exchange {
         require!(self.allow_push_oracles <= 1, ErrorCode::ExchangeStateInvalid);
         require!(self.admin != Pubkey::default() && self.guardian != Pubkey::default(), ErrorCode::ExchangeStateInvalid);
         require!(self.taker_fee_ppm < 1_000_000 && self.protocol_fee_share_ppm <= 1_000_000, ErrorCode::ExchangeStateInvalid);
+        require!(self.pool_balance == 0 || self.pool_deficit == 0, ErrorCode::ExchangeStateInvalid);
         Ok(())
     }
 }

@@ -190,7 +190,9 @@ pub struct Market {
     pub ramp_start_ts: i64,
     /// Unix time the ramp ends (maintenance uses `tiers` alone from then on).
     pub ramp_end_ts: i64,
-    pub reserved: [u8; 64],
+    /// Σ profit this market's positions gave back to the pool in auto-deleveraging, quote native.
+    pub adl_haircut_total: u64,
+    pub reserved: [u8; 56],
 }
 crate::assert_size!(Market, 496);
 

@@ -24,6 +24,6 @@ pub fn defund_pool<'info>(ctx: Context<'info, AdminTransfer<'info>>, amount: u64
         (before, ex.pool_balance)
     };
     pay_out(&a.token_program, &mut a.vault, &a.admin_token, &a.exchange, amount)?;
-    emit!(PoolFunded { amount, deposit: false, pool_before: before, pool_after: after });
+    emit!(PoolFunded { amount, deposit: false, pool_before: before, pool_after: after, deficit_before: 0, deficit_after: 0 });
     Ok(())
 }

@@ -29,7 +29,8 @@ pub struct SettlePnl<'info> {
 
 /// Permissionless: moves a domain's unsettled profit in one market into its collateral —
 /// first what a negative balance needs, then as much as the market's settle budget has
-/// left this period (docs/MATH.md, "Unsettled profit"). Settling moves value only within
+/// left this period (docs/MATH.md, "Unsettled profit"); while the pool is in deficit only
+/// the first. Settling moves value only within
 /// the account, so anyone may call it (owners, keepers, front-ends).
 pub fn settle_pnl(ctx: Context<SettlePnl>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
@@ -37,12 +38,13 @@ pub fn settle_pnl(ctx: Context<SettlePnl>) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     require_allowed(market.effective_status(ex.status()), Gate::Transfer)?;
     let index = market.market_index;
+    let in_deficit = ex.pool_deficit > 0;
     let (domain_account, done, unsettled_after, collateral_after) = match &ctx.accounts.isolated_position {
         Some(loader) => {
             let mut p = loader.load_mut()?;
             require!(p.unsettled_pnl > 0, ErrorCode::NothingToSettle);
             let (mut c, mut u) = (p.collateral, p.unsettled_pnl);
-            let done = settlement::settle(&mut market, now, &mut c, &mut u)?;
+            let done = settlement::settle(&mut market, now, in_deficit, &mut c, &mut u)?;
             (p.collateral, p.unsettled_pnl) = (c, u);
             p.invariant()?;
             (loader.key(), done, u, c)
@@ -51,7 +53,7 @@ pub fn settle_pnl(ctx: Context<SettlePnl>) -> Result<()> {
             let mut acct = ctx.accounts.margin_account.load_mut()?;
             let i = acct.slot_of(index).filter(|&i| acct.cross_positions[i].unsettled_pnl > 0).ok_or(ErrorCode::NothingToSettle)?;
             let (mut c, mut u) = (acct.cross_collateral, acct.cross_positions[i].unsettled_pnl);
-            let done = settlement::settle(&mut market, now, &mut c, &mut u)?;
+            let done = settlement::settle(&mut market, now, in_deficit, &mut c, &mut u)?;
             acct.cross_collateral = c;
             acct.cross_positions[i].unsettled_pnl = u;
             acct.invariant()?;

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 use super::set_leverage::AdjustPosition;
+use crate::controller::pool::Pool;
 use crate::controller::status::{require_allowed, Gate};
 use crate::controller::{funding, isolated, transfer};
 use crate::error::ErrorCode;
@@ -43,14 +44,14 @@ pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>,
     if realise > 0 {
         view.require_fill()?;
     }
-    let mut pool_balance = ex.pool_balance;
+    let mut pool = Pool::of(&ex);
     let (mut cb, mut coll) = (p.cost_basis, p.collateral);
-    transfer::realise(&mut market, p.base, realise, &mut cb, &mut coll, &mut pool_balance)?;
+    transfer::realise(&mut market, p.base, realise, &mut cb, &mut coll, &mut pool)?;
     let amt = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
     p.cost_basis = cb;
     p.collateral = coll.safe_sub(amt)?;
     acct.add_collateral(amt)?;
-    ex.pool_balance = pool_balance;
+    pool.store(&mut ex);
     ex.add_claims(realise.cast::<i64>()?)?;
     let after = isolated_health(&p, &view)?;
     require!(after.meets_transfer_lock(buffer), ErrorCode::InsufficientTransferable);

@@ -3,6 +3,7 @@ use ballast_math::constants::MAX_LEVERAGE;
 
 use crate::controller::funding;
 use crate::controller::leverage::{self, LeverageAccounts};
+use crate::controller::pool::Pool;
 use crate::error::ErrorCode;
 use crate::events::LeverageUpdated;
 use crate::health::{snapshot, HealthQuery, Policy};
@@ -52,7 +53,7 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
     let status = market.effective_status(ex.status());
     let oracle = read_oracle(&market, &a.oracle, ex.collateral_decimals, now)?;
     funding::accrue(&mut market, &oracle, now, status == MarketStatus::Paused)?;
-    let mut pool_balance = ex.pool_balance;
+    let mut pool = Pool::of(&ex);
     let change = leverage::set(
         LeverageAccounts {
             market: &mut market,
@@ -64,12 +65,12 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
             status,
             query: HealthQuery { decimals: ex.collateral_decimals, now, policy: Policy::Lenient, exchange_status: ex.status() },
             liquidation_buffer_ppm: ex.liquidation_buffer_ppm,
-            pool_balance: &mut pool_balance,
+            pool: &mut pool,
             clock_slot: clock.slot,
         },
         leverage,
     )?;
-    ex.pool_balance = pool_balance;
+    pool.store(&mut ex);
     ex.add_claims(change.claims_delta)?;
     acct.last_active_slot = clock.slot;
     acct.invariant()?;

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
+use crate::controller::pool::Pool;
 use crate::controller::status::{require_allowed, Gate};
 use crate::controller::transfer;
 use crate::error::ErrorCode;
@@ -61,7 +62,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     let mut need = pnl_to_realise(amount, collateral_before);
     let realised = need;
     let mut ex = a.exchange.load_mut()?;
-    let mut pool_balance = ex.pool_balance;
+    let mut pool = Pool::of(&ex);
     let entries: Vec<_> = if need > 0 { book.entries().to_vec() } else { Vec::new() };
     for e in entries {
         if need == 0 {
@@ -75,14 +76,14 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
         let mut market = load_checked_mut::<Market>(&ctx.remaining_accounts[e.market_account])?;
         let mut collateral = acct.cross_collateral;
         let slot = &mut acct.cross_positions[e.slot];
-        transfer::realise(&mut market, slot.base, take, &mut slot.cost_basis, &mut collateral, &mut pool_balance)?;
+        transfer::realise(&mut market, slot.base, take, &mut slot.cost_basis, &mut collateral, &mut pool)?;
         market.invariant()?;
         acct.cross_collateral = collateral;
         book.revalue(&acct, e.slot)?;
         need -= take;
     }
     require!(need == 0, ErrorCode::InsufficientTransferable);
-    ex.pool_balance = pool_balance;
+    pool.store(&mut ex);
     let delta = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
     let realised_i = realised.cast::<i64>()?;
     acct.add_collateral(-delta)?;

@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use ballast_math::adl::{adl_light, adl_score_ppm};
 use ballast_math::margin::{liquidation_price, DomainHealth, PositionHealth};
 use ballast_math::position::entry_price;
 
@@ -36,6 +37,9 @@ pub struct PositionView {
     pub unsettled_pnl: i64,
     /// Oracle price at which the domain reaches maintenance, moving only this market.
     pub liquidation_price: Option<u64>,
+    /// Auto-deleveraging indicator: 0 without profit, 1 to 5 by the ranking score
+    /// (profit % × effective leverage; `ballast_math::adl::adl_light`).
+    pub adl_light: u8,
 }
 
 /// A domain's numbers, computed by the same functions the instructions use.
@@ -94,6 +98,7 @@ fn position_view(view: &MarketView, d: &DomainHealth, h: &PositionHealth, p: &Po
         pending_funding: h.pending_funding,
         unsettled_pnl: p.unsettled,
         liquidation_price: liquidation_price(p.base, p.cost_basis, &curve.curve(), rest).math()?,
+        adl_light: adl_light(adl_score_ppm(h.pnl, p.cost_basis, h.notional, d.maintenance_equity).math()?),
     })
 }
 
@@ -101,8 +106,9 @@ fn position_view(view: &MarketView, d: &DomainHealth, h: &PositionHealth, p: &Po
 /// margin, transferable, effective leverage, and each position's liquidation price — the
 /// numbers a keeper and the instructions act on (funding counted to now, invalid prices
 /// valued against the trader, and then nothing transferable).
-/// Return data is limited to 1,024 bytes: a full cross domain (16 positions) and one
-/// isolated position fit in one call; fewer cross positions leave room for more.
+/// Return data is limited to 1,024 bytes (a position is 54 bytes, a domain 54 plus its
+/// positions): a full cross domain (16 positions) fits in one call, and with 15 cross
+/// positions one isolated position fits beside it; fewer leave room for more.
 pub fn account_health<'info>(ctx: Context<'info, AccountHealth<'info>>) -> Result<AccountHealthView> {
     let now = Clock::get()?.unix_timestamp;
     let ex = ctx.accounts.exchange.load()?;
