@@ -7,8 +7,10 @@
 //! absent `Option` is `null`. Hand-picked edge cases come first, then random cases from an
 //! inline splitmix64 with a fixed seed, so the file is reproducible byte for byte.
 
+use ballast_math::adl;
 use ballast_math::checked::{self, Rounding};
 use ballast_math::liquidation::{self, LiquidationInput};
+use ballast_math::pool::SideTotals;
 use ballast_math::tiers::{self, Maintenance, Tier};
 use ballast_math::{funding, margin, oracle, position, DomainHealth, MathError, MathErrorKind, PositionHealth, PositionRisk};
 use serde_json::{json, Value};
@@ -657,6 +659,41 @@ pub fn generate() -> String {
         );
         let (tip, top) = (r.mag(8), r.mag(12));
         o.push("guard_tip", json!({"fixed_tip": s(tip), "top_up": s(top)}), liquidation::guard_tip(tip, top), s);
+    }
+
+    // ---- pool equity and auto-deleveraging ------------------------------------------------
+    for i in 0..200 {
+        let t = SideTotals {
+            open_interest_long: r.mag(13),
+            open_interest_short: r.mag(13),
+            cost_basis_long: i128::from(r.mag(14)),
+            cost_basis_short: -i128::from(r.mag(14)),
+        };
+        let p = if i == 0 { 0 } else { r.mag(16) };
+        let tj = json!({"open_interest_long": s(t.open_interest_long), "open_interest_short": s(t.open_interest_short), "cost_basis_long": s(t.cost_basis_long), "cost_basis_short": s(t.cost_basis_short)});
+        o.push("pool_side_pnl", json!({"totals": tj, "price": s(p)}), adl::pool_side_pnl(&t, p), s);
+        let (cash, deficit, side) = (r.mag(13), r.mag(13), i128::from(r.signed(14)));
+        o.push("pool_equity", json!({"cash": s(cash), "deficit": s(deficit), "side": s(side)}), adl::pool_equity(cash, deficit, side), s);
+        let (rp, e) = (r.signed(12), i128::from(r.signed(12)));
+        o.push("haircut", json!({"realised": s(rp), "equity": s(e)}), Ok::<u64, MathError>(adl::haircut(rp, e)), s);
+        let lot = r.pick(&[1u64, 1_000, 1_000_000, 10_000_000]);
+        let abs = r.range(1, 1_000_000) * lot;
+        let (profit, shortfall) = (if i == 1 { 0 } else { i128::from(r.signed(12)) }, u128::from(r.mag(12)));
+        o.push(
+            "deleverage_size",
+            json!({"abs_base": s(abs), "profit": s(profit), "shortfall": s(shortfall), "lot_size": s(lot)}),
+            adl::deleverage_size(abs, profit, shortfall, lot),
+            s,
+        );
+        let (pnl, cb, n, eq) = (i128::from(r.signed(12)), r.signed(13), r.mag(13), i128::from(r.signed(12)));
+        o.push(
+            "adl_score_ppm",
+            json!({"pnl": s(pnl), "cost_basis": s(cb), "notional": s(n), "equity": s(eq)}),
+            adl::adl_score_ppm(pnl, cb, n, eq),
+            s,
+        );
+        let score = if r.bool() { r.mag(7) } else { r.next() };
+        o.push("adl_light", json!({"score": s(score)}), Ok::<u8, MathError>(adl::adl_light(score)), |v| json!(v));
     }
 
     let mut text = String::from("{\n  \"generator\": \"cargo run -p xtask -- vectors (crates/math)\",\n  \"vectors\": [\n");

@@ -84,6 +84,8 @@ export interface Exchange {
   marginGuardTip: bigint;
   pendingAdmin: PublicKey;
   pendingGuardian: PublicKey;
+  /** What the pool owes beyond its cash (0 whenever `poolBalance` > 0). */
+  poolDeficit: bigint;
 }
 
 export function decodeExchange(data: Uint8Array): Exchange {
@@ -110,8 +112,9 @@ export function decodeExchange(data: Uint8Array): Exchange {
     marginGuardTip: (r.skip(4), r.u64()),
     pendingAdmin: r.pubkey(),
     pendingGuardian: r.pubkey(),
+    poolDeficit: r.u64(),
   };
-  r.skip(64);
+  r.skip(56);
   done(r, "Exchange");
   return e;
 }
@@ -162,6 +165,8 @@ export interface Market {
   rampFromTiers: Tier[];
   rampStartTs: bigint;
   rampEndTs: bigint;
+  /** Σ profit this market's positions gave back in auto-deleveraging. */
+  adlHaircutTotal: bigint;
 }
 
 function tierArray(r: Reader): Tier[] {
@@ -215,12 +220,14 @@ export function decodeMarket(data: Uint8Array): Market {
     rampFromTiers: [],
     rampStartTs: 0n,
     rampEndTs: 0n,
+    adlHaircutTotal: 0n,
   };
   r.skip(3);
   m.rampFromTiers = tierArray(r).slice(0, Math.min(m.rampFromTierCount, 4));
   m.rampStartTs = r.i64();
   m.rampEndTs = r.i64();
-  r.skip(64);
+  m.adlHaircutTotal = r.u64();
+  r.skip(56);
   done(r, "Market");
   return m;
 }

@@ -39,6 +39,7 @@ function domainView(r: Reader): DomainViewData {
       pendingFunding: r.i64(),
       unsettledPnl: r.i64(),
       liquidationPrice: optU64(r),
+      adlLight: r.u8(),
     });
   }
   return d;

@@ -49,7 +49,7 @@ export function encodeExchange(e: Exchange): Uint8Array {
   w.key(e.admin).key(e.guardian).key(e.collateralMint).key(e.vault);
   w.i64(e.accountClaims).u64(e.poolBalance).u64(e.insuranceBalance).u64(e.feeBalance);
   w.u32(e.takerFeePpm).u32(e.protocolFeeSharePpm).u32(e.liquidationBufferPpm).skip(4).u64(e.marginGuardTip);
-  w.key(e.pendingAdmin).key(e.pendingGuardian).skip(64);
+  w.key(e.pendingAdmin).key(e.pendingGuardian).u64(e.poolDeficit).skip(56);
   return finish(w, "Exchange");
 }
 
@@ -71,7 +71,7 @@ export function encodeMarket(m: Market): Uint8Array {
   w.u64(m.lastValidPrice).i64(m.lastValidTs).u32(m.invalidPriceHaircutPpm).u32(m.settlePeriodSecs).u64(m.settleLimit).i64(m.settlePeriodStart).u64(m.settledInPeriod);
   w.u32(m.maintenanceRampSecs).u8(m.rampFromTierCount).skip(3);
   tiers(w, m.rampFromTiers);
-  w.i64(m.rampStartTs).i64(m.rampEndTs).skip(64);
+  w.i64(m.rampStartTs).i64(m.rampEndTs).u64(m.adlHaircutTotal).skip(56);
   return finish(w, "Market");
 }
 

@@ -226,6 +226,8 @@ export interface PositionViewData {
   pendingFunding: bigint;
   unsettledPnl: bigint;
   liquidationPrice: bigint | null;
+  /** Auto-deleveraging indicator: 0 without profit, 1–5 by the ranking score. */
+  adlLight: number;
 }
 
 export interface DomainViewData {
@@ -268,6 +270,7 @@ export function domainViewData(detail: DomainDetail, bufferPpm: number, includeF
         pendingFunding: p.health.pendingFunding,
         unsettledPnl: p.state.unsettled,
         liquidationPrice: liquidationPriceOf(d, p),
+        adlLight: m.adlLight(m.adlScorePpm(p.health.pnl, p.state.costBasis, p.health.notional, d.maintenanceEquity)),
       })),
   };
 }

@@ -239,6 +239,123 @@ export const IDL = {
       ]
     },
     {
+      "name": "auto_deleverage",
+      "docs": [
+        "Permissionless while the pool's equity over every market is negative: closes up to",
+        "`max_base` lots of a profitable position (the cross slot in `market`, or",
+        "`isolated_position`) at the oracle price, no more than the shortfall needs, and the",
+        "position gives back `min(realised profit, shortfall)` to the pool; a position without",
+        "open profit gives back `min(unsettled profit, shortfall)`. Keepers pick",
+        "positions by the ADL ranking (profit % × effective leverage, `account_health`).",
+        "",
+        "Remaining accounts: `[market, oracle]` for every market, in index order."
+      ],
+      "discriminator": [
+        210,
+        69,
+        163,
+        148,
+        44,
+        245,
+        226,
+        170
+      ],
+      "accounts": [
+        {
+          "name": "keeper",
+          "docs": [
+            "Anyone (keepers); paid nothing."
+          ],
+          "signer": true
+        },
+        {
+          "name": "exchange",
+          "docs": [
+            "The exchange singleton (PDA `[\"exchange\"]`)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  101,
+                  120,
+                  99,
+                  104,
+                  97,
+                  110,
+                  103,
+                  101
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "market",
+          "docs": [
+            "The market of the position to deleverage (PDA `[\"market\", market_index u16 LE]`)."
+          ],
+          "writable": true
+        },
+        {
+          "name": "oracle",
+          "docs": [
+            "The market's oracle (Pyth `PriceUpdateV2`, or a push oracle where allowed)."
+          ]
+        },
+        {
+          "name": "margin_account",
+          "docs": [
+            "The trader's margin account (PDA `[\"margin\", owner, sub_id u16 LE]`)."
+          ],
+          "writable": true
+        },
+        {
+          "name": "isolated_position",
+          "docs": [
+            "The account's isolated position in `market`, to deleverage it instead of the",
+            "cross slot; absent for the cross slot."
+          ],
+          "writable": true,
+          "optional": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  105,
+                  115,
+                  111,
+                  108,
+                  97,
+                  116,
+                  101,
+                  100
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "margin_account"
+              },
+              {
+                "kind": "account",
+                "path": "market.market_index",
+                "account": "Market"
+              }
+            ]
+          }
+        }
+      ],
+      "args": [
+        {
+          "name": "max_base",
+          "type": "u64"
+        }
+      ]
+    },
+    {
       "name": "cancel_trigger_order",
       "docs": [
         "Owner or delegate: removes trigger order `id`."
@@ -3201,6 +3318,19 @@ export const IDL = {
       ]
     },
     {
+      "name": "AutoDeleveraged",
+      "discriminator": [
+        10,
+        14,
+        140,
+        79,
+        30,
+        115,
+        27,
+        9
+      ]
+    },
+    {
       "name": "BadDebtCovered",
       "discriminator": [
         89,
@@ -4025,6 +4155,16 @@ export const IDL = {
       "code": 6091,
       "name": "LeverageChangedMaintenance",
       "msg": "A leverage change would have changed maintenance margin"
+    },
+    {
+      "code": 6092,
+      "name": "PoolNotInShortfall",
+      "msg": "The pool's equity is not negative: there is nothing to deleverage"
+    },
+    {
+      "code": 6093,
+      "name": "DeleverageTargetNotProfitable",
+      "msg": "Only a position with unrealised profit at the oracle price can be deleveraged"
     }
   ],
   "types": [
@@ -4141,6 +4281,82 @@ export const IDL = {
       }
     },
     {
+      "name": "AutoDeleveraged",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "domain_account",
+            "docs": [
+              "The margin account (cross) or isolated position deleveraged."
+            ],
+            "type": "pubkey"
+          },
+          {
+            "name": "market_index",
+            "type": "u16"
+          },
+          {
+            "name": "keeper",
+            "type": "pubkey"
+          },
+          {
+            "name": "price",
+            "docs": [
+              "Oracle price the position closed at."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "base_before",
+            "type": "i64"
+          },
+          {
+            "name": "base_after",
+            "type": "i64"
+          },
+          {
+            "name": "realised_pnl",
+            "docs": [
+              "Profit the close realised, before the haircut."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "haircut",
+            "docs": [
+              "Given back to the pool: `min(realised profit, shortfall)`, or `min(unsettled,",
+              "shortfall)` for a position without open profit."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "unsettled_change",
+            "docs": [
+              "Change of the position's unsettled profit: what the pool's cash could not pay (or a",
+              "down-weighted market's gain) adds to it; a write-off of unpaid profit takes from it."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "pool_equity_before",
+            "docs": [
+              "Pool equity over every market before and after (negative: a shortfall)."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "pool_equity_after",
+            "type": "i64"
+          },
+          {
+            "name": "pool_deficit_after",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
       "name": "BadDebtCovered",
       "type": {
         "kind": "struct",
@@ -4171,7 +4387,8 @@ export const IDL = {
           {
             "name": "uncovered",
             "docs": [
-              "What neither could cover (left as negative collateral); 0 unless the pool is empty."
+              "What neither could cover: the domain ends at zero and the pool owes it (its",
+              "deficit), which opens auto-deleveraging; 0 unless the pool's cash ran out."
             ],
             "type": "u64"
           }
@@ -4604,11 +4821,21 @@ export const IDL = {
             "type": "pubkey"
           },
           {
+            "name": "pool_deficit",
+            "docs": [
+              "What the pool owes beyond its cash, quote native: bad debt neither the insurance",
+              "fund nor the pool could cover, and profit or funding realised while the pool was",
+              "empty (booked as unsettled profit). Money into the pool pays it first; while it is",
+              "non-zero `pool_balance` is 0 and no unsettled profit settles."
+            ],
+            "type": "u64"
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                64
+                56
               ]
             }
           }
@@ -5818,11 +6045,18 @@ export const IDL = {
             "type": "i64"
           },
           {
+            "name": "adl_haircut_total",
+            "docs": [
+              "Σ profit this market's positions gave back to the pool in auto-deleveraging, quote native."
+            ],
+            "type": "u64"
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                64
+                56
               ]
             }
           }
@@ -6121,6 +6355,17 @@ export const IDL = {
           {
             "name": "pool_after",
             "type": "u64"
+          },
+          {
+            "name": "deficit_before",
+            "docs": [
+              "The pool's deficit before and after (a deposit pays it first)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "deficit_after",
+            "type": "u64"
           }
         ]
       }
@@ -6184,6 +6429,14 @@ export const IDL = {
             "type": {
               "option": "u64"
             }
+          },
+          {
+            "name": "adl_light",
+            "docs": [
+              "Auto-deleveraging indicator: 0 without profit, 1 to 5 by the ranking score",
+              "(profit % × effective leverage; `ballast_math::adl::adl_light`)."
+            ],
+            "type": "u8"
           }
         ]
       }

@@ -320,6 +320,21 @@ export class InstructionBuilder {
   }
 
   // ---- keeper and views ---------------------------------------------------------------
+  /**
+   * While the pool's equity is negative: closes what the shortfall needs of a profitable
+   * position (or writes the shortfall off its unsettled profit). `markets`: `[market,
+   * oracle]` for every market, in index order.
+   */
+  autoDeleverage(a: { keeper: PublicKey; marginAccount: PublicKey; marketIndex: number; oracle: PublicKey; isolated: boolean; maxBase: bigint; markets: PublicKey[] }): Promise<TransactionInstruction> {
+    return this.m
+      .autoDeleverage(bn(a.maxBase))
+      .accountsStrict({
+        keeper: a.keeper, exchange: this.exchange, market: this.market(a.marketIndex), oracle: a.oracle, marginAccount: a.marginAccount,
+        isolatedPosition: a.isolated ? this.isolated(a.marginAccount, a.marketIndex) : null,
+      })
+      .remainingAccounts(a.markets.map(ro))
+      .instruction();
+  }
   updateFunding(a: { marketIndex: number; oracle: PublicKey }): Promise<TransactionInstruction> {
     return this.m.updateFunding().accountsStrict({ exchange: this.exchange, market: this.market(a.marketIndex), oracle: a.oracle }).instruction();
   }

@@ -548,6 +548,34 @@ describe("insurance fund and protocol fees", () => {
   });
 });
 
+describe("auto-deleveraging", () => {
+  test("the builder's accounts are accepted and a solvent pool refuses by name, changing nothing", async () => {
+    const markets = w.oracles.flatMap((oracle, index) => [marketPda(index), oracle]);
+    const before = w.exchange();
+    const r = w.svm.send(
+      [await w.ix.autoDeleverage({ keeper: w.admin.publicKey, marginAccount: alice.margin, marketIndex: BTC, oracle: w.oracles[BTC], isolated: false, maxBase: 1n << 63n, markets })],
+      [w.admin],
+    );
+    assert.equal(decodeError(r.logs)?.name, "PoolNotInShortfall");
+    assert.deepEqual(w.exchange(), before);
+    // Without every market the pool cannot be valued.
+    const partial = w.svm.send(
+      [await w.ix.autoDeleverage({ keeper: w.admin.publicKey, marginAccount: alice.margin, marketIndex: BTC, oracle: w.oracles[BTC], isolated: false, maxBase: 1n, markets: markets.slice(0, 2) })],
+      [w.admin],
+    );
+    assert.equal(decodeError(partial.logs)?.name, "ReserveAccountsMismatch");
+  });
+
+  test("the view's ADL light equals the SDK's score, position by position", async () => {
+    const view = await viewOnChain(alice, [ETH]);
+    const off = viewOffChain(alice, [ETH]);
+    for (const [a, b] of [[view.cross, off.cross], [view.isolated[0], off.isolated[0]]] as const) {
+      assert.deepEqual(a.positions.map((p) => p.adlLight), b.positions.map((p) => p.adlLight));
+      for (const p of a.positions) assert.equal(p.adlLight === 0, p.unrealizedPnl <= 0n, "a light only for a position in profit");
+    }
+  });
+});
+
 describe("trigger orders", () => {
   test("place, refuse before the trigger, execute for the tip, decode the book, cancel", async () => {
     const gail = await w.trader(5_000n * USD);

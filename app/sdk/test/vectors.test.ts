@@ -112,6 +112,13 @@ const run: Record<string, (i: J) => unknown> = {
   restores: (i) => m.restores(liq(i.input), B(i.q)),
   penalties: (i) => m.penalties(B(i.closed_notional), i.reward_ppm, i.insurance_ppm, B(i.available)).map(str),
   guard_tip: (i) => str(m.guardTip(B(i.fixed_tip), B(i.top_up))),
+  pool_side_pnl: (i) =>
+    str(m.poolSidePnl({ openInterestLong: B(i.totals.open_interest_long), openInterestShort: B(i.totals.open_interest_short), costBasisLong: B(i.totals.cost_basis_long), costBasisShort: B(i.totals.cost_basis_short) }, B(i.price))),
+  pool_equity: (i) => str(m.poolEquity(B(i.cash), B(i.deficit), B(i.side))),
+  haircut: (i) => str(m.haircut(B(i.realised), B(i.equity))),
+  deleverage_size: (i) => str(m.deleverageSize(B(i.abs_base), B(i.profit), B(i.shortfall), B(i.lot_size))),
+  adl_score_ppm: (i) => str(m.adlScorePpm(B(i.pnl), B(i.cost_basis), B(i.notional), B(i.equity))),
+  adl_light: (i) => m.adlLight(B(i.score)),
 };
 
 const file = JSON.parse(readFileSync(new URL("./vectors.json", import.meta.url), "utf8"));

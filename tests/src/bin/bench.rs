@@ -41,6 +41,24 @@ async fn frictionless() -> Harness {
     h
 }
 
+/// Auto-deleveraging in the pool-shortfall scenario of tests/tests/adl.rs (one market).
+async fn adl_paths(t: &mut Table) {
+    let (mut h, alice, bob, keeper) = thin_pool_crash().await;
+    let ixn = h.liquidate_isolated_ix(&keeper, &bob, BTC, u64::MAX);
+    t.add("liquidate_isolated, bankrupt (bad debt covered)", h.ok(&[ixn], &[&keeper.key]).await.compute_units);
+    let oracle = h.markets[0].oracle;
+    let ixn = ix::auto_deleverage(keeper.pubkey(), alice.account, BTC, oracle, false, u64::MAX, &h.all_markets());
+    t.add("auto_deleverage, cross close (1 market)", h.ok(&[ixn], &[&keeper.key]).await.compute_units);
+
+    let (mut h, alice, bob, keeper) = thin_pool_crash().await;
+    h.trade(&alice, BTC, 2 * UNIT, MarginMode::Cross, 5).await;
+    let ixn = h.liquidate_isolated_ix(&keeper, &bob, BTC, u64::MAX);
+    h.ok(&[ixn], &[&keeper.key]).await;
+    let oracle = h.markets[0].oracle;
+    let ixn = ix::auto_deleverage(keeper.pubkey(), alice.account, BTC, oracle, false, u64::MAX, &h.all_markets());
+    t.add("auto_deleverage, unsettled write-off (1 market)", h.ok(&[ixn], &[&keeper.key]).await.compute_units);
+}
+
 async fn single_paths(t: &mut Table) {
     let mut h = frictionless().await;
     let alice = h.user("alice", 1_000_000 * USD).await;
@@ -377,6 +395,7 @@ async fn main() {
     let check = std::env::args().any(|a| a == "--check");
     let mut t = Table { rows: vec![] };
     single_paths(&mut t).await;
+    adl_paths(&mut t).await;
     let (sweep, sizes) = sweep(&mut t).await;
     let spl = spl_token_transfer().await;
     let anchor = anchor_calibration().await;

@@ -9,3 +9,4 @@ export * from "./oracle.js";
 export * from "./funding.js";
 export * from "./margin.js";
 export * from "./liquidation.js";
+export * from "./adl.js";
