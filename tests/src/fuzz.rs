@@ -172,10 +172,19 @@ pub enum Step {
     },
     /// The admin's treasury operations: `op` 0 seeds the insurance fund with `amount`
     /// dollars, 1 withdraws `amount` ppm of it (refused below its floor), 2 sweeps `amount`
-    /// ppm of the protocol fees (above 1e6: more than there is).
+    /// ppm of the protocol fees (above 1e6: more than there is), 3 takes `amount` ppm of the
+    /// pool out (refused below its reserve; a thin pool is what makes deleveraging happen).
     Treasury {
         op: u8,
         amount: u32,
+    },
+    /// A keeper deleverages the user's position in the market (cross, or isolated), at most
+    /// `max_lots` lots (`u32::MAX`: as many as needed). Refused unless the pool is short.
+    Deleverage {
+        user: u8,
+        market: u8,
+        isolated: bool,
+        max_lots: u32,
     },
     /// Places a trigger order on the user's position in the market (cross, or isolated
     /// when it has one): at or above when `above`, at `move_bp` from the last price,
@@ -283,8 +292,14 @@ fn step(r: &mut Rng) -> Step {
             tip: r.below(1_200_000) as u32,
         },
         975..=989 => Step::Trigger { user, slot: if r.chance(70) { 0 } else { r.below(8) as u8 }, keeper: r.chance(85) },
+        990..=996 => Step::Deleverage {
+            user,
+            market,
+            isolated: r.chance(40),
+            max_lots: if r.chance(80) { u32::MAX } else { r.range(1, 2_000) as u32 },
+        },
         950..=959 => {
-            let op = r.below(3) as u8;
+            let op = r.below(4) as u8;
             let amount = if op == 0 { r.range(1, 5_000) as u32 } else { r.range(1, 1_100_000) as u32 };
             Step::Treasury { op, amount }
         }
@@ -323,6 +338,8 @@ pub struct Report {
     pub liquidations: usize,
     /// Trigger orders executed by the keeper (or removed because their position was gone).
     pub triggers: usize,
+    /// Positions deleveraged (or unsettled profit written off) while the pool was short.
+    pub deleverages: usize,
     pub seconds: f64,
 }
 
@@ -361,6 +378,11 @@ impl Fuzz {
             h.deposit(&u, 50_000 * USD).await;
             users.push(u);
         }
+        // A thin pool ($1,000 against $200,000 of deposits): profits it cannot pay, its
+        // deficit and auto-deleveraging happen within a budget, not only with $10M behind it.
+        let admin = h.admin.insecure_clone();
+        let thin = ix::defund_pool(admin.pubkey(), h.admin_token, 10_000_000 * USD - 1_000 * USD, &h.all_markets());
+        h.ok(&[thin], &[&admin]).await;
         let keeper = h.user("keeper", 0).await;
         let mut f = Self {
             h,
@@ -607,6 +629,13 @@ impl Fuzz {
                 };
                 (vec![ixn], by_owner.then_some(usize::from(user)))
             }
+            Step::Deleverage { user, market, isolated, max_lots } => {
+                let u = &self.users[usize::from(user)];
+                let oracle = self.h.markets[usize::from(market)].oracle;
+                let max_base = if max_lots == u32::MAX { u64::MAX } else { u64::from(max_lots) * 1_000_000 };
+                let k = self.keeper.pubkey();
+                (vec![ix::auto_deleverage(k, u.account, u16::from(market), oracle, isolated, max_base, &self.h.all_markets())], None)
+            }
             Step::Settle { user, market, isolated } => {
                 let u = &self.users[usize::from(user)];
                 (vec![ix::settle_pnl(u.account, u16::from(market), isolated)], None)
@@ -849,7 +878,8 @@ impl Fuzz {
                 let ixn = match op {
                     0 => ix::fund_insurance(admin.pubkey(), self.h.admin_token, u64::from(amount) * USD),
                     1 => ix::withdraw_insurance(admin.pubkey(), self.h.admin_token, share(ex.insurance_balance), &self.h.all_markets()),
-                    _ => ix::sweep_fees(admin.pubkey(), self.h.admin_token, share(ex.fee_balance)),
+                    2 => ix::sweep_fees(admin.pubkey(), self.h.admin_token, share(ex.fee_balance)),
+                    _ => ix::defund_pool(admin.pubkey(), self.h.admin_token, share(ex.pool_balance), &self.h.all_markets()),
                 };
                 let _ = self.h.send(&[ixn], &[&admin]).await;
             }
@@ -874,6 +904,9 @@ impl Fuzz {
                     }
                     if matches!(s, Step::Trigger { keeper: true, .. }) {
                         self.report.triggers += 1;
+                    }
+                    if matches!(s, Step::Deleverage { .. }) {
+                        self.report.deleverages += 1;
                     }
                 }
             }

@@ -31,13 +31,14 @@ fn a_fixed_budget_of_random_sequences_keeps_every_invariant() {
         total.refused += r.refused;
         total.liquidations += r.liquidations;
         total.triggers += r.triggers;
+        total.deleverages += r.deleverages;
         total.seconds += r.seconds;
         for (k, v) in r.refusals {
             *total.refusals.entry(k).or_default() += v;
         }
     }
     let line = format!(
-        "fuzz ({}): {} steps in {:.1} s ({:.0} steps/s): {} transactions accepted, {} refused cleanly, {} liquidations, {} trigger executions; refusals by code: {:?}",
+        "fuzz ({}): {} steps in {:.1} s ({:.0} steps/s): {} transactions accepted, {} refused cleanly, {} liquidations, {} trigger executions, {} deleveragings; refusals by code: {:?}",
         if cfg!(feature = "sbf") { "bytecode" } else { "native" },
         total.steps,
         total.seconds,
@@ -46,6 +47,7 @@ fn a_fixed_budget_of_random_sequences_keeps_every_invariant() {
         total.refused,
         total.liquidations,
         total.triggers,
+        total.deleverages,
         total.refusals
     );
     println!("{line}");
@@ -64,6 +66,7 @@ fn a_fixed_budget_of_random_sequences_keeps_every_invariant() {
     assert!(total.accepted * 5 > total.steps && total.liquidations >= min_liquidations, "{total:?}");
     if !cfg!(feature = "sbf") {
         assert!(total.triggers > 0, "no trigger order was executed: {total:?}");
+        assert!(total.deleverages > 0, "no position was deleveraged: {total:?}");
     }
 }
 
