@@ -77,6 +77,16 @@ pub struct MarketConfig {
     pub dust_notional: u64,
     pub max_open_interest: u64,
     pub funding_oi_floor: u64,
+    /// Volatility-scaled leverage (docs/MATH.md): hourly volatility target, ppm; absent or
+    /// 0 turns scaling off.
+    #[serde(default)]
+    pub vol_target_ppm: u32,
+    /// Lowest scale of the tier maximum, ppm (required when the target is set).
+    #[serde(default)]
+    pub vol_floor_ppm: u32,
+    /// Half-life of the volatility estimate, seconds (required when the target is set).
+    #[serde(default)]
+    pub vol_half_life_secs: u32,
 }
 
 impl Config {
@@ -129,6 +139,9 @@ impl MarketConfig {
             dust_notional: self.dust_notional,
             max_open_interest: self.max_open_interest,
             funding_oi_floor: self.funding_oi_floor,
+            vol_target_ppm: self.vol_target_ppm,
+            vol_floor_ppm: self.vol_floor_ppm,
+            vol_half_life_secs: self.vol_half_life_secs,
         }
     }
 }

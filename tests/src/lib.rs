@@ -173,6 +173,9 @@ pub fn default_market_params() -> MarketParams {
         dust_notional: 10 * USD,
         max_open_interest: 1_000_000 * UNIT as u64,
         funding_oi_floor: UNIT as u64,
+        vol_target_ppm: 0,
+        vol_floor_ppm: 0,
+        vol_half_life_secs: 0,
     }
 }
 

@@ -12,6 +12,7 @@ use ballast_math::checked::{self, Rounding};
 use ballast_math::liquidation::{self, LiquidationInput};
 use ballast_math::pool::SideTotals;
 use ballast_math::tiers::{self, Maintenance, Tier};
+use ballast_math::volatility;
 use ballast_math::{funding, margin, oracle, position, DomainHealth, MathError, MathErrorKind, PositionHealth, PositionRisk};
 use serde_json::{json, Value};
 
@@ -161,6 +162,7 @@ struct Risk {
     ramp: Ramp,
     pnl_weight_ppm: u32,
     transfer_floor_ppm: u32,
+    leverage_scale_ppm: u32,
     /// `Some(haircut)`: valued adversely.
     adverse: Option<u32>,
 }
@@ -179,6 +181,7 @@ impl Risk {
             ramp_from: self.ramp.as_ref().map(|(t, f)| (&t[..], *f)),
             pnl_weight_ppm: self.pnl_weight_ppm,
             transfer_floor_ppm: self.transfer_floor_ppm,
+            leverage_scale_ppm: self.leverage_scale_ppm,
         }
     }
     fn health(&self) -> Result<PositionHealth, MathError> {
@@ -193,7 +196,7 @@ impl Risk {
             "unsettled_pnl": s(self.unsettled_pnl), "leverage": self.leverage, "price": s(self.price), "conf": s(self.conf),
             "tiers": tiers_json(&self.tiers), "ramp_from": ramp_json(self.ramp.as_ref().map(|(t, f)| (&t[..], *f))),
             "pnl_weight_ppm": self.pnl_weight_ppm, "transfer_floor_ppm": self.transfer_floor_ppm,
-            "adverse_haircut_ppm": self.adverse,
+            "leverage_scale_ppm": self.leverage_scale_ppm, "adverse_haircut_ppm": self.adverse,
         })
     }
     fn random(r: &mut Rng) -> Self {
@@ -217,6 +220,7 @@ impl Risk {
             ramp,
             pnl_weight_ppm: r.pick(&[1_000_000, 1_000_000, 500_000, 800_000, 0, 999_999]),
             transfer_floor_ppm: r.pick(&[100_000, 50_000, 0, 200_000]),
+            leverage_scale_ppm: r.pick(&[1_000_000, 1_000_000, 1_000_000, 500_000, 250_000, 1, 999_999]),
             adverse: if r.below(6) == 0 { Some(r.pick(&[0, 10_000, 50_000])) } else { None },
         }
     }
@@ -513,6 +517,7 @@ pub fn generate() -> String {
         ramp: None,
         pnl_weight_ppm: 1_000_000,
         transfer_floor_ppm: floor,
+        leverage_scale_ppm: 1_000_000,
         adverse: None,
     };
     // $10,000 at 10x/20x; the audit's M-1 (1.9 BTC at $60,000 with tiers 20x / 2x).
@@ -694,6 +699,41 @@ pub fn generate() -> String {
         );
         let score = if r.bool() { r.mag(7) } else { r.next() };
         o.push("adl_light", json!({"score": s(score)}), Ok::<u8, MathError>(adl::adl_light(score)), |v| json!(v));
+    }
+
+    // ---- volatility-scaled leverage --------------------------------------------------------
+    for i in 0..200 {
+        let st = volatility::VolState {
+            variance: if i % 5 == 0 { 0 } else { r.mag(14) },
+            last_price: if i == 0 { 0 } else { r.mag(16) },
+            last_ts: r.range(0, 1_000_000) as i64,
+        };
+        let price = if i == 1 { 0 } else { r.mag(16) };
+        let now = st.last_ts + r.range(0, 100_000) as i64;
+        let hl = r.pick(&[0u32, 60, 3_600, 86_400, 2_592_000]);
+        let sj = json!({"variance": s(st.variance), "last_price": s(st.last_price), "last_ts": s(st.last_ts)});
+        o.push(
+            "vol_sample",
+            json!({"state": sj, "price": s(price), "now": s(now), "half_life_secs": hl}),
+            st.sample(price, now, hl),
+            |n| json!({"variance": s(n.variance), "last_price": s(n.last_price), "last_ts": s(n.last_ts)}),
+        );
+        let v = if r.bool() { r.mag(12) } else { r.next() };
+        o.push("hourly_vol_ppm", json!({"variance": s(v)}), volatility::hourly_vol_ppm(v), s);
+        let (target, floor) = (r.pick(&[0u32, 1, 20_000, 50_000, 1_000_000]), r.pick(&[0u32, 1, 100_000, 500_000, 1_000_000]));
+        o.push(
+            "leverage_scale_ppm",
+            json!({"variance": s(v), "target_ppm": target, "floor_ppm": floor}),
+            volatility::leverage_scale_ppm(v, target, floor),
+            |x| json!(x),
+        );
+        let (tmax, scale) = (r.range(1, 1_000) as u16, r.range(0, 1_000_000) as u32);
+        o.push(
+            "scaled_max_leverage",
+            json!({"tier_max": tmax, "scale_ppm": scale}),
+            Ok::<u16, MathError>(volatility::scaled_max_leverage(tmax, scale)),
+            |x| json!(x),
+        );
     }
 
     let mut text = String::from("{\n  \"generator\": \"cargo run -p xtask -- vectors (crates/math)\",\n  \"vectors\": [\n");

@@ -167,6 +167,14 @@ export interface Market {
   rampEndTs: bigint;
   /** Σ profit this market's positions gave back in auto-deleveraging. */
   adlHaircutTotal: bigint;
+  /** Volatility estimate (ppm² per hour), its last sampled price and time. */
+  volVariance: bigint;
+  volLastPrice: bigint;
+  volLastTs: bigint;
+  /** Volatility-scaled leverage: hourly target (0: off), floor of the scale, half-life. */
+  volTargetPpm: number;
+  volFloorPpm: number;
+  volHalfLifeSecs: number;
 }
 
 function tierArray(r: Reader): Tier[] {
@@ -221,13 +229,25 @@ export function decodeMarket(data: Uint8Array): Market {
     rampStartTs: 0n,
     rampEndTs: 0n,
     adlHaircutTotal: 0n,
+    volVariance: 0n,
+    volLastPrice: 0n,
+    volLastTs: 0n,
+    volTargetPpm: 0,
+    volFloorPpm: 0,
+    volHalfLifeSecs: 0,
   };
   r.skip(3);
   m.rampFromTiers = tierArray(r).slice(0, Math.min(m.rampFromTierCount, 4));
   m.rampStartTs = r.i64();
   m.rampEndTs = r.i64();
   m.adlHaircutTotal = r.u64();
-  r.skip(56);
+  m.volVariance = r.u64();
+  m.volLastPrice = r.u64();
+  m.volLastTs = r.i64();
+  m.volTargetPpm = r.u32();
+  m.volFloorPpm = r.u32();
+  m.volHalfLifeSecs = r.u32();
+  r.skip(4 + 16);
   done(r, "Market");
   return m;
 }

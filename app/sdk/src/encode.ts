@@ -71,7 +71,8 @@ export function encodeMarket(m: Market): Uint8Array {
   w.u64(m.lastValidPrice).i64(m.lastValidTs).u32(m.invalidPriceHaircutPpm).u32(m.settlePeriodSecs).u64(m.settleLimit).i64(m.settlePeriodStart).u64(m.settledInPeriod);
   w.u32(m.maintenanceRampSecs).u8(m.rampFromTierCount).skip(3);
   tiers(w, m.rampFromTiers);
-  w.i64(m.rampStartTs).i64(m.rampEndTs).u64(m.adlHaircutTotal).skip(56);
+  w.i64(m.rampStartTs).i64(m.rampEndTs).u64(m.adlHaircutTotal);
+  w.u64(m.volVariance).u64(m.volLastPrice).i64(m.volLastTs).u32(m.volTargetPpm).u32(m.volFloorPpm).u32(m.volHalfLifeSecs).skip(4 + 16);
   return finish(w, "Market");
 }
 

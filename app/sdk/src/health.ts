@@ -125,6 +125,7 @@ export function positionRisk(view: MarketView, p: PositionState): m.PositionRisk
     rampFrom: view.maintenance.rampFrom ?? null,
     pnlWeightPpm: view.market.pnlWeightPpm,
     transferFloorPpm: view.market.transferFloorPpm,
+    leverageScalePpm: m.leverageScalePpm(view.market.volVariance, view.market.volTargetPpm, view.market.volFloorPpm),
   };
 }
 
@@ -157,8 +158,9 @@ export interface MarketContext {
 }
 
 export interface HealthInputs {
-  /** `poolBalance`, when given, lets trade previews refuse what the pool cannot pay. */
-  exchange: Pick<Exchange, "status" | "liquidationBufferPpm" | "collateralDecimals"> & Partial<Pick<Exchange, "poolBalance">>;
+  /** `poolBalance` and `poolDeficit`, when given, let trade previews say what part of a
+   * profit the pool cannot pay now (it becomes unsettled profit). */
+  exchange: Pick<Exchange, "status" | "liquidationBufferPpm" | "collateralDecimals"> & Partial<Pick<Exchange, "poolBalance" | "poolDeficit">>;
   /** By market index. */
   markets: Map<number, MarketContext>;
   /** Unix seconds (the cluster clock). */

@@ -4119,7 +4119,7 @@ export const IDL = {
     {
       "code": 6084,
       "name": "MarketStateInvalid",
-      "msg": "Market invariant broken: status, allowed modes, oracle kind, tiers, ramp, lot size, fill age or settle period"
+      "msg": "Market invariant broken: status, allowed modes, oracle kind, tiers, ramp, lot size, fill age, settle period or volatility parameters"
     },
     {
       "code": 6085,
@@ -4165,6 +4165,16 @@ export const IDL = {
       "code": 6093,
       "name": "DeleverageTargetNotProfitable",
       "msg": "Only a position with unrealised profit at the oracle price can be deleveraged"
+    },
+    {
+      "code": 6094,
+      "name": "InvalidVolatilityParams",
+      "msg": "Volatility parameters out of bounds: target ≤ 100%, floor 1 ppm..=100%, half-life 1 minute..=30 days"
+    },
+    {
+      "code": 6095,
+      "name": "LeverageAboveVolatilityCap",
+      "msg": "Leverage above the market's maximum scaled down by its volatility"
     }
   ],
   "types": [
@@ -6052,11 +6062,63 @@ export const IDL = {
             "type": "u64"
           },
           {
+            "name": "vol_variance",
+            "docs": [
+              "Volatility estimate: EWMA of squared oracle returns normalised to one hour, ppm²",
+              "(`ballast_math::volatility`)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "vol_last_price",
+            "docs": [
+              "Price of the estimate's last sample (price scale); 0 before the first."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "vol_last_ts",
+            "docs": [
+              "Unix time of the estimate's last sample."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "vol_target_ppm",
+            "docs": [
+              "Hourly volatility up to which new risk keeps the tier's full leverage, ppm (0: no scaling)."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "vol_floor_ppm",
+            "docs": [
+              "Lowest scale of the tier maximum, ppm."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "vol_half_life_secs",
+            "docs": [
+              "Half-life of the estimate, seconds."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "_padding2",
+            "type": {
+              "array": [
+                "u8",
+                4
+              ]
+            }
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                56
+                16
               ]
             }
           }
@@ -6211,6 +6273,28 @@ export const IDL = {
           {
             "name": "funding_oi_floor",
             "type": "u64"
+          },
+          {
+            "name": "vol_target_ppm",
+            "docs": [
+              "Hourly volatility up to which new risk keeps the tier's full leverage, ppm (≤ 100%;",
+              "0 turns volatility scaling off)."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "vol_floor_ppm",
+            "docs": [
+              "Lowest scale of the tier maximum when scaling is on, ppm (1..=1e6)."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "vol_half_life_secs",
+            "docs": [
+              "Half-life of the volatility estimate when scaling is on, seconds (1 minute..=30 days)."
+            ],
+            "type": "u32"
           }
         ]
       }

@@ -43,6 +43,10 @@ export interface MarketParams {
   pnlWeightPpm: number;
   transferFloorPpm: number;
   fundingMaxRatePpm: number;
+  /** Volatility-scaled leverage (0 / absent: off). */
+  volTargetPpm?: number;
+  volFloorPpm?: number;
+  volHalfLifeSecs?: number;
   fundingKPpm: number;
   maxFillAgeSecs: number;
   invalidPriceHaircutPpm: number;
@@ -120,6 +124,9 @@ function marketParamsArg(p: MarketParams) {
     dustNotional: bn(p.dustNotional),
     maxOpenInterest: bn(p.maxOpenInterest),
     fundingOiFloor: bn(p.fundingOiFloor),
+    volTargetPpm: p.volTargetPpm ?? 0,
+    volFloorPpm: p.volFloorPpm ?? 0,
+    volHalfLifeSecs: p.volHalfLifeSecs ?? 0,
   };
 }
 

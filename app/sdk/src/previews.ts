@@ -43,6 +43,29 @@ function summary(d: m.DomainHealth, buffer: number, pos?: PositionDetail): Domai
 }
 
 const refuse = (refusal: string, reason: string): PreviewResult => ({ ok: false, refusal, reason });
+
+/** The pool's cash and deficit as `controller::pool::Pool` moves them (unbounded cash when
+ * the inputs do not give the pool's balance). */
+function poolModel(inputs: HealthInputs) {
+  let cash = inputs.exchange.poolBalance ?? 1n << 126n;
+  let deficit = inputs.exchange.poolDeficit ?? 0n;
+  const model = {
+    owedNow: 0n,
+    receive(a: bigint) {
+      const d = a < deficit ? a : deficit;
+      deficit -= d;
+      cash += a - d;
+    },
+    payOrOwe(a: bigint): bigint {
+      const paid = a < cash ? a : cash;
+      cash -= paid;
+      deficit += a - paid;
+      model.owedNow += a - paid;
+      return a - paid;
+    },
+  };
+  return model;
+}
 const findPos = (d: DomainDetail, index: number) => d.positions.find((p) => p.marketIndex === index);
 
 function viewOf(inputs: HealthInputs, index: number, policy: "strict" | "lenient"): MarketView {
@@ -63,6 +86,27 @@ function strictCross(account: MarginAccount, inputs: HealthInputs): { detail?: D
 
 function tierMaxAt(view: MarketView, base: bigint): number {
   return m.maxLeverageAt(view.maintenance.tiers, m.notional(base, view.oracle.price, "ceil"));
+}
+
+/** `Market::require_leverage_for_new_risk` at the notional of `base` lots: the refusal, or null. */
+function leverageRefusal(view: MarketView, base: bigint, leverage: number, newRisk: boolean): PreviewResult | null {
+  const tierMax = tierMaxAt(view, base);
+  if (leverage > tierMax) return refuse("LeverageAboveTierMax", "above the tier's maximum for this size");
+  const scale = m.leverageScalePpm(view.market.volVariance, view.market.volTargetPpm, view.market.volFloorPpm);
+  if (newRisk && leverage > m.scaledMaxLeverage(tierMax, scale))
+    return refuse("LeverageAboveVolatilityCap", `the market's volatility allows at most ${m.scaledMaxLeverage(tierMax, scale)}x for new risk`);
+  return null;
+}
+
+/** The inputs with the instruction's market as the program sees it after its accrual: a
+ * valid price is sampled into the volatility estimate first (controller/funding.rs). */
+function withSampledMarket(inputs: HealthInputs, index: number): HealthInputs {
+  const ctx = inputs.markets.get(index);
+  if (!ctx || ctx.market.volTargetPpm === 0 || ctx.oracle.validity !== "Valid" || inputs.now < ctx.market.lastValidTs) return inputs;
+  const s = m.volSample({ variance: ctx.market.volVariance, lastPrice: ctx.market.volLastPrice, lastTs: ctx.market.volLastTs }, ctx.oracle.price, inputs.now, ctx.market.volHalfLifeSecs);
+  const markets = new Map(inputs.markets);
+  markets.set(index, { ...ctx, market: { ...ctx.market, volVariance: s.variance, volLastPrice: s.lastPrice, volLastTs: s.lastTs } });
+  return { ...inputs, markets };
 }
 
 export interface SetLeveragePreview extends PreviewResult {
@@ -93,7 +137,8 @@ export function previewSetLeverage(args: {
   leverage: number;
   inputs: HealthInputs;
 }): SetLeveragePreview {
-  const { account, isolated, marketIndex, leverage, inputs } = args;
+  const { account, isolated, marketIndex, leverage } = args;
+  const inputs = withSampledMarket(args.inputs, marketIndex);
   const buffer = inputs.exchange.liquidationBufferPpm;
   const base: SetLeveragePreview = { ok: true, mode: "None", leverageBefore: 0, leverageAfter: leverage, marginMoved: 0n, pnlRealised: 0n, before: null, after: null };
   if (leverage < 1 || leverage > m.MAX_LEVERAGE) return { ...base, ...refuse("InvalidLeverage", "leverage must be 1..=1000") };
@@ -103,7 +148,8 @@ export function previewSetLeverage(args: {
   if (isolated && isolated.base !== 0n) {
     const mode: MarginMode = isolated.mode;
     const res: SetLeveragePreview = { ...base, mode, leverageBefore: isolated.leverage };
-    if (leverage > tierMaxAt(lenientView, isolated.base)) return { ...res, ...refuse("LeverageAboveTierMax", "above the tier's maximum for this size") };
+    const levRefusal = leverageRefusal(lenientView, isolated.base, leverage, leverage > isolated.leverage);
+    if (levRefusal) return { ...res, ...levRefusal };
     const raising = leverage > isolated.leverage;
     if (status === "Paused") return { ...res, ...refuse("Paused", "the market is paused") };
     const state = stateOfIsolated(isolated);
@@ -152,7 +198,8 @@ export function previewSetLeverage(args: {
   }
   if (slot && slot.base !== 0n) {
     const res: SetLeveragePreview = { ...base, mode: "Cross", leverageBefore: slot.leverage };
-    if (leverage > tierMaxAt(lenientView, slot.base)) return { ...res, ...refuse("LeverageAboveTierMax", "above the tier's maximum for this size") };
+    const levRefusal = leverageRefusal(lenientView, slot.base, leverage, leverage > slot.leverage);
+    if (levRefusal) return { ...res, ...levRefusal };
     if (status === "Paused") return { ...res, ...refuse("Paused", "the market is paused") };
     const before = crossDomain(account, inputs);
     const override = new Map<number, PositionState>([[marketIndex, { base: slot.base, costBasis: slot.costBasis, leverage, snapshot: slot.fundingSnapshot, unsettled: slot.unsettledPnl }]]);
@@ -273,6 +320,9 @@ export interface OpenPreview extends PreviewResult {
   /** Isolated modes: moved from cross into the position (IM plus the opening shortfall). */
   marginMoved: bigint;
   realisedPnl: bigint;
+  /** Funding and profit the pool's cash cannot pay now: booked as unsettled profit, which
+   * waits until the pool's deficit is paid. */
+  unpaidProfit: bigint;
   baseAfter: bigint;
   /** The domain holding the position after the fill. */
   after: DomainSummary;
@@ -294,7 +344,8 @@ export function previewOpen(args: {
   takerFeePpm: number;
   inputs: HealthInputs;
 }): OpenPreview {
-  const { account, isolated, marketIndex, size, mode, inputs } = args;
+  const { account, isolated, marketIndex, size, mode } = args;
+  const inputs = withSampledMarket(args.inputs, marketIndex);
   const buffer = inputs.exchange.liquidationBufferPpm;
   const view = viewOf(inputs, marketIndex, "strict");
   const market = view.market;
@@ -317,7 +368,7 @@ export function previewOpen(args: {
   const increasing = m.checked.abs(newBase) > m.checked.abs(before.base) || flips;
   const res: OpenPreview = {
     ok: true, mode, leverage: lev, oraclePrice: view.oracle.price, fillPrice: fill, notional: tradedNotional, fee,
-    initialMargin: 0n, marginMoved: 0n, realisedPnl: 0n, baseAfter: newBase,
+    initialMargin: 0n, marginMoved: 0n, realisedPnl: 0n, unpaidProfit: 0n, baseAfter: newBase,
     after: { collateral: 0n, equity: 0n, initialMargin: 0n, maintenanceMargin: 0n, transferable: 0n, effectiveLeverage: null, liquidatable: false, liquidationPrice: null },
     liquidationPrice: null,
   };
@@ -338,12 +389,33 @@ export function previewOpen(args: {
   // Funding owed so far settles into the domain's collateral first.
   const index = before.base >= 0n ? view.longIndex : view.shortIndex;
   const owed = m.pendingFunding(before.base, index, before.snapshot);
-  let collateral = (isCross ? account.crossCollateral : isolated?.collateral ?? 0n) - owed;
+  // The pool pays funding and profit from its cash; what it cannot pay becomes the
+  // position's unsettled profit and the pool's deficit (controller/pool.rs `Pool`).
+  const pool = poolModel(inputs);
+  let collateral = isCross ? account.crossCollateral : isolated?.collateral ?? 0n;
+  let unsettled = before.unsettled;
+  if (owed > 0n) {
+    collateral -= owed;
+    pool.receive(owed);
+  } else if (owed < 0n) {
+    const unpaid = pool.payOrOwe(-owed);
+    collateral += -owed - unpaid;
+    unsettled += unpaid;
+  }
   const f = m.applyFill(before.base, before.costBasis, size, fill);
   const afterBase = f.base;
-  let unsettled = before.unsettled;
-  if (f.realisedPnl > 0n && market.pnlWeightPpm < 1_000_000) unsettled += f.realisedPnl;
-  else collateral += f.realisedPnl;
+  if (f.realisedPnl <= 0n) {
+    collateral += f.realisedPnl;
+    pool.receive(-f.realisedPnl);
+  } else if (market.pnlWeightPpm < 1_000_000) {
+    pool.payOrOwe(f.realisedPnl);
+    unsettled += f.realisedPnl;
+  } else {
+    const unpaid = pool.payOrOwe(f.realisedPnl);
+    collateral += f.realisedPnl - unpaid;
+    unsettled += unpaid;
+  }
+  res.unpaidProfit = pool.owedNow;
   res.realisedPnl = f.realisedPnl;
   const pos: PositionState = { base: afterBase, costBasis: f.costBasis, leverage: lev, snapshot: afterBase >= 0n ? view.longIndex : view.shortIndex, unsettled };
   // (The program's snapshot is the stored side index after accrual to now, equal to the view's.)
@@ -380,10 +452,6 @@ export function previewOpen(args: {
     crossDelta += collateral;
     collateral = 0n;
   }
-  // The pool pays funding owed to the trader and realised profit (controller/pool.rs).
-  const pool = inputs.exchange.poolBalance;
-  if (pool !== undefined && (pool + owed < 0n || pool + owed - f.realisedPnl < 0n))
-    return { ...res, ...refuse("InsufficientPoolBalance", "the pool cannot pay this profit now") };
   let domainAfter: DomainDetail;
   const q = { ...inputs, policy: (increasing ? "strict" : "lenient") as "strict" | "lenient" };
   if (isCross) {
@@ -417,8 +485,8 @@ export function previewOpen(args: {
     if (excess(domainAfter.domain) < excess(before)) return { ...res, ...refuse("HealthWorsened", "below maintenance, a reduction may not lower the margin excess") };
   }
   if (increasing) {
-    const nAfter = m.notional(pos.base, view.oracle.price, "ceil");
-    if (lev > m.maxLeverageAt(view.maintenance.tiers, nAfter)) return { ...res, ...refuse("LeverageAboveTierMax", "the size after the trade allows less leverage") };
+    const levRefusal = leverageRefusal(view, pos.base, lev, true);
+    if (levRefusal) return { ...res, ...levRefusal };
     if (!m.meetsInitial(domainAfter.domain) || m.isLiquidatable(domainAfter.domain)) return { ...res, ...refuse("InsufficientMargin", "the domain would not meet its initial margin") };
     if (!isCross) {
       if (-crossDelta > account.crossCollateral) return { ...res, ...refuse("InsufficientCrossMargin", "the cross collateral cannot pay the margin and fee") };

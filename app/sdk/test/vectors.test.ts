@@ -24,6 +24,7 @@ function risk(i: J): m.PositionRisk {
     rampFrom: ramp(i.ramp_from),
     pnlWeightPpm: i.pnl_weight_ppm,
     transferFloorPpm: i.transfer_floor_ppm,
+    leverageScalePpm: i.leverage_scale_ppm,
   };
 }
 const health = (i: J) => (i.adverse_haircut_ppm === null ? m.positionHealth(risk(i)) : m.adverseHealth(risk(i), i.adverse_haircut_ppm));
@@ -119,6 +120,13 @@ const run: Record<string, (i: J) => unknown> = {
   deleverage_size: (i) => str(m.deleverageSize(B(i.abs_base), B(i.profit), B(i.shortfall), B(i.lot_size))),
   adl_score_ppm: (i) => str(m.adlScorePpm(B(i.pnl), B(i.cost_basis), B(i.notional), B(i.equity))),
   adl_light: (i) => m.adlLight(B(i.score)),
+  vol_sample: (i) => {
+    const n = m.volSample({ variance: B(i.state.variance), lastPrice: B(i.state.last_price), lastTs: B(i.state.last_ts) }, B(i.price), B(i.now), i.half_life_secs);
+    return { variance: str(n.variance), last_price: str(n.lastPrice), last_ts: str(n.lastTs) };
+  },
+  hourly_vol_ppm: (i) => str(m.hourlyVolPpm(B(i.variance))),
+  leverage_scale_ppm: (i) => m.leverageScalePpm(B(i.variance), i.target_ppm, i.floor_ppm),
+  scaled_max_leverage: (i) => m.scaledMaxLeverage(i.tier_max, i.scale_ppm),
 };
 
 const file = JSON.parse(readFileSync(new URL("./vectors.json", import.meta.url), "utf8"));

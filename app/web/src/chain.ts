@@ -256,7 +256,9 @@ export class Engine {
       const ctx = r.inputs.markets.get(marketIndex)!;
       const market = ctx.market;
       const fill = bm.fillPrice(ctx.oracle.price, ctx.oracle.conf, market.spreadPpm, delta > 0n);
-      const maxLeverage = bm.maxLeverageAt(market.tiers, bm.notional(delta, fill, "ceil"));
+      // The tier's maximum, scaled down while the market is volatile (new risk only).
+      const scale = bm.leverageScalePpm(market.volVariance, market.volTargetPpm, market.volFloorPpm);
+      const maxLeverage = bm.scaledMaxLeverage(bm.maxLeverageAt(market.tiers, bm.notional(delta, fill, "ceil")), scale);
       if (!r.account) {
         const notional = bm.notional(delta, fill, "ceil");
         return { ...empty, fillPrice: fill, notional, maxLeverage, im: bm.initialMargin(notional, Math.min(leverage, maxLeverage)), error: "Deposit first: the deposit opens your margin account." };
@@ -297,7 +299,7 @@ export class Engine {
   maxLeverage(pos: PositionView): number {
     const r = this.need();
     const m = r.inputs.markets.get(pos.market.index)!.market;
-    return bm.maxLeverageAt(m.tiers, pos.notional);
+    return bm.scaledMaxLeverage(bm.maxLeverageAt(m.tiers, pos.notional), bm.leverageScalePpm(m.volVariance, m.volTargetPpm, m.volFloorPpm));
   }
 
   /** `set_leverage`: the SDK's `previewSetLeverage` (the state machine of docs/ARCHITECTURE.md). */

@@ -28,6 +28,7 @@ pub mod position;
 pub mod settlement;
 pub mod tiers;
 pub mod trigger;
+pub mod volatility;
 
 pub use checked::Rounding;
 pub use error::{MathError, MathErrorKind, MathResult};

@@ -18,6 +18,7 @@ use crate::error::MathResult;
 use crate::oracle::conservative_price;
 use crate::position::{notional, notional_and_value, weighted_pnl};
 use crate::tiers::{self, Maintenance, Tier};
+use crate::volatility::scaled_max_leverage;
 
 /// Everything needed to value one position.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +48,10 @@ pub struct PositionRisk<'a> {
     pub pnl_weight_ppm: u32,
     /// Part of notional that never leaves the domain, ppm.
     pub transfer_floor_ppm: u32,
+    /// The market's volatility scale of the tier maximum for new risk, ppm (1e6: none;
+    /// [`crate::volatility::leverage_scale_ppm`]). Initial margin only: maintenance never
+    /// depends on it.
+    pub leverage_scale_ppm: u32,
 }
 
 /// One position's contribution to its domain.
@@ -76,7 +81,8 @@ pub struct PositionHealth {
     /// PnL when the market's weight is 100%, else 0 (down-weighted profit settles through
     /// [`crate::settlement`] instead).
     pub realisable: i128,
-    /// Highest leverage of the tier at the larger of the two notionals.
+    /// Highest leverage new risk may take: the tier's maximum at the larger of the two
+    /// notionals, scaled by the market's volatility (at least 1).
     pub tier_max_leverage: u16,
     /// The leverage initial margin was taken at: `min(setting, tier_max_leverage)`.
     pub effective_leverage_setting: u16,
@@ -137,7 +143,8 @@ impl PositionRisk<'_> {
         initial_pnl: i128,
         adverse: bool,
     ) -> MathResult<PositionHealth> {
-        let tier_max_leverage = tiers::max_leverage_at(self.tiers, notional.max(notional_cons));
+        let tier_max_leverage =
+            scaled_max_leverage(tiers::max_leverage_at(self.tiers, notional.max(notional_cons)), self.leverage_scale_ppm);
         let effective = self.leverage.min(tier_max_leverage);
         let full_weight = i128::from(self.pnl_weight_ppm) >= PPM;
         Ok(PositionHealth {
@@ -398,6 +405,7 @@ mod tests {
             ramp_from: None,
             pnl_weight_ppm: 1_000_000,
             transfer_floor_ppm: floor_ppm,
+            leverage_scale_ppm: 1_000_000,
         }
     }
 
@@ -652,6 +660,7 @@ mod tests {
                 ramp_from: None,
                 pnl_weight_ppm: 1_000_000,
                 transfer_floor_ppm: 0,
+                leverage_scale_ppm: 1_000_000,
             };
             domain(6_000 * Q, &[r])
         };

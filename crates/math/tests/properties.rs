@@ -117,7 +117,7 @@ proptest! {
         let conf = price / 1_000_000 * conf_ppm;
         let risk = PositionRisk {
             base, cost_basis: cb, pending_funding: funding, unsettled_pnl: unsettled, leverage: lev, price, conf,
-            tiers: &tiers, ramp_from: None, pnl_weight_ppm: weight, transfer_floor_ppm: floor,
+            tiers: &tiers, ramp_from: None, pnl_weight_ppm: weight, transfer_floor_ppm: floor, leverage_scale_ppm: 1_000_000,
         };
         let h = risk.health().unwrap();
         prop_assert!(h.effective_leverage_setting <= max_leverage_at(&tiers, n.max(h.notional_conservative)));
@@ -157,7 +157,7 @@ proptest! {
         let cb = cost_basis_at(base, entry).unwrap();
         let risk = PositionRisk {
             base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: 20, price, conf: 0,
-            tiers: &tiers, ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0,
+            tiers: &tiers, ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0, leverage_scale_ppm: 1_000_000,
         };
         let mut before = DomainHealth::new(collateral);
         before.add(&risk.health().unwrap()).unwrap();
@@ -179,7 +179,7 @@ proptest! {
         let conf = price / 1_000_000 * conf_ppm;
         let risk = PositionRisk {
             base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: 1, price, conf,
-            tiers: &tiers, ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0,
+            tiers: &tiers, ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0, leverage_scale_ppm: 1_000_000,
         };
         let (Ok(plain), Ok(adverse)) = (risk.health(), risk.adverse_health(haircut)) else { return Ok(()) };
         prop_assert!(adverse.pnl <= plain.pnl.min(0));
@@ -217,7 +217,7 @@ proptest! {
         let collateral = (cb.abs() as i128 * i128::from(collateral_bps) / 10_000) as i64;
         let lp = liquidation_price(base, cb, &Maintenance::of(&tiers), i128::from(collateral)).unwrap();
         let health_at = |price: u64| {
-            let r = PositionRisk { base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: 1, price, conf: 0, tiers: &tiers, ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0 };
+            let r = PositionRisk { base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: 1, price, conf: 0, tiers: &tiers, ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0, leverage_scale_ppm: 1_000_000 };
             let mut d = DomainHealth::new(collateral);
             d.add(&r.health().unwrap()).unwrap();
             d
@@ -238,6 +238,25 @@ proptest! {
         }
     }
 
+    /// Volatility scaling touches initial margin only: maintenance, PnL and equity are the
+    /// same at every scale, and a lower scale never lowers the initial margin.
+    #[test]
+    fn the_volatility_scale_never_changes_maintenance(
+        base in -1_000_000_000_000i64..1_000_000_000_000, price in 1_000_000u64..100_000_000_000_000, lev in 1u16..=20,
+        scale in 0u32..=1_000_000,
+    ) {
+        let tiers = [Tier { notional_threshold: 0, max_leverage: 20 }, Tier { notional_threshold: 1 << 40, max_leverage: 5 }];
+        let cb = ballast_math::position::cost_basis_at(base, price).unwrap();
+        let risk = |s: u32| PositionRisk {
+            base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: lev, price, conf: 0, tiers: &tiers,
+            ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0, leverage_scale_ppm: s,
+        };
+        let (full, scaled) = (risk(1_000_000).health().unwrap(), risk(scale).health().unwrap());
+        prop_assert_eq!((full.maintenance, full.pnl, full.notional), (scaled.maintenance, scaled.pnl, scaled.notional));
+        prop_assert!(scaled.initial >= full.initial);
+        prop_assert!(scaled.tier_max_leverage <= full.tier_max_leverage && scaled.tier_max_leverage >= 1);
+    }
+
     #[test]
     fn no_input_panics(base in any::<i64>(), cb in any::<i64>(), price in any::<u64>(), conf in any::<u64>(), lev in any::<u16>(),
                        weight in any::<u32>(), floor in any::<u32>(), collateral in any::<i64>(), funding in any::<i64>(), rest in any::<i64>()) {
@@ -251,7 +270,7 @@ proptest! {
         let _ = maintenance_margin(&tiers, price);
         let _ = transfer_floor(price, floor);
         let _ = liquidation_price(base, cb, &Maintenance::of(&tiers), i128::from(rest));
-        let r = PositionRisk { base, cost_basis: cb, pending_funding: funding, unsettled_pnl: 0, leverage: lev, price, conf, tiers: &tiers, ramp_from: None, pnl_weight_ppm: weight, transfer_floor_ppm: floor };
+        let r = PositionRisk { base, cost_basis: cb, pending_funding: funding, unsettled_pnl: 0, leverage: lev, price, conf, tiers: &tiers, ramp_from: None, pnl_weight_ppm: weight, transfer_floor_ppm: floor, leverage_scale_ppm: 1_000_000 };
         if let Ok(h) = r.health() {
             let mut d = DomainHealth::new(collateral);
             if d.add(&h).is_ok() {

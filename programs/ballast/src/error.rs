@@ -199,7 +199,7 @@ pub enum ErrorCode {
     // --- one error per account invariant (checked after every write) ---
     #[msg("Exchange invariant broken: status, push-oracle flag, authorities or fee bounds")]
     ExchangeStateInvalid = 83,
-    #[msg("Market invariant broken: status, allowed modes, oracle kind, tiers, ramp, lot size, fill age or settle period")]
+    #[msg("Market invariant broken: status, allowed modes, oracle kind, tiers, ramp, lot size, fill age, settle period or volatility parameters")]
     MarketStateInvalid = 84,
     #[msg("Margin account invariant broken: liquidation flag, owner and delegate, isolated count, or a cross slot")]
     MarginAccountStateInvalid = 85,
@@ -219,6 +219,10 @@ pub enum ErrorCode {
     PoolNotInShortfall = 92,
     #[msg("Only a position with unrealised profit at the oracle price can be deleveraged")]
     DeleverageTargetNotProfitable = 93,
+    #[msg("Volatility parameters out of bounds: target ≤ 100%, floor 1 ppm..=100%, half-life 1 minute..=30 days")]
+    InvalidVolatilityParams = 94,
+    #[msg("Leverage above the market's maximum scaled down by its volatility")]
+    LeverageAboveVolatilityCap = 95,
 }
 
 impl From<MathError> for ErrorCode {

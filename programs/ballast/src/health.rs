@@ -102,6 +102,8 @@ pub struct MarketView {
     transfer_floor_ppm: u32,
     haircut_ppm: u32,
     max_fill_age_secs: u32,
+    /// The volatility scale of the tier maximum for new risk (initial margin only).
+    leverage_scale_ppm: u32,
     /// Funding indices accrued (in memory) to the query's time.
     long_index: i128,
     short_index: i128,
@@ -137,6 +139,7 @@ impl MarketView {
             transfer_floor_ppm: market.transfer_floor_ppm,
             haircut_ppm: market.invalid_price_haircut_ppm,
             max_fill_age_secs: market.max_fill_age_secs,
+            leverage_scale_ppm: market.leverage_scale_ppm()?,
             long_index,
             short_index,
             reference_price,
@@ -168,6 +171,7 @@ impl MarketView {
             ramp_from: self.maintenance.ramp_from(),
             pnl_weight_ppm: self.pnl_weight_ppm,
             transfer_floor_ppm: self.transfer_floor_ppm,
+            leverage_scale_ppm: self.leverage_scale_ppm,
         };
         // A flat slot holding only unsettled profit has no price exposure.
         if p.base != 0 && self.reference_price == 0 {

@@ -41,6 +41,32 @@ async fn frictionless() -> Harness {
     h
 }
 
+/// A market with volatility-scaled leverage: every accrual samples the price.
+async fn volatility_paths(t: &mut Table) {
+    let params = MarketParams {
+        spread_ppm: 0,
+        vol_target_ppm: 50_000,
+        vol_floor_ppm: 100_000,
+        vol_half_life_secs: 3_600,
+        ..default_market_params()
+    };
+    let mut h = Harness::with(|p| p, params).await;
+    h.set_price(BTC, 50_000.0, 5.0).await;
+    let oracle = h.markets[0].oracle;
+    h.ok(&[ix::update_funding(BTC, oracle)], &[]).await;
+    h.advance_time(60);
+    h.set_price(BTC, 54_000.0, 5.0).await;
+    t.add(
+        "update_funding, volatility-scaled market (samples the price)",
+        h.ok(&[ix::update_funding(BTC, oracle)], &[]).await.compute_units,
+    );
+    let alice = h.user("alice", 1_000_000 * USD).await;
+    h.deposit(&alice, 100_000 * USD).await;
+    h.advance_time(60);
+    h.set_price(BTC, 50_000.0, 5.0).await;
+    t.add("trade open, cross, volatility-scaled market", h.trade(&alice, BTC, 100 * MILLI, MarginMode::Cross, 5).await.compute_units);
+}
+
 /// Auto-deleveraging in the pool-shortfall scenario of tests/tests/adl.rs (one market).
 async fn adl_paths(t: &mut Table) {
     let (mut h, alice, bob, keeper) = thin_pool_crash().await;
@@ -396,6 +422,7 @@ async fn main() {
     let mut t = Table { rows: vec![] };
     single_paths(&mut t).await;
     adl_paths(&mut t).await;
+    volatility_paths(&mut t).await;
     let (sweep, sizes) = sweep(&mut t).await;
     let spl = spl_token_transfer().await;
     let anchor = anchor_calibration().await;

@@ -10,3 +10,4 @@ export * from "./funding.js";
 export * from "./margin.js";
 export * from "./liquidation.js";
 export * from "./adl.js";
+export * from "./volatility.js";

@@ -4,6 +4,7 @@ import { EFFECTIVE_LEVERAGE_SCALE, NOTIONAL_DIVISOR, PPM } from "./constants.js"
 import { conservativePrice } from "./oracle.js";
 import { notional, notionalAndValue, weightedPnl } from "./position.js";
 import { Maintenance, Tier, initialMargin, maintenance, maintenancePieces, maxLeverageAt, transferFloor } from "./tiers.js";
+import { scaledMaxLeverage } from "./volatility.js";
 
 /** Everything one position contributes to its domain's health. */
 export interface PositionRisk {
@@ -20,6 +21,8 @@ export interface PositionRisk {
   rampFrom?: { tiers: Tier[]; f: number } | null;
   pnlWeightPpm: number;
   transferFloorPpm: number;
+  /** Volatility scale of the tier maximum for new risk, ppm (1e6: none); initial margin only. */
+  leverageScalePpm: number;
 }
 
 export interface PositionHealth {
@@ -50,7 +53,7 @@ function finish(
   initialPnl: bigint,
   adverse: boolean,
 ): PositionHealth {
-  const tierMaxLeverage = maxLeverageAt(r.tiers, max(notionalPlain, notionalCons));
+  const tierMaxLeverage = scaledMaxLeverage(maxLeverageAt(r.tiers, max(notionalPlain, notionalCons)), r.leverageScalePpm);
   const effective = Math.min(r.leverage, tierMaxLeverage);
   const fullWeight = BigInt(r.pnlWeightPpm) >= PPM;
   return {

@@ -44,6 +44,7 @@ pub fn accrue(market: &mut Market, oracle: &OraclePrice, now: i64, halted: bool)
     if oracle.validity == OracleValidity::Valid && now >= market.last_valid_ts {
         market.last_valid_price = oracle.price;
         market.last_valid_ts = now;
+        market.sample_volatility(oracle.price, now)?;
     }
     let dt = now.saturating_sub(market.last_funding_ts);
     if dt <= 0 || oracle.price == 0 {

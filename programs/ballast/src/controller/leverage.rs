@@ -76,10 +76,16 @@ pub fn set(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
     Ok(change)
 }
 
-/// The largest leverage the market allows at the notional of `base` lots now.
-fn tier_max(a: &LeverageAccounts, base: i64) -> Result<u16> {
+/// Checks `leverage` against the market's maximum at the notional of `base` lots now: the
+/// tier's always, its volatility-scaled value when the setting rises (new risk).
+fn check_leverage(a: &LeverageAccounts, base: i64, leverage: u16, before: u16) -> Result<()> {
     let notional_now = notional(base, a.oracle.price, Rounding::Ceil).math()?;
-    Ok(max_leverage_at(a.market.maintenance_at(a.query.now).tiers(), notional_now))
+    let tier_max = max_leverage_at(a.market.maintenance_at(a.query.now).tiers(), notional_now);
+    require!(leverage <= tier_max, ErrorCode::LeverageAboveTierMax);
+    if leverage > before {
+        a.market.require_leverage_for_new_risk(a.query.now, notional_now, leverage)?;
+    }
+    Ok(())
 }
 
 fn set_isolated(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
@@ -88,7 +94,7 @@ fn set_isolated(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
     let mut p = isolated::load_mut(a.isolated_position, &a.account_key, index)?;
     let mode = p.mode()?;
     let leverage_before = p.leverage;
-    require!(leverage <= tier_max(&a, p.base)?, ErrorCode::LeverageAboveTierMax);
+    check_leverage(&a, p.base, leverage, leverage_before)?;
     let raising = leverage > leverage_before;
     require_allowed(a.status, if raising { Gate::Transfer } else { Gate::Reduce })?;
     let view = MarketView::of(a.market, a.oracle, &a.query)?;
@@ -154,7 +160,7 @@ fn set_isolated(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
 
 fn set_cross(a: LeverageAccounts, i: usize, leverage: u16) -> Result<LeverageChange> {
     let leverage_before = a.account.cross_positions[i].leverage;
-    require!(leverage <= tier_max(&a, a.account.cross_positions[i].base)?, ErrorCode::LeverageAboveTierMax);
+    check_leverage(&a, a.account.cross_positions[i].base, leverage, leverage_before)?;
     require_allowed(a.status, Gate::Reduce)?;
     let named = Named { market: a.market, oracle: a.oracle };
     let book = CrossBook::scan(a.account, a.remaining, &a.query, Some(&named))?;
@@ -169,7 +175,8 @@ fn set_cross(a: LeverageAccounts, i: usize, leverage: u16) -> Result<LeverageCha
 
 /// Flat: store the setting where the market's records are, or in a new flat slot.
 fn set_flat(a: LeverageAccounts, slot: Option<usize>, iso_exists: bool, leverage: u16) -> Result<LeverageChange> {
-    require!(leverage <= tier_max(&a, 0)?, ErrorCode::LeverageAboveTierMax);
+    // A flat setting takes no risk: the trade that opens with it checks the scaled cap.
+    check_leverage(&a, 0, leverage, u16::MAX)?;
     require_allowed(a.status, Gate::Reduce)?;
     let index = a.market.market_index;
     let mut leverage_before = 0;

@@ -5,7 +5,6 @@ use anchor_lang::prelude::*;
 use ballast_math::constants::MAX_LEVERAGE;
 use ballast_math::margin::DomainHealth;
 use ballast_math::position::{fill_price, notional};
-use ballast_math::tiers::max_leverage_at;
 use ballast_math::Rounding;
 
 use crate::controller::pool::Pool;
@@ -206,7 +205,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
     let buffer = ex.liquidation_buffer_ppm;
     if increasing {
         let n_after = notional(pos.base, oracle.price, Rounding::Ceil).math()?;
-        require!(lev <= max_leverage_at(market.maintenance_at(now).tiers(), n_after), ErrorCode::LeverageAboveTierMax);
+        market.require_leverage_for_new_risk(now, n_after, lev)?;
     }
     let domain_after = match &book {
         Some(b) => {

@@ -3,6 +3,7 @@ use ballast_math::constants::{MAX_TIERS, PPM};
 use ballast_math::pool::SideTotals;
 use ballast_math::settlement::SettleBudget;
 use ballast_math::tiers::{self, Maintenance, Tier};
+use ballast_math::volatility::{leverage_scale_ppm, scaled_max_leverage, VolState};
 
 use crate::error::ErrorCode;
 use crate::safe::{MathExt, SafeMath};
@@ -192,7 +193,21 @@ pub struct Market {
     pub ramp_end_ts: i64,
     /// Σ profit this market's positions gave back to the pool in auto-deleveraging, quote native.
     pub adl_haircut_total: u64,
-    pub reserved: [u8; 56],
+    /// Volatility estimate: EWMA of squared oracle returns normalised to one hour, ppm²
+    /// (`ballast_math::volatility`).
+    pub vol_variance: u64,
+    /// Price of the estimate's last sample (price scale); 0 before the first.
+    pub vol_last_price: u64,
+    /// Unix time of the estimate's last sample.
+    pub vol_last_ts: i64,
+    /// Hourly volatility up to which new risk keeps the tier's full leverage, ppm (0: no scaling).
+    pub vol_target_ppm: u32,
+    /// Lowest scale of the tier maximum, ppm.
+    pub vol_floor_ppm: u32,
+    /// Half-life of the estimate, seconds.
+    pub vol_half_life_secs: u32,
+    pub _padding2: [u8; 4],
+    pub reserved: [u8; 16],
 }
 crate::assert_size!(Market, 496);
 
@@ -226,6 +241,13 @@ pub struct MarketParams {
     pub dust_notional: u64,
     pub max_open_interest: u64,
     pub funding_oi_floor: u64,
+    /// Hourly volatility up to which new risk keeps the tier's full leverage, ppm (≤ 100%;
+    /// 0 turns volatility scaling off).
+    pub vol_target_ppm: u32,
+    /// Lowest scale of the tier maximum when scaling is on, ppm (1..=1e6).
+    pub vol_floor_ppm: u32,
+    /// Half-life of the volatility estimate when scaling is on, seconds (1 minute..=30 days).
+    pub vol_half_life_secs: u32,
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,6 +268,9 @@ pub const MAX_INVALID_PRICE_HAIRCUT_PPM: u32 = 500_000;
 pub const MAX_SETTLE_PERIOD_SECS: u32 = 7 * 24 * 3_600;
 /// Longest maintenance ramp (30 days).
 pub const MAX_MAINTENANCE_RAMP_SECS: u32 = 30 * 24 * 3_600;
+/// Shortest and longest half-life of the volatility estimate (1 minute, 30 days).
+pub const MIN_VOL_HALF_LIFE_SECS: u32 = 60;
+pub const MAX_VOL_HALF_LIFE_SECS: u32 = 30 * 24 * 3_600;
 
 impl MarketParams {
     /// Validates the parameters (SPEC §5 `update_market`); `taker_fee_ppm` is the exchange's.
@@ -261,6 +286,15 @@ impl MarketParams {
         require!(u64::from(self.pnl_weight_ppm) >= PPM as u64 || self.settle_limit > 0, ErrorCode::InvalidSettleParams);
         require!(self.maintenance_ramp_secs <= MAX_MAINTENANCE_RAMP_SECS, ErrorCode::InvalidRampParams);
         let ppm = PPM as u64;
+        if self.vol_target_ppm > 0 {
+            require!(
+                u64::from(self.vol_target_ppm) <= ppm
+                    && self.vol_floor_ppm > 0
+                    && u64::from(self.vol_floor_ppm) <= ppm
+                    && (MIN_VOL_HALF_LIFE_SECS..=MAX_VOL_HALF_LIFE_SECS).contains(&self.vol_half_life_secs),
+                ErrorCode::InvalidVolatilityParams
+            );
+        }
         for r in [self.pnl_weight_ppm, self.transfer_floor_ppm] {
             require!(u64::from(r) <= ppm, ErrorCode::InvalidRatio);
         }
@@ -313,6 +347,38 @@ impl Market {
         self.dust_notional = p.dust_notional;
         self.max_open_interest = p.max_open_interest;
         self.funding_oi_floor = p.funding_oi_floor;
+        self.vol_target_ppm = p.vol_target_ppm;
+        self.vol_floor_ppm = p.vol_floor_ppm;
+        self.vol_half_life_secs = p.vol_half_life_secs;
+    }
+
+    /// The volatility estimate (`ballast_math::volatility`).
+    pub fn vol_state(&self) -> VolState {
+        VolState { variance: self.vol_variance, last_price: self.vol_last_price, last_ts: self.vol_last_ts }
+    }
+
+    /// Samples a valid price into the volatility estimate (a no-op while scaling is off).
+    pub fn sample_volatility(&mut self, price: u64, now: i64) -> Result<()> {
+        if self.vol_target_ppm == 0 {
+            return Ok(());
+        }
+        let s = self.vol_state().sample(price, now, self.vol_half_life_secs).math()?;
+        (self.vol_variance, self.vol_last_price, self.vol_last_ts) = (s.variance, s.last_price, s.last_ts);
+        Ok(())
+    }
+
+    /// The scale of the tier maximum for new risk now, ppm (1e6 when scaling is off).
+    pub fn leverage_scale_ppm(&self) -> Result<u32> {
+        leverage_scale_ppm(self.vol_variance, self.vol_target_ppm, self.vol_floor_ppm).math()
+    }
+
+    /// Checks a leverage setting for new risk at `notional`: within the tier's maximum
+    /// (`LeverageAboveTierMax`) and within it scaled by volatility (`LeverageAboveVolatilityCap`).
+    pub fn require_leverage_for_new_risk(&self, now: i64, notional: u64, leverage: u16) -> Result<()> {
+        let tier_max = tiers::max_leverage_at(self.maintenance_at(now).tiers(), notional);
+        require!(leverage <= tier_max, ErrorCode::LeverageAboveTierMax);
+        require!(leverage <= scaled_max_leverage(tier_max, self.leverage_scale_ppm()?), ErrorCode::LeverageAboveVolatilityCap);
+        Ok(())
     }
 
     /// The tier table as the math crate sees it (on the stack, no allocation).
@@ -436,6 +502,13 @@ impl Market {
         require!(self.lot_size > 0, ErrorCode::MarketStateInvalid);
         require!(self.max_fill_age_secs > 0 && self.max_fill_age_secs <= self.max_oracle_age_secs, ErrorCode::MarketStateInvalid);
         require!(self.settle_period_secs > 0, ErrorCode::MarketStateInvalid);
+        require!(
+            self.vol_target_ppm == 0
+                || (self.vol_target_ppm <= 1_000_000
+                    && (1..=1_000_000).contains(&self.vol_floor_ppm)
+                    && (MIN_VOL_HALF_LIFE_SECS..=MAX_VOL_HALF_LIFE_SECS).contains(&self.vol_half_life_secs)),
+            ErrorCode::MarketStateInvalid
+        );
         Ok(())
     }
 }

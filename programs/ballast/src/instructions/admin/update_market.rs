@@ -42,6 +42,9 @@ pub fn market_params(m: &Market) -> MarketParams {
         dust_notional: m.dust_notional,
         max_open_interest: m.max_open_interest,
         funding_oi_floor: m.funding_oi_floor,
+        vol_target_ppm: m.vol_target_ppm,
+        vol_floor_ppm: m.vol_floor_ppm,
+        vol_half_life_secs: m.vol_half_life_secs,
     }
 }
 
