@@ -65,6 +65,8 @@ export interface PositionView {
   leverage: number;
   effectiveLeverage: bigint | null;
   liqPrice: bigint | null;
+  /** Auto-deleveraging light, 0 (not in the queue) to 5 (first), as `account_health` shows it. */
+  adlLight: number;
   /** The isolated position's own domain (isolated / strict only). */
   domain: DomainView | null;
   isolatedAddress: PublicKey | null;

@@ -39,6 +39,7 @@ export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "lever
                 <th className="num">Eff. lev</th>
                 <th className="num">Liq. price</th>
                 <th className="num" title="how far the oracle price is from the liquidation price">To liq.</th>
+                <th className="num" title="auto-deleveraging queue: 0 = not in it (no profit), 5 = first when the pool is short">ADL</th>
                 <th>Actions</th>
               </tr>
             </thead>
@@ -81,6 +82,9 @@ export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "lever
                   </td>
                   <td className="num muted" data-testid="pos-liq-distance">
                     {distance(p.liqPrice, p.market.price)}
+                  </td>
+                  <td className="num" data-testid="pos-adl" title={`ADL light ${p.adlLight} of 5`}>
+                    {"▮".repeat(p.adlLight) + "▯".repeat(5 - p.adlLight)}
                   </td>
                   <td>
                     <div style={{ display: "flex", gap: 4 }}>
