@@ -12,12 +12,12 @@ pub mod rpc;
 use std::collections::BTreeMap;
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
-use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
-use anchor_lang::{Discriminator, InstructionData, ToAccountMetas};
-use ballast::constants::{EXCHANGE_SEED, ISOLATED_SEED, MARKET_SEED, TRIGGER_SEED, VAULT_SEED};
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::Discriminator;
 use ballast::health::{isolated_health, CrossBook, HealthQuery, MarketView, Policy};
 use ballast::oracle::{read_oracle, OraclePrice};
 use ballast::state::{Exchange, IsolatedPosition, MarginAccount, Market, TriggerBook, TriggerCondition};
+use ballast_client::ix;
 use ballast_math::adl::{adl_score_ppm, pool_equity, pool_side_pnl};
 use ballast_math::pool::SideTotals;
 use ballast_math::position::unrealized_pnl;
@@ -65,6 +65,8 @@ pub const PACKET_DATA_SIZE: usize = 1_232;
 /// Operator settings.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The program the keeper drives: the id compiled into `ballast` (`ballast::ID`), which
+    /// the instruction builders and addresses of `ballast-client` use.
     pub program_id: Pubkey,
     /// The keeper's collateral token account (rewards and tips arrive here).
     pub keeper_token: Pubkey,
@@ -155,10 +157,6 @@ fn decode<T: bytemuck::Pod + Discriminator>(data: &[u8]) -> Option<T> {
     Some(bytemuck::pod_read_unaligned(&data[8..end]))
 }
 
-fn pda(seeds: &[&[u8]], program: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(seeds, program).0
-}
-
 /// Builds an `AccountInfo` over owned data for the program's read-only functions.
 fn with_infos<R>(accounts: &mut [(Pubkey, ChainAccount)], f: impl FnOnce(&[AccountInfo]) -> R) -> R {
     let infos: Vec<AccountInfo> =
@@ -199,7 +197,7 @@ impl<C: Chain> Keeper<C> {
     pub async fn scan(&mut self) -> ChainResult<Vec<Action>> {
         let program = self.config.program_id;
         let (slot, now) = self.chain.clock().await?;
-        let exchange_key = pda(&[EXCHANGE_SEED], &program);
+        let exchange_key = ix::exchange_pda();
         let exchange = self.chain.account(&exchange_key).await?.and_then(|a| decode::<Exchange>(&a.data)).ok_or("exchange not found")?;
         let decimals = exchange.collateral_decimals;
         let q = HealthQuery { decimals, now, policy: Policy::Lenient, exchange_status: exchange.status() };
@@ -361,132 +359,66 @@ impl<C: Chain> Keeper<C> {
     }
 
     /// `[market, oracle]` per cross slot in health of `account`, except `skip`.
-    async fn health_metas(&mut self, account: &Pubkey, skip: Option<u16>) -> ChainResult<Vec<AccountMeta>> {
-        let program = self.config.program_id;
+    async fn health_keys(&mut self, account: &Pubkey, skip: Option<u16>) -> ChainResult<Vec<Pubkey>> {
         let data = self.chain.account(account).await?.ok_or("margin account vanished")?.data;
         let m = decode::<MarginAccount>(&data).ok_or("not a margin account")?;
-        let mut metas = vec![];
+        let mut keys = vec![];
         for slot in m.health_slots().filter(|s| Some(s.market_index) != skip) {
-            let market = pda(&[MARKET_SEED, &slot.market_index.to_le_bytes()], &program);
-            let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
-            metas.push(AccountMeta::new_readonly(market, false));
-            metas.push(AccountMeta::new_readonly(oracle, false));
+            let (market, oracle) = self.market_and_oracle(slot.market_index).await?;
+            keys.extend([market, oracle]);
         }
-        Ok(metas)
+        Ok(keys)
     }
 
-    /// The program instruction for an action.
+    async fn market_and_oracle(&mut self, index: u16) -> ChainResult<(Pubkey, Pubkey)> {
+        let market = ix::market_pda(index);
+        let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
+        Ok((market, oracle))
+    }
+
+    /// The program instruction for an action, built by `ballast-client` (the builders the
+    /// tests and the migrations use).
     pub async fn instruction(&mut self, action: &Action) -> ChainResult<Instruction> {
-        let program = self.config.program_id;
-        let exchange = pda(&[EXCHANGE_SEED], &program);
-        let vault = pda(&[VAULT_SEED, exchange.as_ref()], &program);
         let keeper = self.payer.pubkey();
-        let keeper_token = self.config.keeper_token;
-        let token_program = anchor_lang::prelude::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
-        let market_of = |i: u16| pda(&[MARKET_SEED, &i.to_le_bytes()], &program);
-        let (accounts, data) = match *action {
+        let token = self.config.keeper_token;
+        Ok(match *action {
             Action::LiquidateCross { account, market_index } => {
-                let market = market_of(market_index);
-                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
-                let mut metas = ballast::accounts::LiquidateCross {
-                    keeper,
-                    exchange,
-                    margin_account: account,
-                    market,
-                    oracle,
-                    vault,
-                    keeper_token,
-                    token_program,
-                }
-                .to_account_metas(None);
-                metas.extend(self.health_metas(&account, Some(market_index)).await?);
-                (metas, ballast::instruction::LiquidateCross { max_base: u64::MAX }.data())
+                let (_, oracle) = self.market_and_oracle(market_index).await?;
+                let health = self.health_keys(&account, Some(market_index)).await?;
+                ix::liquidate_cross(keeper, token, account, market_index, oracle, u64::MAX, &health)
             }
             Action::LiquidateIsolated { account, position, market_index } => {
-                let market = market_of(market_index);
-                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
-                let metas = ballast::accounts::LiquidateIsolated {
-                    keeper,
-                    exchange,
-                    market,
-                    oracle,
-                    isolated_position: position,
-                    margin_account: account,
-                    vault,
-                    keeper_token,
-                    token_program,
-                }
-                .to_account_metas(None);
-                (metas, ballast::instruction::LiquidateIsolated { max_base: u64::MAX }.data())
+                let (_, oracle) = self.market_and_oracle(market_index).await?;
+                debug_assert_eq!(position, ix::isolated_pda(&account, market_index));
+                ix::liquidate_isolated(keeper, token, account, market_index, oracle, u64::MAX)
             }
             Action::ExecuteGuard { account, position, market_index } => {
-                let market = market_of(market_index);
-                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
-                debug_assert_eq!(position, pda(&[ISOLATED_SEED, account.as_ref(), &market_index.to_le_bytes()], &program));
-                let mut metas = ballast::accounts::ExecuteMarginGuard {
-                    keeper,
-                    exchange,
-                    margin_account: account,
-                    market,
-                    oracle,
-                    isolated_position: position,
-                    vault,
-                    keeper_token,
-                    token_program,
-                }
-                .to_account_metas(None);
-                metas.extend(self.health_metas(&account, Some(market_index)).await?);
-                (metas, ballast::instruction::ExecuteMarginGuard {}.data())
+                let (_, oracle) = self.market_and_oracle(market_index).await?;
+                debug_assert_eq!(position, ix::isolated_pda(&account, market_index));
+                let health = self.health_keys(&account, Some(market_index)).await?;
+                ix::execute_margin_guard(keeper, token, account, market_index, oracle, &health)
             }
             Action::ExecuteTrigger { account, id, market_index } => {
-                let market = market_of(market_index);
-                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
-                let mut metas = ballast::accounts::ExecuteTriggerOrder {
-                    keeper,
-                    exchange,
-                    margin_account: account,
-                    market,
-                    oracle,
-                    isolated_position: pda(&[ISOLATED_SEED, account.as_ref(), &market_index.to_le_bytes()], &program),
-                    trigger_book: pda(&[TRIGGER_SEED, account.as_ref()], &program),
-                    vault,
-                    keeper_token,
-                    token_program,
-                }
-                .to_account_metas(None);
-                metas.extend(self.health_metas(&account, Some(market_index)).await?);
-                (metas, ballast::instruction::ExecuteTriggerOrder { id }.data())
+                let (_, oracle) = self.market_and_oracle(market_index).await?;
+                let health = self.health_keys(&account, Some(market_index)).await?;
+                ix::execute_trigger_order(keeper, token, account, id, market_index, oracle, &health)
             }
             Action::AutoDeleverage { account, market_index, isolated } => {
-                let market = market_of(market_index);
-                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
-                let mut metas = ballast::accounts::AutoDeleverage {
-                    keeper,
-                    exchange,
-                    market,
-                    oracle,
-                    margin_account: account,
-                    isolated_position: isolated.then(|| pda(&[ISOLATED_SEED, account.as_ref(), &market_index.to_le_bytes()], &program)),
-                }
-                .to_account_metas(None);
-                let count = decode::<Exchange>(&self.chain.account(&exchange).await?.ok_or("exchange vanished")?.data)
-                    .ok_or("not the exchange")?
-                    .market_count;
+                let (_, oracle) = self.market_and_oracle(market_index).await?;
+                let exchange = self.chain.account(&ix::exchange_pda()).await?.ok_or("exchange vanished")?;
+                let count = decode::<Exchange>(&exchange.data).ok_or("not the exchange")?.market_count;
+                let mut markets = vec![];
                 for i in 0..count {
-                    let m = market_of(i);
-                    let oracle = decode::<Market>(&self.market_bytes(&m).await?).ok_or("not a market")?.oracle;
-                    metas.push(AccountMeta::new_readonly(m, false));
-                    metas.push(AccountMeta::new_readonly(oracle, false));
+                    let (m, o) = self.market_and_oracle(i).await?;
+                    markets.extend([m, o]);
                 }
-                (metas, ballast::instruction::AutoDeleverage { max_base: u64::MAX }.data())
+                ix::auto_deleverage(keeper, account, market_index, oracle, isolated, u64::MAX, &markets)
             }
-            Action::UpdateFunding { market, market_index: _ } => {
-                let oracle = decode::<Market>(&self.market_bytes(&market).await?).ok_or("not a market")?.oracle;
-                let metas = ballast::accounts::UpdateFunding { exchange, market, oracle }.to_account_metas(None);
-                (metas, ballast::instruction::UpdateFunding {}.data())
+            Action::UpdateFunding { market_index, .. } => {
+                let (_, oracle) = self.market_and_oracle(market_index).await?;
+                ix::update_funding(market_index, oracle)
             }
-        };
-        Ok(Instruction { program_id: program, accounts, data })
+        })
     }
 
     /// Compute-budget instructions from the config (built by hand: two bytes of layout).
