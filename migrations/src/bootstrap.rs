@@ -1,13 +1,14 @@
 //! Creating the exchange and its markets from a [`Config`].
 
 use anchor_lang::prelude::Pubkey;
+use ballast::instructions::AuthorityRole;
 use ballast::state::OracleKind;
 use ballast_client::ix;
 use serde::{Deserialize, Serialize};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::config::Config;
+use crate::config::{Config, OracleConfig};
 use crate::net::{Net, NetResult};
 
 /// The keypairs that administer a deployment.
@@ -57,6 +58,10 @@ pub struct Deployment {
     pub collateral_mint: String,
     pub collateral_decimals: u8,
     pub admin: String,
+    /// Proposed admin (the configured final admin), until it accepts.
+    #[serde(default)]
+    pub pending_admin: Option<String>,
+    pub guardian: String,
     pub mint_authority: String,
     pub oracle_authority: String,
     pub markets: Vec<DeployedMarket>,
@@ -89,31 +94,59 @@ pub async fn bootstrap(net: &mut Net, config: &Config, keys: &Keys) -> NetResult
     for k in [net.payer.pubkey(), keys.admin.pubkey(), keys.oracle_authority.pubkey()] {
         net.airdrop(&k, 100_000_000_000).await?;
     }
-    let mint = net.create_mint(&keys.mint_authority.pubkey(), config.collateral_decimals).await?;
+    let mint = match &config.collateral_mint {
+        Some(m) => {
+            if config.pool_funding > 0 {
+                return Err("with an existing collateral mint, pool_funding must be 0 (the final admin funds the pool)".into());
+            }
+            m.parse().map_err(|_| format!("bad collateral mint {m}"))?
+        }
+        None => net.create_mint(&keys.mint_authority.pubkey(), config.collateral_decimals).await?,
+    };
     let admin_token = net.create_token_account(&keys.admin.pubkey(), &mint).await?;
-    net.mint_to(&mint, &admin_token, &keys.mint_authority, config.pool_funding).await?;
-    net.send(&[ix::initialize_exchange(keys.admin.pubkey(), mint, config.exchange_params(&keys.guardian))], &[&keys.admin]).await?;
+    if config.pool_funding > 0 {
+        net.mint_to(&mint, &admin_token, &keys.mint_authority, config.pool_funding).await?;
+    }
+    let guardian = config.guardian(&keys.guardian)?;
+    net.send(&[ix::initialize_exchange(keys.admin.pubkey(), mint, config.exchange_params(guardian))], &[&keys.admin]).await?;
     if config.pool_funding > 0 {
         net.send(&[ix::fund_pool(keys.admin.pubkey(), admin_token, config.pool_funding)], &[&keys.admin]).await?;
     }
     let mut markets = vec![];
     for (i, m) in config.markets.iter().enumerate() {
         let index = u16::try_from(i).map_err(|_| "too many markets")?;
-        let oracle = Keypair::new();
-        let o = &m.oracle;
-        net.send(
-            &[ix::create_push_oracle(net.payer.pubkey(), keys.oracle_authority.pubkey(), oracle.pubkey(), o.exponent, o.price, o.conf)],
-            &[&keys.oracle_authority, &oracle],
-        )
-        .await?;
-        net.send(&[ix::create_market(keys.admin.pubkey(), index, oracle.pubkey(), OracleKind::Push, [0; 32], m.params())], &[&keys.admin])
-            .await?;
+        let (oracle, kind, feed_id) = match &m.oracle {
+            OracleConfig::Push(o) => {
+                let oracle = Keypair::new();
+                net.send(
+                    &[ix::create_push_oracle(
+                        net.payer.pubkey(),
+                        keys.oracle_authority.pubkey(),
+                        oracle.pubkey(),
+                        o.exponent,
+                        o.price,
+                        o.conf,
+                    )],
+                    &[&keys.oracle_authority, &oracle],
+                )
+                .await?;
+                (oracle.pubkey(), OracleKind::Push, [0; 32])
+            }
+            // The price account must exist and carry the feed: `create_market` parses it.
+            OracleConfig::PythPull(p) => (p.address()?, OracleKind::PythPull, p.feed_id()?),
+        };
+        net.send(&[ix::create_market(keys.admin.pubkey(), index, oracle, kind, feed_id, m.params())], &[&keys.admin]).await?;
         markets.push(DeployedMarket {
             symbol: m.symbol.clone(),
             market_index: index,
             market: ix::market_pda(index).to_string(),
-            oracle: oracle.pubkey().to_string(),
+            oracle: oracle.to_string(),
         });
+    }
+    // Hand the exchange over: the final admin (a multisig vault) accepts with its own signature.
+    let pending_admin = config.final_admin()?;
+    if let Some(admin) = pending_admin {
+        net.send(&[ix::propose_authority(keys.admin.pubkey(), AuthorityRole::Admin, admin)], &[&keys.admin]).await?;
     }
     Ok(Deployment {
         rpc_url: net.url.clone(),
@@ -123,6 +156,8 @@ pub async fn bootstrap(net: &mut Net, config: &Config, keys: &Keys) -> NetResult
         collateral_mint: mint.to_string(),
         collateral_decimals: config.collateral_decimals,
         admin: keys.admin.pubkey().to_string(),
+        pending_admin: pending_admin.map(|a| a.to_string()),
+        guardian: guardian.to_string(),
         mint_authority: keys.mint_authority.pubkey().to_string(),
         oracle_authority: keys.oracle_authority.pubkey().to_string(),
         markets,

@@ -1,5 +1,6 @@
 //! The deployment file. Field names are the program's parameter names.
 
+use anchor_lang::prelude::Pubkey;
 use ballast::instructions::ExchangeParams;
 use ballast::state::{AllowedModes, MarketParams, TierParams};
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,11 @@ use solana_signer::Signer;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// An existing collateral mint (mainnet: USDC). Absent: the bootstrap creates one and
+    /// mints `pool_funding` with it (local validators, the dry run). With an existing mint
+    /// `pool_funding` must be 0: the final admin funds the pool from its treasury later.
+    #[serde(default)]
+    pub collateral_mint: Option<String>,
     pub collateral_decimals: u8,
     pub exchange: ExchangeConfig,
     /// Quote native units the admin mints to itself and moves into the pool.
@@ -25,15 +31,61 @@ pub struct ExchangeConfig {
     pub margin_guard_tip: u64,
     /// Push oracles are for local validators and devnets; a production configuration sets false.
     pub allow_push_oracles: bool,
+    /// The admin after the bootstrap (e.g. a multisig vault address). The bootstrap key
+    /// administers the set-up, then proposes this address (`propose_authority`), which
+    /// takes over when it signs `accept_authority`. Absent: the bootstrap key stays admin.
+    #[serde(default)]
+    pub admin: Option<String>,
+    /// The guardian (e.g. a second multisig's vault): set at initialisation, it never needs
+    /// to sign during the bootstrap. Absent: a generated key.
+    #[serde(default)]
+    pub guardian: Option<String>,
+}
+
+/// Where a market reads its price.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OracleConfig {
+    /// A program-owned push oracle the bootstrap creates (local validators, devnets).
+    Push(PushOracleConfig),
+    /// A Pyth pull-oracle `PriceUpdateV2` account, kept current by Pyth's price pusher.
+    PythPull(PythOracleConfig),
 }
 
 /// A push oracle's first reading, in the oracle's own number format.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct OracleConfig {
+pub struct PushOracleConfig {
     pub exponent: i32,
     pub price: i64,
     pub conf: u64,
+}
+
+/// A Pyth feed: its id (64 hex digits, Pyth's price feed id) and the `PriceUpdateV2`
+/// account the market reads (owned by the Pyth receiver program).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PythOracleConfig {
+    pub pyth_feed_id: String,
+    pub price_account: String,
+}
+
+impl PythOracleConfig {
+    pub fn feed_id(&self) -> Result<[u8; 32], String> {
+        let h = self.pyth_feed_id.trim_start_matches("0x");
+        if h.len() != 64 {
+            return Err(format!("feed id {h}: 64 hex digits"));
+        }
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).map_err(|_| format!("feed id {h}: not hex"))?;
+        }
+        Ok(out)
+    }
+
+    pub fn address(&self) -> Result<Pubkey, String> {
+        self.price_account.parse().map_err(|_| format!("bad price account {}", self.price_account))
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -95,10 +147,23 @@ impl Config {
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    pub fn exchange_params(&self, guardian: &Keypair) -> ExchangeParams {
+    /// The guardian: the configured address, else `generated`.
+    pub fn guardian(&self, generated: &Keypair) -> Result<Pubkey, String> {
+        match &self.exchange.guardian {
+            Some(a) => a.parse().map_err(|_| format!("bad guardian address {a}")),
+            None => Ok(generated.pubkey()),
+        }
+    }
+
+    /// The admin to propose once the bootstrap is done, if any.
+    pub fn final_admin(&self) -> Result<Option<Pubkey>, String> {
+        self.exchange.admin.as_ref().map(|a| a.parse().map_err(|_| format!("bad admin address {a}"))).transpose()
+    }
+
+    pub fn exchange_params(&self, guardian: Pubkey) -> ExchangeParams {
         let e = &self.exchange;
         ExchangeParams {
-            guardian: guardian.pubkey(),
+            guardian,
             taker_fee_ppm: e.taker_fee_ppm,
             protocol_fee_share_ppm: e.protocol_fee_share_ppm,
             liquidation_buffer_ppm: e.liquidation_buffer_ppm,

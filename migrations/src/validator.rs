@@ -55,6 +55,19 @@ impl Validator {
     /// authority) at the program id, and waits until its RPC serves slot 2 or later
     /// (genesis programs become callable from slot 1).
     pub async fn start(binary: &Path, program_so: &Path, ledger: &Path, ports: Ports) -> Result<Self, String> {
+        Self::start_with_accounts(binary, program_so, ledger, ports, &[]).await
+    }
+
+    /// [`Self::start`], with accounts loaded at genesis: `(address, file)` pairs, each file
+    /// in `solana account --output json` form (how the dry run puts real Pyth
+    /// `PriceUpdateV2` bytes at a mainnet configuration's oracle addresses).
+    pub async fn start_with_accounts(
+        binary: &Path,
+        program_so: &Path,
+        ledger: &Path,
+        ports: Ports,
+        accounts: &[(String, PathBuf)],
+    ) -> Result<Self, String> {
         if !program_so.exists() {
             return Err(format!("{} missing: run scripts/build-sbf.sh", program_so.display()));
         }
@@ -66,6 +79,7 @@ impl Validator {
             .args(["--rpc-port", &ports.rpc.to_string(), "--faucet-port", &ports.faucet.to_string()])
             .args(["--gossip-port", &ports.gossip.to_string(), "--dynamic-port-range", &format!("{}-{}", ports.dynamic.0, ports.dynamic.1)])
             .args(["--upgradeable-program", &ballast::ID.to_string(), &program_so.display().to_string(), "none"])
+            .args(accounts.iter().flat_map(|(address, file)| ["--account".to_string(), address.clone(), file.display().to_string()]))
             .stdout(Stdio::from(log.try_clone().map_err(|e| e.to_string())?))
             .stderr(Stdio::from(log))
             .spawn()

@@ -3,3 +3,4 @@
 //! IDL gives front-ends), so the tests, the keeper and the migrations cannot drift apart.
 
 pub mod ix;
+pub mod pyth;
