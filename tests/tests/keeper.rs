@@ -102,6 +102,36 @@ async fn a_lost_race_is_counted_and_nothing_is_sent() {
 }
 
 #[tokio::test]
+async fn two_keepers_racing_liquidate_once_and_the_loser_loses_at_most_a_fee() {
+    let mut h = setup().await;
+    let (k1, k2) = (h.user("keeper1", 0).await, h.user("keeper2", 0).await);
+    let alice = trader(&mut h, "alice", 2_600 * USD, UNIT, MarginMode::Cross).await;
+    h.set_price(BTC, 48_600.0, 0.0).await;
+    let (mut first, mut second) = (h.keeper_bot(&k1).await, h.keeper_bot(&k2).await);
+    // Both see the same liquidatable account in the same state.
+    let (a1, a2) = (first.scan().await.unwrap(), second.scan().await.unwrap());
+    assert_eq!(a1, a2);
+    assert_eq!(a1, vec![Action::LiquidateCross { account: alice.account, market_index: BTC }]);
+    let lamports_before = h.account(k2.pubkey()).await.unwrap().lamports;
+    // Had the second simulated before the first landed, its transaction would reach the
+    // program after it: built now, sent after.
+    let late = second.instruction(&a2[0]).await.unwrap();
+    assert_eq!(first.execute(a1[0].clone()).await.unwrap().result, "won");
+    // Refused and nothing changed (the harness checks every account): a late keeper loses
+    // at most its transaction fee.
+    h.expect_failure(&[late], &[&k2.key], code(ballast::error::ErrorCode::NotLiquidatable)).await;
+    // The keeper itself simulates first: it finds the domain restored and sends nothing.
+    assert_eq!(second.execute(a2[0].clone()).await.unwrap().result, "lost");
+    assert_eq!((second.counters.sent, second.counters.lost), (0, 1));
+    // One liquidation step (0.141 BTC, tests/tests/liquidation.rs), one reward, no fee lost.
+    assert_eq!(h.margin(alice.account).await.cross_positions[0].base, 859 * MILLI);
+    assert_eq!(h.token_balance(k1.token).await, 34_263_000);
+    assert_eq!(h.token_balance(k2.token).await, 0);
+    assert_eq!(h.account(k2.pubkey()).await.unwrap().lamports, lamports_before);
+    h.check_invariants().await;
+}
+
+#[tokio::test]
 async fn stale_prices_are_skipped_like_the_program_would_refuse_them() {
     let mut h = setup().await;
     let keeper = h.user("keeper", 0).await;
