@@ -23,8 +23,9 @@ if bash scripts/build-sbf.sh --check; then
   # A real local validator: built once per machine into a cache outside the clone.
   stage "solana-test-validator ${TEST_VALIDATOR_VERSION} (cached)" ensure_test_validator
   export TEST_VALIDATOR
-  stage "keeper over JSON-RPC on a local validator" \
+  stage "keeper over JSON-RPC on a local validator (liquidation, dry run, 1,000 accounts)" \
     cargo nextest run -p ballast-migrations --run-ignored only --no-fail-fast
+  cat target/keeper-scale.txt 2>/dev/null || true
   # The trading page in headless Chromium (Debian's package) against the local validator.
   stage "browser tests (app/web, chromium)" env SKIP_SBF_BUILD=1 bash scripts/web-e2e.sh
 else

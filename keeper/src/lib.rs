@@ -47,9 +47,15 @@ pub type ChainResult<T> = Result<T, String>;
 /// What the keeper needs from a cluster.
 #[allow(async_fn_in_trait)]
 pub trait Chain {
-    /// Accounts of `program` whose data starts with `discriminator` (a filtered
-    /// `getProgramAccounts`).
-    async fn program_accounts(&mut self, program: &Pubkey, discriminator: &[u8; 8]) -> ChainResult<Vec<(Pubkey, ChainAccount)>>;
+    /// Accounts of `program` of exactly `data_size` bytes whose data starts with
+    /// `discriminator` (`getProgramAccounts` with a `dataSize` and a `memcmp` filter, so the
+    /// node returns only those).
+    async fn program_accounts(
+        &mut self,
+        program: &Pubkey,
+        discriminator: &[u8; 8],
+        data_size: usize,
+    ) -> ChainResult<Vec<(Pubkey, ChainAccount)>>;
     async fn account(&mut self, key: &Pubkey) -> ChainResult<Option<ChainAccount>>;
     /// The cluster's slot and unix time (Clock sysvar).
     async fn clock(&mut self) -> ChainResult<(u64, i64)>;
@@ -202,7 +208,9 @@ impl<C: Chain> Keeper<C> {
         let decimals = exchange.collateral_decimals;
         let q = HealthQuery { decimals, now, policy: Policy::Lenient, exchange_status: exchange.status() };
         let mut markets: BTreeMap<u16, MarketInfo> = BTreeMap::new();
-        for (address, acct) in self.chain.program_accounts(&program, &Market::DISCRIMINATOR.try_into().expect("8 bytes")).await? {
+        for (address, acct) in
+            self.chain.program_accounts(&program, &Market::DISCRIMINATOR.try_into().expect("8 bytes"), Market::SPACE).await?
+        {
             let Some(market) = decode::<Market>(&acct.data) else { continue };
             let Some(oracle_account) = self.chain.account(&market.oracle).await? else { continue };
             markets.insert(
@@ -232,7 +240,10 @@ impl<C: Chain> Keeper<C> {
         }
 
         let mut adl = AdlQueue::default();
-        let isolated = self.chain.program_accounts(&program, &IsolatedPosition::DISCRIMINATOR.try_into().expect("8 bytes")).await?;
+        let isolated = self
+            .chain
+            .program_accounts(&program, &IsolatedPosition::DISCRIMINATOR.try_into().expect("8 bytes"), IsolatedPosition::SPACE)
+            .await?;
         for (key, acct) in isolated {
             let Some(p) = decode::<IsolatedPosition>(&acct.data) else { continue };
             if p.base == 0 && p.unsettled_pnl == 0 {
@@ -270,7 +281,8 @@ impl<C: Chain> Keeper<C> {
 
         // Trigger orders whose price is reached, where the market can fill: the program
         // closes the order's size (or removes an order whose position is gone).
-        let books = self.chain.program_accounts(&program, &TriggerBook::DISCRIMINATOR.try_into().expect("8 bytes")).await?;
+        let books =
+            self.chain.program_accounts(&program, &TriggerBook::DISCRIMINATOR.try_into().expect("8 bytes"), TriggerBook::SPACE).await?;
         for (_, acct) in books {
             let Some(book) = decode::<TriggerBook>(&acct.data) else { continue };
             for o in book.orders.iter().filter(|o| !o.is_free()) {
@@ -283,7 +295,8 @@ impl<C: Chain> Keeper<C> {
             }
         }
 
-        let accounts = self.chain.program_accounts(&program, &MarginAccount::DISCRIMINATOR.try_into().expect("8 bytes")).await?;
+        let accounts =
+            self.chain.program_accounts(&program, &MarginAccount::DISCRIMINATOR.try_into().expect("8 bytes"), MarginAccount::SPACE).await?;
         for (key, acct) in accounts {
             let Some(m) = decode::<MarginAccount>(&acct.data) else { continue };
             if m.health_slots().next().is_none() {

@@ -35,6 +35,45 @@ impl RpcChain {
         Ok(Self { host, path, next_id: 1, confirm_timeout: Duration::from_secs(30) })
     }
 
+    /// JSON-RPC calls made so far (what a cycle costs the node).
+    pub fn calls(&self) -> u64 {
+        self.next_id - 1
+    }
+
+    /// Sends without waiting (`skipPreflight`); returns the signature.
+    pub fn send_without_confirming(&mut self, tx: &Transaction) -> ChainResult<String> {
+        let signature = self.call("sendTransaction", json!([encode_tx(tx)?, {"encoding": "base64", "skipPreflight": true}]))?;
+        Ok(signature.as_str().ok_or("no signature")?.to_string())
+    }
+
+    /// Waits until every signature is confirmed; the first failure is returned as an error.
+    pub async fn confirm_all(&mut self, signatures: &[String]) -> ChainResult<()> {
+        let start = Instant::now();
+        let mut pending: Vec<String> = signatures.to_vec();
+        while !pending.is_empty() {
+            if start.elapsed() > self.confirm_timeout {
+                return Err(format!("{} transactions not confirmed within {:?}", pending.len(), self.confirm_timeout));
+            }
+            let mut still = vec![];
+            for chunk in pending.chunks(256) {
+                let status = self.call("getSignatureStatuses", json!([chunk]))?;
+                for (sig, s) in chunk.iter().zip(status["value"].as_array().ok_or("statuses")?) {
+                    if !s.is_null() && !s["err"].is_null() {
+                        return Err(format!("{sig} failed: {}", s["err"]));
+                    }
+                    if s.is_null() || !matches!(s["confirmationStatus"].as_str(), Some("confirmed") | Some("finalized")) {
+                        still.push(sig.clone());
+                    }
+                }
+            }
+            pending = still;
+            if !pending.is_empty() {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        Ok(())
+    }
+
     /// One JSON-RPC call; returns `result` or the error object as a string.
     pub fn call(&mut self, method: &str, params: Value) -> ChainResult<Value> {
         let id = self.next_id;
@@ -107,11 +146,17 @@ fn encode_tx(tx: &Transaction) -> ChainResult<String> {
 }
 
 impl Chain for RpcChain {
-    async fn program_accounts(&mut self, program: &Pubkey, discriminator: &[u8; 8]) -> ChainResult<Vec<(Pubkey, ChainAccount)>> {
-        let filter = json!({"memcmp": {"offset": 0, "bytes": B64.encode(discriminator), "encoding": "base64"}});
+    async fn program_accounts(
+        &mut self,
+        program: &Pubkey,
+        discriminator: &[u8; 8],
+        data_size: usize,
+    ) -> ChainResult<Vec<(Pubkey, ChainAccount)>> {
+        let memcmp = json!({"memcmp": {"offset": 0, "bytes": B64.encode(discriminator), "encoding": "base64"}});
+        let size = json!({"dataSize": data_size});
         let result = self.call(
             "getProgramAccounts",
-            json!([program.to_string(), {"encoding": "base64", "commitment": "confirmed", "filters": [filter]}]),
+            json!([program.to_string(), {"encoding": "base64", "commitment": "confirmed", "filters": [size, memcmp]}]),
         )?;
         let mut out = vec![];
         for item in result.as_array().ok_or("getProgramAccounts: not an array")? {

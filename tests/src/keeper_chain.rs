@@ -23,11 +23,16 @@ fn failure(e: crate::rt::TransactionError) -> TxFailure {
 }
 
 impl Chain for BanksChain {
-    async fn program_accounts(&mut self, program: &Pubkey, discriminator: &[u8; 8]) -> ChainResult<Vec<(Pubkey, ChainAccount)>> {
+    async fn program_accounts(
+        &mut self,
+        program: &Pubkey,
+        discriminator: &[u8; 8],
+        data_size: usize,
+    ) -> ChainResult<Vec<(Pubkey, ChainAccount)>> {
         let mut out = vec![];
         for k in self.known.clone() {
             if let Some(a) = self.account(&k).await? {
-                if a.owner == *program && a.data.len() >= 8 && a.data[..8] == discriminator[..] {
+                if a.owner == *program && a.data.len() == data_size && a.data[..8] == discriminator[..] {
                     out.push((k, a));
                 }
             }

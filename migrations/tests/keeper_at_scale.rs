@@ -1,0 +1,128 @@
+//! The keeper against 1,000 margin accounts on a local validator: how long a scan takes,
+//! how many JSON-RPC calls a cycle makes, and how long from an oracle move to the last
+//! liquidation landing. It measures and reports (`target/keeper-scale.txt`); it asserts
+//! only correctness: exactly the ten thin accounts are liquidated, and nothing else moves.
+//!
+//! One owner holds the 1,000 accounts (sub ids 0..999), each 0.2 BTC long at 20x in cross
+//! at $50,000: 990 with $600 deposited, every hundredth with $520. At $48,600 a thin one is
+//! below maintenance (equity ≈ $234 < 2.5% of $9,720 = $243) and a regular one is not
+//! (≈ $314).
+//!
+//! Needs `solana-test-validator` 4.2.2 and `target/deploy/ballast.so`; `scripts/test.sh`
+//! runs it with `--run-ignored only`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ballast::state::{MarginAccount, MarginMode};
+use ballast_client::ix;
+use ballast_keeper::rpc::RpcChain;
+use ballast_keeper::{Chain, Config as KeeperConfig, Keeper};
+use ballast_migrations::bootstrap::{bootstrap, Keys};
+use ballast_migrations::config::Config;
+use ballast_migrations::net::Net;
+use ballast_migrations::validator::{find_binary, Ports, Validator};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+const USD: u64 = 1_000_000;
+const UNIT: i64 = 1_000_000_000;
+const BTC: u16 = 0;
+const ACCOUNTS: u16 = 1_000;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn thin(i: u16) -> bool {
+    i.is_multiple_of(100)
+}
+
+async fn publish(net: &mut Net, keys: &Keys, oracle: anchor_lang::prelude::Pubkey, dollars: i64) {
+    let p = dollars * 100_000_000;
+    let tx = ix::update_push_oracle(keys.oracle_authority.pubkey(), oracle, p, (p / 10_000) as u64, None);
+    net.send(&[tx], &[&keys.oracle_authority]).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs solana-test-validator and target/deploy/ballast.so; scripts/test.sh runs it"]
+async fn the_keeper_scans_a_thousand_accounts_and_liquidates_exactly_the_unhealthy_ones() {
+    let binary = find_binary().expect("solana-test-validator: run scripts/test.sh or set TEST_VALIDATOR");
+    let ledger = std::env::temp_dir().join(format!("ballast-scale-{}", std::process::id()));
+    let validator = Validator::start(&binary, &root().join("target/deploy/ballast.so"), &ledger, Ports::block(19_500)).await.unwrap();
+    let config = Config::from_file(&root().join("migrations/localnet.json")).unwrap();
+    let keys = Keys::generate();
+    let mut net = Net::new(&validator.rpc_url, Keypair::new()).unwrap();
+    let d = bootstrap(&mut net, &config, &keys).await.unwrap();
+    let (mint, oracle) = (d.collateral_mint(), d.oracle(BTC));
+
+    // The accounts: create + deposit + open in one transaction each, sent without waiting.
+    let owner = Keypair::new();
+    net.airdrop(&owner.pubkey(), 500_000_000_000).await.unwrap();
+    let token = net.create_token_account(&owner.pubkey(), &mint).await.unwrap();
+    net.mint_to(&mint, &token, &keys.mint_authority, u64::from(ACCOUNTS) * 600 * USD).await.unwrap();
+    let setup = Instant::now();
+    let mut signatures = vec![];
+    for chunk in (0..ACCOUNTS).collect::<Vec<_>>().chunks(200) {
+        publish(&mut net, &keys, oracle, 50_000).await; // a fill needs a price within the fill age
+        let blockhash = net.chain.latest_blockhash().await.unwrap();
+        for &i in chunk {
+            let account = ix::margin_pda(&owner.pubkey(), i);
+            let deposit = if thin(i) { 520 * USD } else { 600 * USD };
+            let ixs = [
+                ix::create_margin_account(owner.pubkey(), i),
+                ix::deposit(owner.pubkey(), account, token, deposit),
+                ix::trade(owner.pubkey(), account, BTC, oracle, UNIT / 5, u64::MAX, MarginMode::Cross, 20, &[]),
+            ];
+            let tx = Transaction::new_signed_with_payer(&ixs, Some(&owner.pubkey()), &[&owner], blockhash);
+            signatures.push(net.chain.send_without_confirming(&tx).unwrap());
+        }
+        net.chain.confirm_all(&signatures).await.unwrap();
+        signatures.clear();
+    }
+    let setup_secs = setup.elapsed().as_secs_f64();
+
+    // A healthy book: one cycle, timed and counted.
+    let keeper = Keypair::new();
+    net.airdrop(&keeper.pubkey(), 10_000_000_000).await.unwrap();
+    let keeper_token = net.create_token_account(&keeper.pubkey(), &mint).await.unwrap();
+    let kc = KeeperConfig {
+        program_id: ballast::ID,
+        keeper_token,
+        compute_unit_limit: 400_000,
+        priority_micro_lamports: 0,
+        funding_crank_secs: 3_600,
+    };
+    let mut bot = Keeper::new(RpcChain::new(&validator.rpc_url).unwrap(), keeper, kc);
+    let (calls0, t0) = (bot.chain.calls(), Instant::now());
+    let idle = bot.run_once().await.unwrap();
+    let (scan_ms, scan_calls) = (t0.elapsed().as_millis(), bot.chain.calls() - calls0);
+    assert!(idle.is_empty(), "{idle:?}");
+    assert_eq!(bot.counters.scanned, u64::from(ACCOUNTS));
+
+    // The oracle moves; the keeper runs until every liquidation has landed.
+    publish(&mut net, &keys, oracle, 48_600).await;
+    let (moved, calls1) = (Instant::now(), bot.chain.calls());
+    let mut passes = 0;
+    while bot.counters.won < 10 && passes < 5 {
+        bot.run_once().await.unwrap();
+        passes += 1;
+    }
+    let (landed_ms, busy_calls) = (moved.elapsed().as_millis(), bot.chain.calls() - calls1);
+    assert_eq!((bot.counters.won, bot.counters.failed), (10, 0), "{:?}", bot.log);
+
+    for i in 0..ACCOUNTS {
+        let a = net.account(&ix::margin_pda(&owner.pubkey(), i)).await.unwrap().unwrap();
+        let m: MarginAccount = bytemuck::pod_read_unaligned(&a.data[8..8 + std::mem::size_of::<MarginAccount>()]);
+        let base = m.cross_positions[0].base;
+        assert_eq!(base < UNIT / 5, thin(i), "account {i}: base {base}");
+    }
+
+    let report = format!(
+        "keeper at scale: {ACCOUNTS} margin accounts (set up in {setup_secs:.1} s); healthy cycle: {scan_ms} ms, {scan_calls} RPC calls; \
+         oracle move → 10 liquidations landed: {landed_ms} ms over {passes} passes, {busy_calls} RPC calls"
+    );
+    println!("{report}");
+    let _ = std::fs::write(root().join("target/keeper-scale.txt"), report + "\n");
+}
