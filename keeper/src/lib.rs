@@ -21,9 +21,12 @@ use ballast_client::ix;
 use ballast_math::adl::{adl_score_ppm, pool_equity, pool_side_pnl};
 use ballast_math::pool::SideTotals;
 use ballast_math::position::unrealized_pnl;
+use solana_address_lookup_table_interface::instruction::{create_lookup_table, extend_lookup_table};
 use solana_hash::Hash;
 use solana_keypair::Keypair;
+use solana_message::{v0, AddressLookupTableAccount, VersionedMessage};
 use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction::Transaction;
 
 /// An account as the chain returns it.
@@ -61,8 +64,19 @@ pub trait Chain {
     async fn clock(&mut self) -> ChainResult<(u64, i64)>;
     async fn latest_blockhash(&mut self) -> ChainResult<Hash>;
     /// `Ok(Ok(units))` on success.
-    async fn simulate(&mut self, tx: &Transaction) -> ChainResult<Result<u64, TxFailure>>;
-    async fn send(&mut self, tx: &Transaction) -> ChainResult<Result<(), TxFailure>>;
+    async fn simulate(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<u64, TxFailure>>;
+    async fn send(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<(), TxFailure>>;
+    /// Waits (briefly) until the cluster's slot is past `slot`: a lookup table's new
+    /// addresses are usable from the slot after the one that added them.
+    async fn wait_past_slot(&mut self, slot: u64) -> ChainResult<()> {
+        for _ in 0..50 {
+            if self.clock().await?.0 > slot {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        Err(format!("the cluster did not pass slot {slot}"))
+    }
 }
 
 /// The largest transaction a node accepts, in bytes.
@@ -78,6 +92,10 @@ pub struct Config {
     pub keeper_token: Pubkey,
     pub compute_unit_limit: u32,
     pub priority_micro_lamports: u64,
+    /// Send a transaction too large for the legacy format as a v0 transaction through an
+    /// address lookup table the keeper creates, extends and reuses (accounts with more than
+    /// about 12 cross positions).
+    pub lookup_tables: bool,
     /// Crank a market's funding when it was last accrued longer ago than this, seconds
     /// (health already counts funding to now; the crank keeps the indices, and the events
     /// that report them, current).
@@ -177,11 +195,25 @@ pub struct Keeper<C: Chain> {
     pub counters: Counters,
     /// Every JSON line logged so far.
     pub log: Vec<String>,
+    /// The keeper's address lookup table, once created (reused for every large transaction).
+    pub lookup_table: Option<AddressLookupTableAccount>,
+    /// Lookup tables created and extensions sent (what the keeper paid rent and fees for).
+    pub tables_created: u64,
+    pub table_extensions: u64,
 }
 
 impl<C: Chain> Keeper<C> {
     pub fn new(chain: C, payer: Keypair, config: Config) -> Self {
-        Self { chain, payer, config, counters: Counters::default(), log: vec![] }
+        Self {
+            chain,
+            payer,
+            config,
+            counters: Counters::default(),
+            log: vec![],
+            lookup_table: None,
+            tables_created: 0,
+            table_extensions: 0,
+        }
     }
 
     /// One pass: read everything, decide, and act. Returns what was done.
@@ -447,12 +479,64 @@ impl<C: Chain> Keeper<C> {
         ]
     }
 
+    /// Sends a legacy transaction of the keeper's own and waits for it (table upkeep).
+    async fn send_own(&mut self, ixs: &[Instruction]) -> ChainResult<()> {
+        let blockhash = self.chain.latest_blockhash().await?;
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&self.payer.pubkey()), &[&self.payer], blockhash);
+        match self.chain.send(&VersionedTransaction::from(tx)).await? {
+            Ok(()) => Ok(()),
+            Err(f) => Err(format!("lookup table upkeep failed: {}", f.message)),
+        }
+    }
+
+    /// The keeper's lookup table holding every account of `ix` that is neither a signer nor
+    /// the invoked program: created on first need, extended with what is missing (20
+    /// addresses per transaction), usable from the next slot.
+    async fn lookup_table_for(&mut self, ix: &Instruction) -> ChainResult<AddressLookupTableAccount> {
+        let payer = self.payer.pubkey();
+        let mut table = match self.lookup_table.clone() {
+            Some(t) => t,
+            None => {
+                let (slot, _) = self.chain.clock().await?;
+                let (create, key) = create_lookup_table(payer, payer, slot.saturating_sub(1));
+                self.send_own(&[create]).await?;
+                self.tables_created += 1;
+                AddressLookupTableAccount { key, addresses: vec![] }
+            }
+        };
+        let mut missing: Vec<Pubkey> = vec![];
+        for m in ix.accounts.iter().filter(|m| !m.is_signer && m.pubkey != ix.program_id) {
+            if !table.addresses.contains(&m.pubkey) && !missing.contains(&m.pubkey) {
+                missing.push(m.pubkey);
+            }
+        }
+        if !missing.is_empty() {
+            for chunk in missing.chunks(20) {
+                self.send_own(&[extend_lookup_table(table.key, payer, Some(payer), chunk.to_vec())]).await?;
+                self.table_extensions += 1;
+            }
+            let (slot, _) = self.chain.clock().await?;
+            self.chain.wait_past_slot(slot).await?;
+            table.addresses.extend(missing);
+        }
+        self.lookup_table = Some(table.clone());
+        Ok(table)
+    }
+
     /// Simulates, then sends. A lost race is normal and counted as such.
     pub async fn execute(&mut self, action: Action) -> ChainResult<Outcome> {
         let ix = self.instruction(&action).await?;
         let [limit, price] = self.budget();
         let blockhash = self.chain.latest_blockhash().await?;
-        let tx = Transaction::new_signed_with_payer(&[limit, price, ix], Some(&self.payer.pubkey()), &[&self.payer], blockhash);
+        let ixs = [limit, price, ix];
+        let legacy = Transaction::new_signed_with_payer(&ixs, Some(&self.payer.pubkey()), &[&self.payer], blockhash);
+        let mut tx = VersionedTransaction::from(legacy);
+        if self.config.lookup_tables && bincode::serialize(&tx).map_err(|e| e.to_string())?.len() > PACKET_DATA_SIZE {
+            let table = self.lookup_table_for(&ixs[2]).await?;
+            let blockhash = self.chain.latest_blockhash().await?;
+            let message = v0::Message::try_compile(&self.payer.pubkey(), &ixs, &[table], blockhash).map_err(|e| e.to_string())?;
+            tx = VersionedTransaction::try_new(VersionedMessage::V0(message), &[&self.payer]).map_err(|e| e.to_string())?;
+        }
         use ballast::error::ErrorCode;
         let lost_codes = [
             ErrorCode::NotLiquidatable,
@@ -469,7 +553,7 @@ impl<C: Chain> Keeper<C> {
             // A cross account with many positions needs more accounts than a legacy
             // transaction carries; nodes refuse it, so say why instead of sending it.
             let error = format!(
-                "transaction is {size} bytes, over the {PACKET_DATA_SIZE}-byte limit: this account needs a v0 transaction with an address lookup table (docs/KEEPERS.md)"
+                "transaction is {size} bytes, over the {PACKET_DATA_SIZE}-byte limit: this account needs a v0 transaction with an address lookup table (enable lookup tables, docs/KEEPERS.md)"
             );
             Outcome { result: "failed", compute_units: 0, error: Some(error), action }
         } else {

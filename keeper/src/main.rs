@@ -93,6 +93,7 @@ async fn run() -> Result<(), String> {
         keeper_token: parse_key(s.required("keeper_token")?)?,
         compute_unit_limit: s.number("cu_limit", 400_000)?,
         priority_micro_lamports: s.number("priority_micro_lamports", 0)?,
+        lookup_tables: true,
         funding_crank_secs: s.number("funding_crank_secs", 600)?,
     };
     if config.program_id != ballast::ID {

@@ -10,6 +10,7 @@ use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use serde_json::{json, Value};
 use solana_hash::Hash;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction::Transaction;
 
 use crate::{Chain, ChainAccount, ChainResult, TxFailure};
@@ -141,7 +142,7 @@ pub fn parse_failure(err: &Value) -> TxFailure {
     TxFailure { custom_code, message: err.to_string() }
 }
 
-fn encode_tx(tx: &Transaction) -> ChainResult<String> {
+fn encode_tx(tx: &impl serde::Serialize) -> ChainResult<String> {
     Ok(B64.encode(bincode::serialize(tx).map_err(|e| e.to_string())?))
 }
 
@@ -188,7 +189,7 @@ impl Chain for RpcChain {
         result["value"]["blockhash"].as_str().ok_or("blockhash missing")?.parse().map_err(|_| "bad blockhash".into())
     }
 
-    async fn simulate(&mut self, tx: &Transaction) -> ChainResult<Result<u64, TxFailure>> {
+    async fn simulate(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<u64, TxFailure>> {
         let result = self
             .call("simulateTransaction", json!([encode_tx(tx)?, {"encoding": "base64", "commitment": "confirmed", "sigVerify": false}]))?;
         let value = &result["value"];
@@ -198,7 +199,7 @@ impl Chain for RpcChain {
         Ok(Ok(value["unitsConsumed"].as_u64().unwrap_or(0)))
     }
 
-    async fn send(&mut self, tx: &Transaction) -> ChainResult<Result<(), TxFailure>> {
+    async fn send(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<(), TxFailure>> {
         let signature = self.call("sendTransaction", json!([encode_tx(tx)?, {"encoding": "base64", "skipPreflight": true}]))?;
         let signature = signature.as_str().ok_or("no signature")?.to_string();
         let start = Instant::now();

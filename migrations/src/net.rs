@@ -8,9 +8,12 @@ use anchor_lang::solana_program::instruction::Instruction;
 use ballast_keeper::rpc::RpcChain;
 use ballast_keeper::{Chain, ChainAccount};
 use serde_json::json;
+use solana_address_lookup_table_interface::instruction::{create_lookup_table, extend_lookup_table};
 use solana_keypair::Keypair;
+use solana_message::{v0, AddressLookupTableAccount, VersionedMessage};
 use solana_program_pack::Pack;
 use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction::Transaction;
 
 pub type NetResult<T> = Result<T, String>;
@@ -33,6 +36,35 @@ impl Net {
         let mut all: Vec<&Keypair> = vec![&self.payer];
         all.extend(signers.iter().copied().filter(|s| s.pubkey() != self.payer.pubkey()));
         let tx = Transaction::new_signed_with_payer(ixs, Some(&self.payer.pubkey()), &all, blockhash);
+        match self.chain.send(&tx.into()).await? {
+            Ok(()) => Ok(()),
+            Err(f) => Err(format!("transaction failed: {} (program error {:?})", f.message, f.custom_code)),
+        }
+    }
+
+    /// Creates an address lookup table holding `addresses` (authority and payer: the payer),
+    /// and waits until it can be used (the slot after the last extension).
+    pub async fn create_lookup_table(&mut self, addresses: &[Pubkey]) -> NetResult<AddressLookupTableAccount> {
+        let payer = self.payer.pubkey();
+        let (slot, _) = self.chain.clock().await?;
+        let (create, key) = create_lookup_table(payer, payer, slot.saturating_sub(1));
+        self.send(&[create], &[]).await?;
+        for chunk in addresses.chunks(20) {
+            self.send(&[extend_lookup_table(key, payer, Some(payer), chunk.to_vec())], &[]).await?;
+        }
+        let (slot, _) = self.chain.clock().await?;
+        self.chain.wait_past_slot(slot).await?;
+        Ok(AddressLookupTableAccount { key, addresses: addresses.to_vec() })
+    }
+
+    /// Signs with the payer and `signers` a v0 transaction compressed by `tables`, sends it
+    /// and waits for confirmation.
+    pub async fn send_v0(&mut self, ixs: &[Instruction], signers: &[&Keypair], tables: &[AddressLookupTableAccount]) -> NetResult<()> {
+        let blockhash = self.chain.latest_blockhash().await?;
+        let message = v0::Message::try_compile(&self.payer.pubkey(), ixs, tables, blockhash).map_err(|e| e.to_string())?;
+        let mut all: Vec<&Keypair> = vec![&self.payer];
+        all.extend(signers.iter().copied().filter(|s| s.pubkey() != self.payer.pubkey()));
+        let tx = VersionedTransaction::try_new(VersionedMessage::V0(message), &all).map_err(|e| e.to_string())?;
         match self.chain.send(&tx).await? {
             Ok(()) => Ok(()),
             Err(f) => Err(format!("transaction failed: {} (program error {:?})", f.message, f.custom_code)),

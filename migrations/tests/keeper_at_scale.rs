@@ -92,6 +92,7 @@ async fn the_keeper_scans_a_thousand_accounts_and_liquidates_exactly_the_unhealt
         keeper_token,
         compute_unit_limit: 400_000,
         priority_micro_lamports: 0,
+        lookup_tables: true,
         funding_crank_secs: 3_600,
     };
     let mut bot = Keeper::new(RpcChain::new(&validator.rpc_url).unwrap(), keeper, kc);

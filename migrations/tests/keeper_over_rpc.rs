@@ -100,6 +100,7 @@ async fn the_keeper_liquidates_an_unhealthy_account_and_executes_a_reached_stop_
         keeper_token,
         compute_unit_limit: 400_000,
         priority_micro_lamports: 0,
+        lookup_tables: true,
         funding_crank_secs: 3_600,
     };
     let mut bot = Keeper::new(RpcChain::new(&url).unwrap(), keeper_key.insecure_clone(), keeper_config);

@@ -136,6 +136,7 @@ async fn the_mainnet_configuration_bootstraps_on_real_pyth_accounts_and_the_keep
         keeper_token,
         compute_unit_limit: 400_000,
         priority_micro_lamports: 0,
+        lookup_tables: true,
         funding_crank_secs: 3_600,
     };
     let mut bot = Keeper::new(chain, keeper_key, kc);

@@ -6,7 +6,7 @@ use anchor_lang::prelude::Pubkey;
 use ballast_keeper::{Chain, ChainAccount, ChainResult, TxFailure};
 use solana_clock::Clock;
 use solana_hash::Hash;
-use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
 
 use crate::rt::BanksClient;
 
@@ -54,8 +54,8 @@ impl Chain for BanksChain {
         self.banks.get_latest_blockhash().await.map_err(|e| e.to_string())
     }
 
-    async fn simulate(&mut self, tx: &Transaction) -> ChainResult<Result<u64, TxFailure>> {
-        let sim = self.banks.simulate_transaction(crate::rt::transaction(tx)).await.map_err(|e| e.to_string())?;
+    async fn simulate(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<u64, TxFailure>> {
+        let sim = self.banks.simulate_transaction(crate::rt::versioned(tx)).await.map_err(|e| e.to_string())?;
         let units = sim.simulation_details.map_or(0, |d| d.units_consumed);
         Ok(match sim.result {
             Some(Err(e)) => Err(failure(e)),
@@ -63,8 +63,8 @@ impl Chain for BanksChain {
         })
     }
 
-    async fn send(&mut self, tx: &Transaction) -> ChainResult<Result<(), TxFailure>> {
-        let res = self.banks.process_transaction_with_metadata(crate::rt::transaction(tx)).await.map_err(|e| e.to_string())?;
+    async fn send(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<(), TxFailure>> {
+        let res = self.banks.process_transaction_with_metadata(crate::rt::versioned(tx)).await.map_err(|e| e.to_string())?;
         Ok(res.result.map_err(failure))
     }
 }

@@ -275,6 +275,8 @@ impl Harness {
             keeper_token: keeper.token,
             compute_unit_limit: 400_000,
             priority_micro_lamports: 1,
+            // The in-process runtime's slots move only when a test warps them.
+            lookup_tables: false,
             funding_crank_secs: 3_600,
         };
         ballast_keeper::Keeper::new(chain, keeper.key.insecure_clone(), config)

@@ -21,6 +21,10 @@ mod imp {
     pub fn transaction(tx: &solana_transaction::Transaction) -> Transaction {
         tx.clone()
     }
+
+    pub fn versioned(tx: &solana_transaction::versioned::VersionedTransaction) -> solana_transaction::versioned::VersionedTransaction {
+        tx.clone()
+    }
 }
 
 #[cfg(feature = "sbf")]
@@ -32,6 +36,10 @@ mod imp {
 
     /// Same wire format: re-read the keeper's transaction as this runtime's type.
     pub fn transaction(tx: &solana_transaction::Transaction) -> Transaction {
+        bincode::deserialize(&bincode::serialize(tx).expect("serialize")).expect("same wire format")
+    }
+
+    pub fn versioned(tx: &solana_transaction::versioned::VersionedTransaction) -> transaction_4::versioned::VersionedTransaction {
         bincode::deserialize(&bincode::serialize(tx).expect("serialize")).expect("same wire format")
     }
 
