@@ -66,6 +66,14 @@ pub trait Chain {
     /// `Ok(Ok(units))` on success.
     async fn simulate(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<u64, TxFailure>>;
     async fn send(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<(), TxFailure>>;
+    /// Sends every transaction, then waits for all of them; one result per transaction.
+    async fn send_all(&mut self, txs: &[VersionedTransaction]) -> ChainResult<Vec<Result<(), TxFailure>>> {
+        let mut out = vec![];
+        for tx in txs {
+            out.push(self.send(tx).await?);
+        }
+        Ok(out)
+    }
     /// Waits (briefly) until the cluster's slot is past `slot`: a lookup table's new
     /// addresses are usable from the slot after the one that added them.
     async fn wait_past_slot(&mut self, slot: u64) -> ChainResult<()> {
@@ -217,11 +225,23 @@ impl<C: Chain> Keeper<C> {
     }
 
     /// One pass: read everything, decide, and act. Returns what was done.
+    ///
+    /// Actions go in three batches, each sent together and confirmed before the next:
+    /// funding cranks, margin guards and trigger orders (what owners asked for, which may
+    /// make a liquidation unnecessary), then liquidations, then deleveraging.
     pub async fn run_once(&mut self) -> ChainResult<Vec<Outcome>> {
         let actions = self.scan().await?;
+        let phase = |a: &Action| match a {
+            Action::UpdateFunding { .. } | Action::ExecuteGuard { .. } | Action::ExecuteTrigger { .. } => 0,
+            Action::LiquidateCross { .. } | Action::LiquidateIsolated { .. } => 1,
+            Action::AutoDeleverage { .. } => 2,
+        };
         let mut out = vec![];
-        for a in actions {
-            out.push(self.execute(a).await?);
+        for p in 0..3 {
+            let batch: Vec<Action> = actions.iter().filter(|a| phase(a) == p).cloned().collect();
+            if !batch.is_empty() {
+                out.extend(self.execute_all(batch).await?);
+            }
         }
         Ok(out)
     }
@@ -523,9 +543,10 @@ impl<C: Chain> Keeper<C> {
         Ok(table)
     }
 
-    /// Simulates, then sends. A lost race is normal and counted as such.
-    pub async fn execute(&mut self, action: Action) -> ChainResult<Outcome> {
-        let ix = self.instruction(&action).await?;
+    /// Builds the action's transaction (v0 through the lookup table when a legacy one is
+    /// too large) and simulates it: `Ok(tx, units)` to send, or the outcome that stops here.
+    async fn prepare(&mut self, action: &Action) -> ChainResult<Result<(VersionedTransaction, u64), (&'static str, Option<String>)>> {
+        let ix = self.instruction(action).await?;
         let [limit, price] = self.budget();
         let blockhash = self.chain.latest_blockhash().await?;
         let ixs = [limit, price, ix];
@@ -537,53 +558,91 @@ impl<C: Chain> Keeper<C> {
             let message = v0::Message::try_compile(&self.payer.pubkey(), &ixs, &[table], blockhash).map_err(|e| e.to_string())?;
             tx = VersionedTransaction::try_new(VersionedMessage::V0(message), &[&self.payer]).map_err(|e| e.to_string())?;
         }
-        use ballast::error::ErrorCode;
-        let lost_codes = [
-            ErrorCode::NotLiquidatable,
-            ErrorCode::GuardNotTriggered,
-            ErrorCode::TriggerNotMet,
-            ErrorCode::TriggerOrderNotFound,
-            ErrorCode::PoolNotInShortfall,
-            ErrorCode::DeleverageTargetNotProfitable,
-        ]
-        .map(u32::from);
-        let classify = |f: &TxFailure| if f.custom_code.is_some_and(|c| lost_codes.contains(&c)) { "lost" } else { "failed" };
         let size = bincode::serialize(&tx).map_err(|e| e.to_string())?.len();
-        let outcome = if size > PACKET_DATA_SIZE {
+        if size > PACKET_DATA_SIZE {
             // A cross account with many positions needs more accounts than a legacy
             // transaction carries; nodes refuse it, so say why instead of sending it.
             let error = format!(
                 "transaction is {size} bytes, over the {PACKET_DATA_SIZE}-byte limit: this account needs a v0 transaction with an address lookup table (enable lookup tables, docs/KEEPERS.md)"
             );
-            Outcome { result: "failed", compute_units: 0, error: Some(error), action }
-        } else {
-            match self.chain.simulate(&tx).await? {
-                Err(f) => Outcome { result: classify(&f), compute_units: 0, error: Some(f.message), action },
-                Ok(units) => {
-                    self.counters.sent += 1;
-                    match self.chain.send(&tx).await? {
-                        Ok(()) => Outcome { result: "won", compute_units: units, error: None, action },
-                        Err(f) => Outcome { result: classify(&f), compute_units: units, error: Some(f.message), action },
-                    }
-                }
-            }
-        };
-        match outcome.result {
+            return Ok(Err(("failed", Some(error))));
+        }
+        Ok(match self.chain.simulate(&tx).await? {
+            Err(f) => Err((classify(&f), Some(f.message))),
+            Ok(units) => Ok((tx, units)),
+        })
+    }
+
+    /// Counts and logs an outcome (one JSON line).
+    fn record(&mut self, action: Action, result: &'static str, compute_units: u64, error: Option<String>) -> Outcome {
+        match result {
             "won" => self.counters.won += 1,
             "lost" => self.counters.lost += 1,
             _ => self.counters.failed += 1,
         }
         let line = serde_json::json!({
-            "action": outcome.action.name(),
-            "target": outcome.action.target().to_string(),
-            "result": outcome.result,
-            "compute_units": outcome.compute_units,
-            "error": outcome.error,
+            "action": action.name(),
+            "target": action.target().to_string(),
+            "result": result,
+            "compute_units": compute_units,
+            "error": error,
         })
         .to_string();
         println!("{line}");
         self.log.push(line);
-        Ok(outcome)
+        Outcome { action, result, compute_units, error }
+    }
+
+    /// Simulates, then sends and waits for one action. A lost race is normal and counted as such.
+    pub async fn execute(&mut self, action: Action) -> ChainResult<Outcome> {
+        Ok(self.execute_all(vec![action]).await?.remove(0))
+    }
+
+    /// Prepares and simulates every action, sends those that pass together, then waits for
+    /// all of them (one confirmation round trip for the batch instead of one per action).
+    pub async fn execute_all(&mut self, actions: Vec<Action>) -> ChainResult<Vec<Outcome>> {
+        let mut outcomes: Vec<Option<Outcome>> = vec![];
+        let mut ready: Vec<(usize, Action, VersionedTransaction, u64)> = vec![];
+        for action in actions {
+            let i = outcomes.len();
+            match self.prepare(&action).await? {
+                Ok((tx, units)) => {
+                    outcomes.push(None);
+                    ready.push((i, action, tx, units));
+                }
+                Err((result, error)) => outcomes.push(Some(self.record(action, result, 0, error))),
+            }
+        }
+        let txs: Vec<VersionedTransaction> = ready.iter().map(|r| r.2.clone()).collect();
+        self.counters.sent += txs.len() as u64;
+        let results = self.chain.send_all(&txs).await?;
+        for ((i, action, _, units), result) in ready.into_iter().zip(results) {
+            outcomes[i] = Some(match result {
+                Ok(()) => self.record(action, "won", units, None),
+                Err(f) => self.record(action, classify(&f), units, Some(f.message)),
+            });
+        }
+        Ok(outcomes.into_iter().map(|o| o.expect("every action has an outcome")).collect())
+    }
+}
+
+/// A failure the program gives when another keeper (or the owner) got there first is a
+/// lost race, not a failure.
+fn classify(f: &TxFailure) -> &'static str {
+    use ballast::error::ErrorCode;
+    let lost_codes = [
+        ErrorCode::NotLiquidatable,
+        ErrorCode::GuardNotTriggered,
+        ErrorCode::TriggerNotMet,
+        ErrorCode::TriggerOrderNotFound,
+        ErrorCode::PoolNotInShortfall,
+        ErrorCode::DeleverageTargetNotProfitable,
+    ]
+    .map(u32::from);
+    if f.custom_code.is_some_and(|c| lost_codes.contains(&c)) {
+        "lost"
+    } else {
+        "failed"
     }
 }
 

@@ -11,7 +11,6 @@ use base64::Engine;
 use serde_json::{json, Value};
 use solana_hash::Hash;
 use solana_transaction::versioned::VersionedTransaction;
-use solana_transaction::Transaction;
 
 use crate::{Chain, ChainAccount, ChainResult, TxFailure};
 
@@ -41,38 +40,54 @@ impl RpcChain {
         self.next_id - 1
     }
 
-    /// Sends without waiting (`skipPreflight`); returns the signature.
-    pub fn send_without_confirming(&mut self, tx: &Transaction) -> ChainResult<String> {
-        let signature = self.call("sendTransaction", json!([encode_tx(tx)?, {"encoding": "base64", "skipPreflight": true}]))?;
-        Ok(signature.as_str().ok_or("no signature")?.to_string())
-    }
-
-    /// Waits until every signature is confirmed; the first failure is returned as an error.
-    pub async fn confirm_all(&mut self, signatures: &[String]) -> ChainResult<()> {
+    /// Each signature's final result, polling `getSignatureStatuses` (256 per call) until
+    /// every one is confirmed or failed. `resend` (the encoded transactions, in the same
+    /// order, or empty) are sent again every 2 s while unconfirmed: a busy node may drop a
+    /// transaction, and a signature can land only once.
+    pub async fn statuses(&mut self, signatures: &[String], resend: &[String]) -> ChainResult<Vec<Result<(), TxFailure>>> {
         let start = Instant::now();
-        let mut pending: Vec<String> = signatures.to_vec();
-        while !pending.is_empty() {
-            if start.elapsed() > self.confirm_timeout {
-                return Err(format!("{} transactions not confirmed within {:?}", pending.len(), self.confirm_timeout));
+        let mut last_send = Instant::now();
+        let mut results: Vec<Option<Result<(), TxFailure>>> = vec![None; signatures.len()];
+        loop {
+            let pending: Vec<usize> = (0..signatures.len()).filter(|&i| results[i].is_none()).collect();
+            if pending.is_empty() {
+                return Ok(results.into_iter().map(|r| r.expect("every status known")).collect());
             }
-            let mut still = vec![];
+            if start.elapsed() > self.confirm_timeout {
+                // Say why the node would not take the first one, when it says.
+                let why = resend.get(pending[0]).and_then(|tx| {
+                    self.call("simulateTransaction", json!([tx, {"encoding": "base64", "commitment": "confirmed", "sigVerify": false}]))
+                        .ok()
+                });
+                let why = why.map(|v| format!(" (simulation: {})", v["value"]["err"])).unwrap_or_default();
+                return Err(format!("{} transactions not confirmed within {:?}{why}", pending.len(), self.confirm_timeout));
+            }
             for chunk in pending.chunks(256) {
-                let status = self.call("getSignatureStatuses", json!([chunk]))?;
-                for (sig, s) in chunk.iter().zip(status["value"].as_array().ok_or("statuses")?) {
-                    if !s.is_null() && !s["err"].is_null() {
-                        return Err(format!("{sig} failed: {}", s["err"]));
+                let sigs: Vec<&String> = chunk.iter().map(|&i| &signatures[i]).collect();
+                let status = self.call("getSignatureStatuses", json!([sigs]))?;
+                for (&i, s) in chunk.iter().zip(status["value"].as_array().ok_or("statuses")?) {
+                    if s.is_null() {
+                        continue;
                     }
-                    if s.is_null() || !matches!(s["confirmationStatus"].as_str(), Some("confirmed") | Some("finalized")) {
-                        still.push(sig.clone());
+                    if !s["err"].is_null() {
+                        results[i] = Some(Err(parse_failure(&s["err"])));
+                    } else if matches!(s["confirmationStatus"].as_str(), Some("confirmed") | Some("finalized")) {
+                        results[i] = Some(Ok(()));
                     }
                 }
             }
-            pending = still;
-            if !pending.is_empty() {
+            if results.iter().any(Option::is_none) {
+                if !resend.is_empty() && last_send.elapsed() > Duration::from_secs(2) {
+                    for (i, encoded) in resend.iter().enumerate() {
+                        if results[i].is_none() {
+                            let _ = self.call("sendTransaction", json!([encoded, {"encoding": "base64", "skipPreflight": true}]));
+                        }
+                    }
+                    last_send = Instant::now();
+                }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
-        Ok(())
     }
 
     /// One JSON-RPC call; returns `result` or the error object as a string.
@@ -199,24 +214,20 @@ impl Chain for RpcChain {
         Ok(Ok(value["unitsConsumed"].as_u64().unwrap_or(0)))
     }
 
-    async fn send(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<(), TxFailure>> {
-        let signature = self.call("sendTransaction", json!([encode_tx(tx)?, {"encoding": "base64", "skipPreflight": true}]))?;
-        let signature = signature.as_str().ok_or("no signature")?.to_string();
-        let start = Instant::now();
-        while start.elapsed() < self.confirm_timeout {
-            let status = self.call("getSignatureStatuses", json!([[signature]]))?;
-            let s = &status["value"][0];
-            if !s.is_null() {
-                if !s["err"].is_null() {
-                    return Ok(Err(parse_failure(&s["err"])));
-                }
-                if matches!(s["confirmationStatus"].as_str(), Some("confirmed") | Some("finalized")) {
-                    return Ok(Ok(()));
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+    async fn send_all(&mut self, txs: &[VersionedTransaction]) -> ChainResult<Vec<Result<(), TxFailure>>> {
+        let mut signatures = vec![];
+        let mut encoded = vec![];
+        for tx in txs {
+            let e = encode_tx(tx)?;
+            let s = self.call("sendTransaction", json!([e, {"encoding": "base64", "skipPreflight": true}]))?;
+            signatures.push(s.as_str().ok_or("no signature")?.to_string());
+            encoded.push(e);
         }
-        Err(format!("transaction {signature} not confirmed within {:?}", self.confirm_timeout))
+        self.statuses(&signatures, &encoded).await
+    }
+
+    async fn send(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<(), TxFailure>> {
+        Ok(self.send_all(std::slice::from_ref(tx)).await?.remove(0))
     }
 }
 

@@ -57,16 +57,16 @@ async fn the_keeper_scans_a_thousand_accounts_and_liquidates_exactly_the_unhealt
     let d = bootstrap(&mut net, &config, &keys).await.unwrap();
     let (mint, oracle) = (d.collateral_mint(), d.oracle(BTC));
 
-    // The accounts: create + deposit + open in one transaction each, sent without waiting.
+    // The accounts: create + deposit + open in one transaction each.
     let owner = Keypair::new();
     net.airdrop(&owner.pubkey(), 500_000_000_000).await.unwrap();
     let token = net.create_token_account(&owner.pubkey(), &mint).await.unwrap();
     net.mint_to(&mint, &token, &keys.mint_authority, u64::from(ACCOUNTS) * 600 * USD).await.unwrap();
     let setup = Instant::now();
-    let mut signatures = vec![];
     for chunk in (0..ACCOUNTS).collect::<Vec<_>>().chunks(200) {
         publish(&mut net, &keys, oracle, 50_000).await; // a fill needs a price within the fill age
         let blockhash = net.chain.latest_blockhash().await.unwrap();
+        let mut txs = vec![];
         for &i in chunk {
             let account = ix::margin_pda(&owner.pubkey(), i);
             let deposit = if thin(i) { 520 * USD } else { 600 * USD };
@@ -75,11 +75,12 @@ async fn the_keeper_scans_a_thousand_accounts_and_liquidates_exactly_the_unhealt
                 ix::deposit(owner.pubkey(), account, token, deposit),
                 ix::trade(owner.pubkey(), account, BTC, oracle, UNIT / 5, u64::MAX, MarginMode::Cross, 20, &[]),
             ];
-            let tx = Transaction::new_signed_with_payer(&ixs, Some(&owner.pubkey()), &[&owner], blockhash);
-            signatures.push(net.chain.send_without_confirming(&tx).unwrap());
+            txs.push(Transaction::new_signed_with_payer(&ixs, Some(&owner.pubkey()), &[&owner], blockhash).into());
         }
-        net.chain.confirm_all(&signatures).await.unwrap();
-        signatures.clear();
+        // Sent together, then confirmed together.
+        for r in net.chain.send_all(&txs).await.unwrap() {
+            r.unwrap();
+        }
     }
     let setup_secs = setup.elapsed().as_secs_f64();
 

@@ -42,6 +42,8 @@ async fn the_keeper_liquidates_a_sixteen_position_account_through_a_lookup_table
     let config = Config::from_file(&root().join("migrations/localnet.json")).unwrap();
     let keys = Keys::generate();
     let mut net = Net::new(&validator.rpc_url, Keypair::new()).unwrap();
+    // Two validators share the machine's cores in CI: give confirmations time.
+    net.chain.confirm_timeout = std::time::Duration::from_secs(120);
     let d = bootstrap(&mut net, &config, &keys).await.unwrap();
     let mint = d.collateral_mint();
 
@@ -90,9 +92,12 @@ async fn the_keeper_liquidates_a_sixteen_position_account_through_a_lookup_table
         let base = if index >= 2 { 10 * UNIT } else { UNIT / 10 };
         let health: Vec<Pubkey> = open.iter().flat_map(|&i| [ix::market_pda(i), oracles[usize::from(i)]]).collect();
         let trade = ix::trade(trader.pubkey(), account, index, oracles[usize::from(index)], base, u64::MAX, MarginMode::Cross, 10, &health);
-        let publish = price(index, dollars(index));
-        net.send(&[publish], &[&keys.oracle_authority]).await.unwrap();
-        net.send_v0(&[trade], &[&trader], std::slice::from_ref(&table)).await.unwrap();
+        // An increase values every open position strictly (valid prices) and fills at a
+        // price within the fill age: every open market's price and the traded one's are
+        // published in the trade's own transaction (a busy validator's clock can jump).
+        let mut ixs: Vec<_> = open.iter().chain([&index]).map(|&i| price(i, dollars(i))).collect();
+        ixs.push(trade);
+        net.send_v0(&ixs, &[&trader, &keys.oracle_authority], std::slice::from_ref(&table)).await.unwrap();
         open.push(index);
     }
     let m = margin(&mut net, &account).await;
