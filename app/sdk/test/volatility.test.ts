@@ -1,5 +1,6 @@
 // Volatility-scaled leverage and the pool deficit through the SDK, on the bytecode in
-// litesvm: the previews refuse and accept what the program does.
+// litesvm: the previews refuse and accept what the program does, and say what part of a
+// profit a thin pool cannot pay.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeError, healthAccounts, math, previewOpen, previewSetLeverage } from "../src/index.js";
@@ -71,5 +72,45 @@ describe("volatility-scaled leverage", () => {
     const lower = previewSetLeverage({ account: w.account(ann), marketIndex: ETH, leverage: 1, inputs: w.inputs() });
     assert.ok(lower.ok, lower.reason);
     assert.ok((await send(1)).ok);
+  });
+});
+
+describe("a thin pool", () => {
+  test("a close the pool cannot pay in full: the preview's unpaid part is the program's unsettled profit and deficit", async () => {
+    const v = await new World().init();
+    const admin = v.admin.publicKey, adminToken = v.adminToken;
+    const markets = v.oracles.map((oracle, index) => ({ index, oracle }));
+    const bob = await v.trader(50_000n * USD);
+    // 1 ETH long in cross at 5x at $3,000.
+    const open = async (t: Trader, baseDelta: bigint) =>
+      v.svm.send([await v.ix.trade({
+        authority: t.kp.publicKey, marginAccount: t.margin, marketIndex: ETH, oracle: v.oracles[ETH], baseDelta,
+        limitPrice: baseDelta > 0n ? 1n << 63n : 0n, mode: "Cross", leverage: 5, health: healthAccounts(v.account(t), v.oracleMap(), ETH),
+      })], [t.kp]);
+    assert.ok((await open(bob, UNIT)).ok);
+    // The admin takes the pool down to its reserve (the most defund_pool allows, found by
+    // bisection on simulations).
+    let [lo, hi] = [0n, v.exchange().poolBalance];
+    while (lo < hi) {
+      const mid = (lo + hi + 1n) / 2n;
+      if (v.svm.simulate([await v.ix.defundPool({ admin, adminToken, amount: mid, markets })], [v.admin]).ok) lo = mid;
+      else hi = mid - 1n;
+    }
+    assert.ok(v.svm.send([await v.ix.defundPool({ admin, adminToken, amount: lo, markets })], [v.admin]).ok);
+    // ETH doubles: the close realises about $3,000 that the pool's cash cannot cover.
+    await v.setPrice(ETH, 600_000_000_000n, 0n);
+    v.svm.advance(1n);
+    const p = previewOpen({ account: v.account(bob), marketIndex: ETH, size: -UNIT, leverage: 0, mode: "Cross", takerFeePpm: v.exchange().takerFeePpm, inputs: v.inputs() });
+    assert.ok(p.ok, p.reason);
+    assert.ok(p.unpaidProfit > 0n, `unpaid ${p.unpaidProfit}`);
+    const r = await open(bob, -UNIT);
+    assert.ok(r.ok, r.logs.join("\n"));
+    const slot = v.account(bob).crossPositions.find((s) => s.inUse && s.marketIndex === ETH)!;
+    assert.equal(slot.unsettledPnl, p.unpaidProfit);
+    // The pool's share of the fee, received after the payout, pays the deficit first.
+    const poolFee = p.fee - (p.fee * BigInt(v.exchange().protocolFeeSharePpm)) / 1_000_000n;
+    assert.equal(v.exchange().poolDeficit, p.unpaidProfit - poolFee);
+    assert.equal(v.exchange().poolBalance, 0n);
+    assert.equal(v.account(bob).crossCollateral, p.after.collateral);
   });
 });
