@@ -71,9 +71,9 @@ say "building ballast-localnet and ballast-keeper"
 cargo build -q -p ballast-migrations -p ballast-keeper --bin ballast-localnet --bin ballast-keeper
 BIN=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug
 
-# 4. Free ports: a block of 61 for the validator (rpc, faucet, gossip, dynamic), one for the page.
+# 4. Free ports: a block of 61 for the validator (rpc, its websocket, faucet, gossip, dynamic), one for the page.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-block_free() { local p; for p in $(seq "$1" 7 $(($1 + 60))) $(($1 + 1)) $(($1 + 2)); do port_free "$p" || return 1; done; }
+block_free() { local p; for p in $(seq "$1" 7 $(($1 + 60))) $(($1 + 1)) $(($1 + 2)) $(($1 + 3)); do port_free "$p" || return 1; done; }
 RPC_PORT=""
 for _ in $(seq 1 40); do
   base=$((20000 + (RANDOM % 400) * 100))

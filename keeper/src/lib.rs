@@ -63,6 +63,16 @@ pub trait Chain {
     /// The cluster's slot and unix time (Clock sysvar).
     async fn clock(&mut self) -> ChainResult<(u64, i64)>;
     async fn latest_blockhash(&mut self) -> ChainResult<Hash>;
+    /// The clock and several accounts, read together (one `getMultipleAccounts` on a
+    /// node, so all at one slot).
+    async fn clock_and_accounts(&mut self, keys: &[Pubkey]) -> ChainResult<((u64, i64), Vec<Option<ChainAccount>>)> {
+        let clock = self.clock().await?;
+        let mut out = vec![];
+        for key in keys {
+            out.push(self.account(key).await?);
+        }
+        Ok((clock, out))
+    }
     /// `Ok(Ok(units))` on success.
     async fn simulate(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<u64, TxFailure>>;
     async fn send(&mut self, tx: &VersionedTransaction) -> ChainResult<Result<(), TxFailure>>;
@@ -254,21 +264,22 @@ impl<C: Chain> Keeper<C> {
     /// only when the liquidated market's price is fresh enough for a fill.
     pub async fn scan(&mut self) -> ChainResult<Vec<Action>> {
         let program = self.config.program_id;
-        let (slot, now) = self.chain.clock().await?;
         let exchange_key = ix::exchange_pda();
-        let exchange = self.chain.account(&exchange_key).await?.and_then(|a| decode::<Exchange>(&a.data)).ok_or("exchange not found")?;
+        let market_accounts =
+            self.chain.program_accounts(&program, &Market::DISCRIMINATOR.try_into().expect("8 bytes"), Market::SPACE).await?;
+        let market_accounts: Vec<(Pubkey, Vec<u8>, Market)> =
+            market_accounts.into_iter().filter_map(|(address, a)| decode::<Market>(&a.data).map(|m| (address, a.data, m))).collect();
+        // The clock, the exchange and every market's oracle in one read.
+        let keys: Vec<Pubkey> = std::iter::once(exchange_key).chain(market_accounts.iter().map(|(_, _, m)| m.oracle)).collect();
+        let ((slot, now), mut read) = self.chain.clock_and_accounts(&keys).await?;
+        let oracles = read.split_off(1);
+        let exchange = read.pop().flatten().and_then(|a| decode::<Exchange>(&a.data)).ok_or("exchange not found")?;
         let decimals = exchange.collateral_decimals;
         let q = HealthQuery { decimals, now, policy: Policy::Lenient, exchange_status: exchange.status() };
         let mut markets: BTreeMap<u16, MarketInfo> = BTreeMap::new();
-        for (address, acct) in
-            self.chain.program_accounts(&program, &Market::DISCRIMINATOR.try_into().expect("8 bytes"), Market::SPACE).await?
-        {
-            let Some(market) = decode::<Market>(&acct.data) else { continue };
-            let Some(oracle_account) = self.chain.account(&market.oracle).await? else { continue };
-            markets.insert(
-                market.market_index,
-                MarketInfo { address, data: acct.data.clone(), oracle: market.oracle, market, oracle_account },
-            );
+        for ((address, data, market), oracle_account) in market_accounts.into_iter().zip(oracles) {
+            let Some(oracle_account) = oracle_account else { continue };
+            markets.insert(market.market_index, MarketInfo { address, data, oracle: market.oracle, market, oracle_account });
         }
         let prices: BTreeMap<u16, OraclePrice> = markets
             .iter_mut()

@@ -1,7 +1,9 @@
 //! `ballast-keeper [--config keeper.json] --rpc http://127.0.0.1:8899 --keypair keeper.json --program-id <id> --keeper-token <token account>`
 //!
 //! Options: `--interval-ms 1000`, `--cu-limit 400000`, `--priority-micro-lamports 0`,
-//! `--funding-crank-secs 600`, `--max-backoff-ms 30000`, `--once` (one pass, then exit).
+//! `--funding-crank-secs 600`, `--max-backoff-ms 30000`, `--once` (one pass, then exit),
+//! `--ws ws://127.0.0.1:8900` (default: derived from `--rpc`), `--subscribe false` (rescan
+//! every pass instead of following accounts by `programSubscribe`), `--resync-secs 60`.
 //! A config file holds the same settings (snake_case keys, e.g. `"interval_ms": 500`); flags override it. See docs/KEEPERS.md.
 
 use std::time::{Duration, Instant};
@@ -31,7 +33,7 @@ impl Settings {
 
     /// The settings of a config file: a JSON object of known keys.
     fn parse_file(path: &str, text: &str) -> Result<serde_json::Value, String> {
-        const KNOWN: [&str; 9] = [
+        const KNOWN: [&str; 12] = [
             "rpc",
             "keypair",
             "program_id",
@@ -41,6 +43,9 @@ impl Settings {
             "priority_micro_lamports",
             "funding_crank_secs",
             "max_backoff_ms",
+            "ws",
+            "subscribe",
+            "resync_secs",
         ];
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("{path}: {e}"))?;
         let obj = v.as_object().ok_or(format!("{path}: a JSON object of settings"))?;
@@ -85,7 +90,16 @@ async fn run() -> Result<(), String> {
         return Ok(());
     }
     let s = Settings::load(args)?;
-    let chain = RpcChain::new(&s.required("rpc")?)?;
+    let rpc = s.required("rpc")?;
+    let mut chain = RpcChain::new(&rpc)?;
+    if s.number("subscribe", true)? {
+        let ws = match s.get("ws") {
+            Some(ws) => ws,
+            None => RpcChain::websocket_url(&rpc)?,
+        };
+        chain = chain.with_subscriptions(&ws);
+        chain.resync = Duration::from_secs(s.number("resync_secs", 60)?);
+    }
     let payer = load_keypair(&s.required("keypair")?)?;
     let parse_key = |v: String| v.parse::<Pubkey>().map_err(|_| format!("bad public key {v}"));
     let config = Config {
@@ -116,6 +130,7 @@ async fn run() -> Result<(), String> {
         failures = if error.is_some() { failures.saturating_add(1) } else { 0 };
         // One health line per cycle (stderr, JSON): what a supervisor or log alert reads.
         let c = keeper.counters;
+        let rpc = keeper.chain.stats();
         eprintln!(
             "{}",
             serde_json::json!({
@@ -123,6 +138,7 @@ async fn run() -> Result<(), String> {
                 "consecutive_failures": failures, "scanned": c.scanned, "liquidatable": c.liquidatable,
                 "guards_due": c.guards_due, "triggers_due": c.triggers_due, "funding_due": c.funding_due,
                 "deleverage_due": c.deleverage_due, "sent": c.sent, "won": c.won, "lost": c.lost, "failed": c.failed,
+                "rpc_calls": rpc.calls, "rpc_scans": rpc.scans, "notifications": rpc.notifications,
             })
         );
         if once {
@@ -185,6 +201,9 @@ mod tests {
         assert_eq!(s.number("interval_ms", 1_000u64), Ok(250));
         assert_eq!(s.number("cu_limit", 400_000u32), Ok(300_000));
         assert_eq!(s.number("funding_crank_secs", 600i64), Ok(600));
+        assert_eq!(s.number("subscribe", true), Ok(true));
+        let off = Settings { file: serde_json::Value::Null, args: args(&["x", "--subscribe", "false"]) };
+        assert_eq!(off.number("subscribe", true), Ok(false));
         assert!(s.required("keeper_token").unwrap_err().contains("--keeper-token"));
         assert!(Settings::parse_file("k.json", r#"{"rpc_url": "x"}"#).unwrap_err().contains("unknown setting"));
         assert!(Settings::parse_file("k.json", "[1]").is_err());

@@ -77,11 +77,11 @@ impl Net {
 
     /// Requests `lamports` for `to` from the validator's faucet and waits for them.
     pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> NetResult<()> {
-        let signature = self.chain.call("requestAirdrop", json!([to.to_string(), lamports, {"commitment": "confirmed"}]))?;
+        let signature = self.chain.call("requestAirdrop", json!([to.to_string(), lamports, {"commitment": "confirmed"}])).await?;
         let signature = signature.as_str().ok_or("requestAirdrop: no signature")?.to_string();
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(30) {
-            let status = self.chain.call("getSignatureStatuses", json!([[signature]]))?;
+            let status = self.chain.call("getSignatureStatuses", json!([[signature]])).await?;
             let s = &status["value"][0];
             if !s.is_null() && matches!(s["confirmationStatus"].as_str(), Some("confirmed") | Some("finalized")) {
                 return if s["err"].is_null() { Ok(()) } else { Err(format!("airdrop failed: {}", s["err"])) };
@@ -91,13 +91,13 @@ impl Net {
         Err(format!("airdrop {signature} not confirmed within 30 s"))
     }
 
-    pub fn rent_exempt(&mut self, len: usize) -> NetResult<u64> {
-        self.chain.call("getMinimumBalanceForRentExemption", json!([len]))?.as_u64().ok_or_else(|| "bad rent answer".into())
+    pub async fn rent_exempt(&mut self, len: usize) -> NetResult<u64> {
+        self.chain.call("getMinimumBalanceForRentExemption", json!([len])).await?.as_u64().ok_or_else(|| "bad rent answer".into())
     }
 
     /// Creates a new account owned by the token program and initialises it with `init`.
     async fn create_token_program_account(&mut self, len: usize, init: Instruction, account: &Keypair) -> NetResult<Pubkey> {
-        let rent = self.rent_exempt(len)?;
+        let rent = self.rent_exempt(len).await?;
         let create = solana_system_interface::instruction::create_account(
             &self.payer.pubkey(),
             &account.pubkey(),

@@ -22,9 +22,16 @@ impl Ports {
     /// The usual local ports: RPC 8899, faucet 9900.
     pub const DEFAULT: Ports = Ports { rpc: 8899, faucet: 9900, gossip: 8000, dynamic: (8001, 8060) };
 
-    /// A block of ports starting at `base` (RPC at `base`).
+    /// A block of ports starting at `base`: RPC at `base`, its websocket (pubsub) at
+    /// `base + 1` (the validator always serves it on the next port), faucet, gossip, then
+    /// the dynamic range.
     pub fn block(base: u16) -> Ports {
-        Ports { rpc: base, faucet: base + 1, gossip: base + 2, dynamic: (base + 3, base + 60) }
+        Ports { rpc: base, faucet: base + 2, gossip: base + 3, dynamic: (base + 4, base + 60) }
+    }
+
+    /// The websocket (pubsub) URL the validator serves beside its RPC port.
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.rpc + 1)
     }
 }
 
@@ -91,7 +98,7 @@ impl Validator {
             if let Some(status) = v.child.try_wait().map_err(|e| e.to_string())? {
                 return Err(format!("solana-test-validator exited with {status}; see {}", ledger.with_extension("log").display()));
             }
-            if let Ok(slot) = rpc.call("getSlot", json!([{"commitment": "confirmed"}])) {
+            if let Ok(slot) = rpc.call("getSlot", json!([{"commitment": "confirmed"}])).await {
                 if slot.as_u64().unwrap_or(0) >= 2 {
                     return Ok(v);
                 }

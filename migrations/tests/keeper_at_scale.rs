@@ -1,7 +1,10 @@
 //! The keeper against 1,000 margin accounts on a local validator: how long a scan takes,
-//! how many JSON-RPC calls a cycle makes, and how long from an oracle move to the last
-//! liquidation landing. It measures and reports (`target/keeper-scale.txt`); it asserts
-//! only correctness: exactly the ten thin accounts are liquidated, and nothing else moves.
+//! how many JSON-RPC calls a cycle makes (the first cycle takes `getProgramAccounts`
+//! snapshots; later ones follow the accounts by `programSubscribe`), and how long from an
+//! oracle move to the last liquidation landing. It measures and reports
+//! (`target/keeper-scale.txt`); it asserts only correctness: an account opened after the
+//! snapshot is found through its notification (no second scan), exactly the thin accounts
+//! are liquidated, and nothing else moves.
 //!
 //! One owner holds the 1,000 accounts (sub ids 0..999), each 0.2 BTC long at 20x in cross
 //! at $50,000: 990 with $600 deposited, every hundredth with $520. At $48,600 a thin one is
@@ -50,7 +53,8 @@ async fn publish(net: &mut Net, keys: &Keys, oracle: anchor_lang::prelude::Pubke
 async fn the_keeper_scans_a_thousand_accounts_and_liquidates_exactly_the_unhealthy_ones() {
     let binary = find_binary().expect("solana-test-validator: run scripts/test.sh or set TEST_VALIDATOR");
     let ledger = std::env::temp_dir().join(format!("ballast-scale-{}", std::process::id()));
-    let validator = Validator::start(&binary, &root().join("target/deploy/ballast.so"), &ledger, Ports::block(19_500)).await.unwrap();
+    let ports = Ports::block(19_500);
+    let validator = Validator::start(&binary, &root().join("target/deploy/ballast.so"), &ledger, ports).await.unwrap();
     let config = Config::from_file(&root().join("migrations/localnet.json")).unwrap();
     let keys = Keys::generate();
     let mut net = Net::new(&validator.rpc_url, Keypair::new()).unwrap();
@@ -96,34 +100,69 @@ async fn the_keeper_scans_a_thousand_accounts_and_liquidates_exactly_the_unhealt
         lookup_tables: true,
         funding_crank_secs: 3_600,
     };
-    let mut bot = Keeper::new(RpcChain::new(&validator.rpc_url).unwrap(), keeper, kc);
+    let mut chain = RpcChain::new(&validator.rpc_url).unwrap().with_subscriptions(&ports.ws_url());
+    chain.resync = std::time::Duration::from_secs(3_600);
+    let mut bot = Keeper::new(chain, keeper, kc);
     let (calls0, t0) = (bot.chain.calls(), Instant::now());
     let idle = bot.run_once().await.unwrap();
     let (scan_ms, scan_calls) = (t0.elapsed().as_millis(), bot.chain.calls() - calls0);
     assert!(idle.is_empty(), "{idle:?}");
     assert_eq!(bot.counters.scanned, u64::from(ACCOUNTS));
+    let scans = bot.chain.stats().scans;
+
+    // One more thin account, opened after the snapshot: the keeper learns of it from its
+    // notification, not from another scan.
+    publish(&mut net, &keys, oracle, 50_000).await;
+    let late = ix::margin_pda(&owner.pubkey(), ACCOUNTS);
+    net.send(
+        &[
+            ix::create_margin_account(owner.pubkey(), ACCOUNTS),
+            ix::deposit(owner.pubkey(), late, token, 520 * USD),
+            ix::trade(owner.pubkey(), late, BTC, oracle, UNIT / 5, u64::MAX, MarginMode::Cross, 20, &[]),
+        ],
+        &[&owner],
+    )
+    .await
+    .unwrap();
+    let mut waited = 0;
+    let (followed_ms, followed_calls) = loop {
+        let (calls, t) = (bot.chain.calls(), Instant::now());
+        bot.run_once().await.unwrap();
+        let cycle = (t.elapsed().as_millis(), bot.chain.calls() - calls);
+        if bot.counters.scanned > u64::from(ACCOUNTS) * (waited + 2) {
+            break cycle;
+        }
+        waited += 1;
+        assert!(waited < 50, "the new account's notification never arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(bot.chain.stats().scans, scans, "no second getProgramAccounts");
+    assert!(bot.chain.stats().notifications > 0);
 
     // The oracle moves; the keeper runs until every liquidation has landed.
     publish(&mut net, &keys, oracle, 48_600).await;
     let (moved, calls1) = (Instant::now(), bot.chain.calls());
     let mut passes = 0;
-    while bot.counters.won < 10 && passes < 5 {
+    while bot.counters.won < 11 && passes < 5 {
         bot.run_once().await.unwrap();
         passes += 1;
     }
     let (landed_ms, busy_calls) = (moved.elapsed().as_millis(), bot.chain.calls() - calls1);
-    assert_eq!((bot.counters.won, bot.counters.failed), (10, 0), "{:?}", bot.log);
+    assert_eq!((bot.counters.won, bot.counters.failed), (11, 0), "{:?}", bot.log);
+    assert_eq!(bot.chain.stats().scans, scans, "no rescans while following");
 
-    for i in 0..ACCOUNTS {
+    for i in 0..=ACCOUNTS {
         let a = net.account(&ix::margin_pda(&owner.pubkey(), i)).await.unwrap().unwrap();
         let m: MarginAccount = bytemuck::pod_read_unaligned(&a.data[8..8 + std::mem::size_of::<MarginAccount>()]);
         let base = m.cross_positions[0].base;
-        assert_eq!(base < UNIT / 5, thin(i), "account {i}: base {base}");
+        assert_eq!(base < UNIT / 5, thin(i) || i == ACCOUNTS, "account {i}: base {base}");
     }
 
     let report = format!(
-        "keeper at scale: {ACCOUNTS} margin accounts (set up in {setup_secs:.1} s); healthy cycle: {scan_ms} ms, {scan_calls} RPC calls; \
-         oracle move → 10 liquidations landed: {landed_ms} ms over {passes} passes, {busy_calls} RPC calls"
+        "keeper at scale: {ACCOUNTS} margin accounts (set up in {setup_secs:.1} s); first cycle (snapshots): {scan_ms} ms, {scan_calls} RPC calls; \
+         cycle following by subscription: {followed_ms} ms, {followed_calls} RPC calls (new account found after {waited} extra cycles, {notes} notifications); \
+         oracle move → 11 liquidations landed: {landed_ms} ms over {passes} passes, {busy_calls} RPC calls",
+        notes = bot.chain.stats().notifications
     );
     println!("{report}");
     let _ = std::fs::write(root().join("target/keeper-scale.txt"), report + "\n");
