@@ -23,8 +23,10 @@ if bash scripts/build-sbf.sh --check; then
   # A real local validator: built once per machine into a cache outside the clone.
   stage "solana-test-validator ${TEST_VALIDATOR_VERSION} (cached)" ensure_test_validator
   export TEST_VALIDATOR
+  # `--workspace` (with a filter) everywhere below: one feature set, so the validator tests,
+  # the browser test's binaries, the fuzzer and the last run share one build.
   stage "keeper over JSON-RPC on a local validator (liquidation, dry run, 1,000 accounts)" \
-    cargo nextest run -p ballast-migrations --run-ignored only --no-fail-fast
+    cargo nextest run --workspace --run-ignored only -E 'package(ballast-migrations)' --no-fail-fast
   cat target/keeper-scale.txt 2>/dev/null || true
   # The trading page in headless Chromium (Debian's package) against the local validator.
   stage "browser tests (app/web, chromium)" env SKIP_SBF_BUILD=1 bash scripts/web-e2e.sh
@@ -32,7 +34,7 @@ else
   echo "==> bytecode stages skipped: no SBF toolchain (cargo build-sbf, or the offline toolchain: \$SBF_OFFLINE_DIR or ../shared/sbf)"
 fi
 # The stateful fuzzer's native budget (tests/tests/fuzz.rs), with its steps per second.
-stage "fuzz (native)" cargo nextest run -p ballast-tests -E 'binary(fuzz)' --no-fail-fast
+stage "fuzz (native)" cargo nextest run --workspace -E 'binary(fuzz)' --no-fail-fast
 cat target/fuzz-report-native.txt 2>/dev/null || true
 print_stage_summary
 # Last, so that nextest's summary line (with its own timing) closes the output.

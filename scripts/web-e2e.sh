@@ -68,7 +68,7 @@ if [ "${SKIP_SBF_BUILD:-0}" != 1 ] || [ ! -f target/deploy/ballast.so ]; then
 fi
 ensure_test_validator
 say "building ballast-localnet and ballast-keeper"
-cargo build -q -p ballast-migrations -p ballast-keeper --bin ballast-localnet --bin ballast-keeper
+cargo build -q --workspace --bin ballast-localnet --bin ballast-keeper
 BIN=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug
 
 # 4. Free ports: a block of 61 for the validator (rpc, its websocket, faucet, gossip, dynamic), one for the page.

@@ -7,6 +7,7 @@
 //! ([`rpc::RpcChain`]) and against the in-process runtime in tests.
 #![allow(clippy::result_large_err)]
 
+#[cfg(feature = "rpc")]
 pub mod rpc;
 
 use std::collections::BTreeMap;
