@@ -9,6 +9,11 @@ use crate::error::MathResult;
 /// rounded up (a debt rounds up, a credit rounds toward zero).
 pub fn pending_funding(base: i64, index_now: i128, snapshot: i128) -> MathResult<i64> {
     const OP: &str = "pending funding";
+    // Nothing accrued since the snapshot (a position touched this second, or a market
+    // without skew): no product to take.
+    if index_now == snapshot || base == 0 {
+        return Ok(0);
+    }
     let delta = checked::sub(index_now, snapshot, OP)?;
     let divisor = checked::mul(BASE_PRECISION, FUNDING_INDEX_SCALE, OP)?;
     let owed = checked::mul_div(i128::from(base.unsigned_abs()), delta, divisor, Rounding::Ceil, OP)?;

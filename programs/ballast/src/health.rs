@@ -92,12 +92,21 @@ impl PositionState {
     }
 }
 
-/// What valuing a position needs from its market and oracle, copied once so that a
-/// position can be valued again without re-reading its accounts.
+/// What valuing a position needs from its market and oracle: its [`Pricing`] and the
+/// maintenance curve in force.
 #[derive(Clone, Copy)]
 pub struct MarketView {
-    pub market_index: u16,
+    pub pricing: Pricing,
     maintenance: MaintenanceTables,
+}
+
+/// The scalar part of a market's view — prices, funding indices accrued to now, weights
+/// and the policy — without the tier tables, so that a [`CrossBook`] keeps one small copy
+/// per position (the tables are read from the market account where the position is
+/// valued).
+#[derive(Clone, Copy)]
+pub struct Pricing {
+    pub market_index: u16,
     pnl_weight_ppm: u32,
     transfer_floor_ppm: u32,
     haircut_ppm: u32,
@@ -123,6 +132,43 @@ pub struct MarketView {
 impl MarketView {
     /// The view of `market` read through `oracle` under `q`'s policy.
     pub fn of(market: &Market, oracle: &OraclePrice, q: &HealthQuery) -> Result<Self> {
+        Ok(Self::with(Pricing::of(market, oracle, q)?, market, q))
+    }
+
+    /// A view from pricing taken earlier in the instruction and `market`'s curve at `q`'s time.
+    pub fn with(pricing: Pricing, market: &Market, q: &HealthQuery) -> Self {
+        Self { pricing, maintenance: market.maintenance_at(q.now) }
+    }
+
+    /// Values one position (see [`Pricing::value`]).
+    pub fn value(&self, p: &PositionState) -> Result<PositionHealth> {
+        self.pricing.value(&self.maintenance, p)
+    }
+
+    /// See [`Pricing::require_fill`].
+    pub fn require_fill(&self) -> Result<()> {
+        self.pricing.require_fill()
+    }
+
+    /// The market's index.
+    pub fn market_index(&self) -> u16 {
+        self.pricing.market_index
+    }
+
+    /// The oracle reading the view was taken at.
+    pub fn oracle(&self) -> &OraclePrice {
+        &self.pricing.oracle
+    }
+
+    /// The maintenance curve the view values with.
+    pub fn maintenance(&self) -> &MaintenanceTables {
+        &self.maintenance
+    }
+}
+
+impl Pricing {
+    /// The pricing of `market` read through `oracle` under `q`'s policy.
+    pub fn of(market: &Market, oracle: &OraclePrice, q: &HealthQuery) -> Result<Self> {
         let halted = market.effective_status(q.exchange_status) == MarketStatus::Paused;
         let (reference_price, adverse) = match oracle.validity {
             OracleValidity::Valid => (oracle.price, false),
@@ -134,7 +180,6 @@ impl MarketView {
         let (long_index, short_index) = funding::indices_at(market, oracle.price, q.now, halted)?;
         Ok(Self {
             market_index: market.market_index,
-            maintenance: market.maintenance_at(q.now),
             pnl_weight_ppm: market.pnl_weight_ppm,
             transfer_floor_ppm: market.transfer_floor_ppm,
             haircut_ppm: market.invalid_price_haircut_ppm,
@@ -151,9 +196,10 @@ impl MarketView {
         })
     }
 
-    /// Values one position at this view's price, with its funding owed to now. Under the
-    /// strict policy an open position needs a valid price in a market that is not paused.
-    pub fn value(&self, p: &PositionState) -> Result<PositionHealth> {
+    /// Values one position at this price on `maintenance` (the market's curve), with its
+    /// funding owed to now. Under the strict policy an open position needs a valid price
+    /// in a market that is not paused.
+    pub fn value(&self, maintenance: &MaintenanceTables, p: &PositionState) -> Result<PositionHealth> {
         if self.strict && p.base != 0 {
             self.oracle.require_valid()?;
             require!(!self.halted, ErrorCode::Paused);
@@ -167,8 +213,8 @@ impl MarketView {
             leverage: p.leverage,
             price: self.reference_price,
             conf: self.conf,
-            tiers: self.maintenance.tiers(),
-            ramp_from: self.maintenance.ramp_from(),
+            tiers: maintenance.tiers(),
+            ramp_from: maintenance.ramp_from(),
             pnl_weight_ppm: self.pnl_weight_ppm,
             transfer_floor_ppm: self.transfer_floor_ppm,
             leverage_scale_ppm: self.leverage_scale_ppm,
@@ -186,11 +232,6 @@ impl MarketView {
     pub fn require_fill(&self) -> Result<()> {
         self.oracle.require_fill(self.max_fill_age_secs)
     }
-
-    /// The maintenance curve the view values with.
-    pub fn maintenance(&self) -> &MaintenanceTables {
-        &self.maintenance
-    }
 }
 
 /// One valued cross position of a [`CrossBook`].
@@ -200,7 +241,7 @@ pub struct Entry {
     /// The slot's fields when it was valued: `domain()` refuses to use the health if the
     /// account changed them without a `revalue`.
     pub state: PositionState,
-    pub view: MarketView,
+    pub pricing: Pricing,
     pub health: PositionHealth,
     /// Index of the entry's market account among the remaining accounts.
     pub market_account: usize,
@@ -219,6 +260,8 @@ pub struct CrossBook {
     /// The instruction's own market, copied at the scan (its funding is accrued first;
     /// nothing an instruction changes afterwards affects a valuation).
     named: Option<MarketView>,
+    /// The query's time (the maintenance curve of a revalued position is taken at it).
+    now: i64,
 }
 
 impl CrossBook {
@@ -227,11 +270,12 @@ impl CrossBook {
     /// may be missing, extra, reordered or substituted.
     pub fn scan(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<&Named>) -> Result<Self> {
         let named = named.map(|n| MarketView::of(n.market, n.oracle, q)).transpose()?;
+        let now = q.now;
         // Fixed capacity: the heap used does not grow with the number of positions.
         let mut entries = Vec::with_capacity(MAX_CROSS_POSITIONS);
         let mut next = 0usize;
         for (i, slot) in account.cross_positions.iter().enumerate() {
-            if !slot.in_health() || named.is_some_and(|n| n.market_index == slot.market_index) {
+            if !slot.in_health() || named.is_some_and(|n| n.market_index() == slot.market_index) {
                 continue;
             }
             let market_ai = remaining.get(next).ok_or(ErrorCode::MissingHealthAccounts)?;
@@ -240,14 +284,15 @@ impl CrossBook {
             require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
             require!(crate::state::same_key(oracle_ai.key, &market.oracle), ErrorCode::HealthAccountMismatch);
             let oracle = read_oracle(&market, oracle_ai, q.decimals, q.now)?;
-            let view = MarketView::of(&market, &oracle, q)?;
+            let pricing = Pricing::of(&market, &oracle, q)?;
             let state = PositionState::of_slot(slot);
-            entries.push(Entry { slot: i, state, view, health: view.value(&state)?, market_account: next });
+            let health = pricing.value(&market.maintenance_at(q.now), &state)?;
+            entries.push(Entry { slot: i, state, pricing, health, market_account: next });
             next += 2;
         }
         require!(remaining.len() == next, ErrorCode::ExtraHealthAccounts);
         let others = sum(&entries)?;
-        Ok(Self { entries, others, named })
+        Ok(Self { entries, others, named, now })
     }
 
     /// The valued positions, in slot order.
@@ -256,11 +301,17 @@ impl CrossBook {
     }
 
     /// Values the slot again from the account's current fields (after the instruction
-    /// changed a position other than its own market's).
-    pub fn revalue(&mut self, account: &MarginAccount, slot: usize) -> Result<()> {
+    /// changed a position other than its own market's), at the prices of the scan and the
+    /// curve of its market account (`remaining`: the accounts the book was scanned from;
+    /// the market must not be borrowed mutably).
+    pub fn revalue(&mut self, account: &MarginAccount, slot: usize, remaining: &[AccountInfo]) -> Result<()> {
+        let now = self.now;
         let e = self.entries.iter_mut().find(|e| e.slot == slot).ok_or(ErrorCode::CrossBookOutOfSync)?;
+        let market_ai = remaining.get(e.market_account).ok_or(ErrorCode::CrossBookOutOfSync)?;
+        let market = load_checked::<Market>(market_ai)?;
+        require!(market.market_index == e.pricing.market_index, ErrorCode::CrossBookOutOfSync);
         e.state = PositionState::of_slot(&account.cross_positions[slot]);
-        e.health = e.view.value(&e.state)?;
+        e.health = e.pricing.value(&market.maintenance_at(now), &e.state)?;
         self.others = sum(&self.entries)?;
         Ok(())
     }
@@ -285,7 +336,7 @@ impl CrossBook {
                     require!(e.state == PositionState::of_slot(slot), ErrorCode::CrossBookOutOfSync);
                     e.health
                 }
-                (None, Some(view)) if view.market_index == slot.market_index => view.value(&PositionState::of_slot(slot))?,
+                (None, Some(view)) if view.market_index() == slot.market_index => view.value(&PositionState::of_slot(slot))?,
                 // A position opened after the scan in a market the book has not read.
                 _ => return err!(ErrorCode::MissingHealthAccounts),
             };
@@ -312,7 +363,7 @@ impl CrossBook {
             match (slot.in_health(), stored, &self.named) {
                 (true, true, _) | (false, false, _) => {}
                 (false, true, _) => return err!(ErrorCode::CrossBookOutOfSync),
-                (true, false, Some(view)) if view.market_index == slot.market_index => {
+                (true, false, Some(view)) if view.market_index() == slot.market_index => {
                     d.add(&view.value(&PositionState::of_slot(slot))?).math()?;
                 }
                 (true, false, _) => return err!(ErrorCode::MissingHealthAccounts),

@@ -72,14 +72,16 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
         if take == 0 {
             continue;
         }
-        e.view.require_fill()?;
-        let mut market = load_checked_mut::<Market>(&ctx.remaining_accounts[e.market_account])?;
-        let mut collateral = acct.cross_collateral;
-        let slot = &mut acct.cross_positions[e.slot];
-        transfer::realise(&mut market, slot.base, take, &mut slot.cost_basis, &mut collateral, &mut pool)?;
-        market.invariant()?;
-        acct.cross_collateral = collateral;
-        book.revalue(&acct, e.slot)?;
+        e.pricing.require_fill()?;
+        {
+            let mut market = load_checked_mut::<Market>(&ctx.remaining_accounts[e.market_account])?;
+            let mut collateral = acct.cross_collateral;
+            let slot = &mut acct.cross_positions[e.slot];
+            transfer::realise(&mut market, slot.base, take, &mut slot.cost_basis, &mut collateral, &mut pool)?;
+            market.invariant()?;
+            acct.cross_collateral = collateral;
+        }
+        book.revalue(&acct, e.slot, ctx.remaining_accounts)?;
         need -= take;
     }
     require!(need == 0, ErrorCode::InsufficientTransferable);

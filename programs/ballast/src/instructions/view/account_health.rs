@@ -90,7 +90,7 @@ fn position_view(view: &MarketView, d: &DomainHealth, h: &PositionHealth, p: &Po
     let rest = d.maintenance_equity - h.pnl - (d.maintenance - i128::from(h.maintenance));
     let curve = view.maintenance();
     Ok(PositionView {
-        market_index: view.market_index,
+        market_index: view.market_index(),
         leverage: p.leverage,
         base: p.base,
         entry_price: entry_price(p.base, p.cost_basis).math()?.unwrap_or(0),
@@ -146,7 +146,10 @@ fn cross_view(acct: &MarginAccount, cross_accounts: &[AccountInfo], q: &HealthQu
     let domain = book.domain(acct)?;
     let mut positions = Vec::with_capacity(book.entries().len());
     for e in book.entries() {
-        positions.push(position_view(&e.view, &domain, &e.health, &e.state)?);
+        // The curve for the liquidation price, from the market account the book read.
+        let market = load_checked::<Market>(&cross_accounts[e.market_account])?;
+        let view = MarketView::with(e.pricing, &market, q);
+        positions.push(position_view(&view, &domain, &e.health, &e.state)?);
     }
     domain_view(&domain, positions, buffer_ppm)
 }
