@@ -18,6 +18,9 @@ pub const NOTIONAL_DIVISOR: i128 = 1_000_000_000_000; // BASE_PRECISION × PRICE
 pub const PPM: i128 = 1_000_000;
 /// [`PPM`] as a word, for word-sized arithmetic.
 pub const PPM_WORD: u64 = 1_000_000; // 1e6
+/// The largest word whose product with any ppm value up to 1e6 still fits a word:
+/// ⌊(2^64 − 1) / 1e6⌋. Below it, word paths multiply natively.
+pub const PPM_PRODUCT_BOUND: u64 = 18_446_744_073_709;
 
 /// Effective leverage reported by views: notional / equity, scaled by 1e6 (10x = 10_000_000).
 pub const EFFECTIVE_LEVERAGE_SCALE: i128 = 1_000_000; // 1e6
@@ -34,3 +37,13 @@ pub const MAX_TIERS: usize = 4;
 
 /// Hyperliquid's transfer floor: 10% of notional stays in a domain whatever the leverage.
 pub const DEFAULT_TRANSFER_FLOOR_PPM: u32 = 100_000;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_ppm_product_bound_is_the_largest_safe_factor() {
+        assert_eq!(super::PPM_PRODUCT_BOUND, u64::MAX / super::PPM_WORD);
+        assert!(super::PPM_PRODUCT_BOUND.checked_mul(super::PPM_WORD).is_some());
+        assert!((super::PPM_PRODUCT_BOUND + 1).checked_mul(super::PPM_WORD).is_none());
+    }
+}

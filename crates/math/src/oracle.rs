@@ -2,7 +2,7 @@
 //! classification of a reading once, and the per-action policy that uses the class.
 
 use crate::checked::{self, Rounding};
-use crate::constants::{PPM_WORD, PRICE_SCALE_EXPONENT};
+use crate::constants::{PPM_PRODUCT_BOUND, PPM_WORD, PRICE_SCALE_EXPONENT};
 use crate::error::{MathError, MathResult};
 
 /// Converts an oracle number `mantissa × 10^exponent` (in whole quote units per whole
@@ -94,8 +94,16 @@ pub fn classify(
     }
     // conf / price > max_conf_ppm / 1e6  ⇔  conf × 1e6 > max_conf_ppm × price (no division).
     // Both are exact 128-bit products of two words (`mul_wide`: no libcall, no overflow).
+    let price = price_mantissa.unsigned_abs();
+    if conf_mantissa <= PPM_PRODUCT_BOUND && price <= PPM_PRODUCT_BOUND && u64::from(max_conf_ppm) <= PPM_WORD {
+        // Both products fit a word (bounded just above): native multiplications.
+        if conf_mantissa.wrapping_mul(PPM_WORD) > u64::from(max_conf_ppm).wrapping_mul(price) {
+            return OracleValidity::TooUncertain;
+        }
+        return OracleValidity::Valid;
+    }
     let lhs = checked::mul_wide(conf_mantissa, PPM_WORD);
-    let rhs = checked::mul_wide(u64::from(max_conf_ppm), price_mantissa.unsigned_abs());
+    let rhs = checked::mul_wide(u64::from(max_conf_ppm), price);
     if lhs > rhs {
         return OracleValidity::TooUncertain;
     }

@@ -18,7 +18,7 @@
 //! the margin is identical from both sides of every boundary.
 
 use crate::checked::{self, Rounding};
-use crate::constants::{DEFAULT_TRANSFER_FLOOR_PPM, MAX_LEVERAGE, MAX_TIERS, PPM, PPM_WORD};
+use crate::constants::{DEFAULT_TRANSFER_FLOOR_PPM, MAX_LEVERAGE, MAX_TIERS, PPM, PPM_PRODUCT_BOUND, PPM_WORD};
 use crate::error::MathResult;
 
 /// One leverage tier.
@@ -93,6 +93,16 @@ pub fn maintenance_margin(tiers: &[Tier], notional: u64) -> MathResult<u64> {
     // Word path for every table `validate_tiers` accepts (rates never fall, so each
     // deduction step is non-negative); the general path below gives the same result.
     if let Some((rate, deduction)) = rate_and_deduction_words(tiers, i) {
+        // Native word path: rates are at most 1e6 (a leverage of at least 1/2), so below
+        // 2^64 / 1e6 of notional the product fits a word.
+        if notional <= PPM_PRODUCT_BOUND && rate <= PPM_WORD {
+            if let Ok(deduction) = u64::try_from(deduction) {
+                // Cannot wrap: both factors are bounded above (one native multiplication).
+                if let Some(scaled) = notional.wrapping_mul(rate).checked_sub(deduction) {
+                    return Ok(scaled.div_ceil(PPM_WORD));
+                }
+            }
+        }
         if let Some(scaled) = checked::mul_wide(notional, rate).checked_sub(deduction) {
             let (q, r) = checked::udivrem(scaled, u128::from(PPM_WORD)).ok_or(crate::MathError::div_by_zero(OP))?;
             let q = if r != 0 { q.checked_add(1).ok_or(crate::MathError::overflow(OP))? } else { q };
@@ -143,6 +153,12 @@ pub fn initial_margin(notional: u64, leverage: u16) -> MathResult<u64> {
 /// `notional × floor_ppm / 1e6`, rounded up.
 pub fn transfer_floor(notional: u64, floor_ppm: u32) -> MathResult<u64> {
     const OP: &str = "transfer floor";
+    // Word path: a notional below 2^64 / 1e6 (about $18M at 6 decimals) times a floor of at
+    // most 100% fits a word, so one native division; the general path gives the same.
+    if notional <= PPM_PRODUCT_BOUND && u64::from(floor_ppm) <= PPM_WORD {
+        // Cannot wrap: both factors are bounded above (one native multiplication).
+        return Ok(notional.wrapping_mul(u64::from(floor_ppm)).div_ceil(PPM_WORD));
+    }
     checked::to_u64(checked::mul_div(i128::from(notional), i128::from(floor_ppm), PPM, Rounding::Ceil, OP)?, OP)
 }
 

@@ -11,8 +11,9 @@
 )]
 
 use ballast_math::checked::Rounding;
-use ballast_math::constants::NOTIONAL_DIVISOR;
+use ballast_math::constants::{NOTIONAL_DIVISOR, PPM_PRODUCT_BOUND};
 use ballast_math::margin::{liquidation_price, DomainHealth, PositionRisk};
+use ballast_math::oracle::{classify, OracleValidity};
 use ballast_math::position::{cost_basis_at, notional, signed_value, unrealized_pnl, weighted_pnl};
 use ballast_math::tiers::{initial_margin, maintenance_margin, max_leverage_at, transfer_floor, validate_tiers, Maintenance, Tier};
 use proptest::prelude::*;
@@ -71,6 +72,29 @@ proptest! {
         prop_assert_eq!(i128::from(a), scaled / 1_000_000 + i128::from(scaled % 1_000_000 != 0));
         // Rates are at most 50%, so `step` more notional adds at most ceil(step/2) + 1 (rounding).
         prop_assert!(b - a <= step / 2 + 2, "jump {a} → {b} over {step}");
+    }
+
+    #[test]
+    fn word_paths_equal_the_exact_formulas_on_both_sides_of_the_ppm_product_bound(
+        tiers in tiers_strategy(),
+        below in 0u64..=PPM_PRODUCT_BOUND,
+        above in PPM_PRODUCT_BOUND..=4_000_000_000_000_000_000,
+        floor in 0u32..=1_000_000,
+        small in (1i64..=PPM_PRODUCT_BOUND as i64, 0u64..=PPM_PRODUCT_BOUND),
+        large in (1i64..=i64::MAX, 0u64..=u64::MAX),
+        max_conf in 0u32..=2_000_000,
+    ) {
+        for n in [below, above, PPM_PRODUCT_BOUND, PPM_PRODUCT_BOUND + 1] {
+            let (rate, deduction) = ballast_math::tiers::rate_and_deduction(&tiers, ballast_math::tiers::tier_index(&tiers, n)).unwrap();
+            let scaled = i128::from(n) * rate - deduction;
+            prop_assert_eq!(i128::from(maintenance_margin(&tiers, n).unwrap()), scaled / 1_000_000 + i128::from(scaled % 1_000_000 != 0));
+            prop_assert_eq!(u128::from(transfer_floor(n, floor).unwrap()), (u128::from(n) * u128::from(floor)).div_ceil(1_000_000));
+        }
+        for (price, conf) in [small, large] {
+            let too_wide = u128::from(conf) * 1_000_000 > u128::from(max_conf) * u128::from(price.unsigned_abs());
+            let expected = if too_wide { OracleValidity::TooUncertain } else { OracleValidity::Valid };
+            prop_assert_eq!(classify(price, conf, 100, 100, 60, max_conf), expected);
+        }
     }
 
     #[test]

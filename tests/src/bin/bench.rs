@@ -505,24 +505,27 @@ async fn main() {
             marginal,
             1_200,
             800,
-            "each further position costs one market account checked (about 110 CU), one oracle \
-             parsed, classified and converted (about 400), its market's funding accrued to now in \
-             memory (about 800: the skew rate and two index steps, added when health started counting \
-             funding owed in untouched markets) and one valuation (about 1,300: funding, two \
-             64×64-bit products divided by 1e12, the tiered maintenance margin, weighted PnL, initial \
-             margin at the tier cap and floor, each a checked operation returning a typed error), plus \
-             copying its market view and re-checking the slot each time the domain is read. What would \
-             close the gap: the tiers' rates and deductions stored in the market, funding accrued on \
-             word-sized fast paths, prices converted once per slot by a crank instead of per reader, \
-             and leaner result types in the valuation. Whether the official toolchain's backend compiles this math more cheaply \
-             cannot be measured here: the calibration covers Anchor's own work only",
+            "measured with compute-unit probes in the cross scan, each further position costs the \
+             runtime's and Anchor's entry for its two accounts (about 370 CU), its market account \
+             checked (about 115), its oracle checked, parsed, classified and converted (about 380), \
+             its pricing (status, funding indices, volatility scale: about 140) and curve (about 70), \
+             one valuation (about 750: two 64×64-bit products divided by 1e12, the tiered maintenance \
+             margin, the tier cap, initial margin, floor and weights, each checked), its entry in the \
+             book (about 210) and its twelve checked 128-bit sums into the domain (about 320). Word \
+             paths for the floor, the maintenance margin and the oracle's confidence test, no funding \
+             product when the index has not moved, and book entries without the tier tables took it \
+             from 3,217 to this. What would close the rest: sums and results on words where the \
+             bounds allow, fewer copies of the valuation's result, and prices converted once per slot \
+             instead of per reader (which needs a different account list). Whether the official \
+             toolchain's backend compiles this math more cheaply cannot be measured here: the \
+             calibration covers Anchor's own work only",
         ),
         (
             "set_leverage isolated (largest path)",
             row("set_leverage isolated").max(row("set_leverage strict-isolated")),
             6_000,
             3_000,
-            "the isolated domain is valued once (about 1,300 CU) and derived for the new setting and \
+            "the isolated domain is valued once (about 750 CU) and derived for the new setting and \
              after the transfer; the rest is Anchor's entry and account checks (about 2,300), the oracle \
              read (about 400), the event (about 1,000), funding accrual, the tier check, the invariants \
              and, when lowering, the cross domain the margin comes from. 6,000 needs the per-valuation \

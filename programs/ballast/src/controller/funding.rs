@@ -25,11 +25,12 @@ fn state(market: &Market) -> FundingState {
 /// position owes to now whichever market an instruction touches (the audit's M-5).
 /// A halted (paused) market accrues nothing.
 pub fn indices_at(market: &Market, price: u64, now: i64, halted: bool) -> Result<(i128, i128)> {
-    let s = state(market);
-    if halted {
-        return Ok((s.long_index, s.short_index));
-    }
     let dt = now.saturating_sub(market.last_funding_ts);
+    if halted || dt <= 0 || price == 0 {
+        // Nothing to accrue (paused, accrued this second, or no price).
+        return Ok((market.cumulative_funding_long.get(), market.cumulative_funding_short.get()));
+    }
+    let s = state(market);
     let (long, short, _) = funding::accrue(&s, price, dt).math()?;
     Ok((long, short))
 }
