@@ -14,62 +14,41 @@
 //! Needs `solana-test-validator` 4.2.2 and `target/deploy/ballast.so`; `scripts/test.sh`
 //! runs it with `--run-ignored only`.
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::Instant;
 
 use ballast::state::{MarginAccount, MarginMode};
 use ballast_client::ix;
 use ballast_keeper::rpc::RpcChain;
-use ballast_keeper::{Chain, Config as KeeperConfig, Keeper};
-use ballast_migrations::bootstrap::{bootstrap, Keys};
-use ballast_migrations::config::Config;
-use ballast_migrations::net::Net;
-use ballast_migrations::validator::{find_binary, Ports, Validator};
+use ballast_keeper::{Chain, Keeper};
+use ballast_migrations::validator::Ports;
+use common::{keeper, load, root, Localnet, BTC, UNIT, USD};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
-const USD: u64 = 1_000_000;
-const UNIT: i64 = 1_000_000_000;
-const BTC: u16 = 0;
 const ACCOUNTS: u16 = 1_000;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn thin(i: u16) -> bool {
     i.is_multiple_of(100)
 }
 
-async fn publish(net: &mut Net, keys: &Keys, oracle: anchor_lang::prelude::Pubkey, dollars: i64) {
-    let p = dollars * 100_000_000;
-    let tx = ix::update_push_oracle(keys.oracle_authority.pubkey(), oracle, p, (p / 10_000) as u64, None);
-    net.send(&[tx], &[&keys.oracle_authority]).await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs solana-test-validator and target/deploy/ballast.so; scripts/test.sh runs it"]
 async fn the_keeper_scans_a_thousand_accounts_and_liquidates_exactly_the_unhealthy_ones() {
-    let binary = find_binary().expect("solana-test-validator: run scripts/test.sh or set TEST_VALIDATOR");
-    let ledger = std::env::temp_dir().join(format!("ballast-scale-{}", std::process::id()));
-    let ports = Ports::block(19_500);
-    let validator = Validator::start(&binary, &root().join("target/deploy/ballast.so"), &ledger, ports).await.unwrap();
-    let config = Config::from_file(&root().join("migrations/localnet.json")).unwrap();
-    let keys = Keys::generate();
-    let mut net = Net::new(&validator.rpc_url, Keypair::new()).unwrap();
-    let d = bootstrap(&mut net, &config, &keys).await.unwrap();
-    let (mint, oracle) = (d.collateral_mint(), d.oracle(BTC));
+    let mut local = Localnet::start("scale", Ports::block(19_500)).await;
+    let (mint, oracle) = (local.deployment.collateral_mint(), local.deployment.oracle(BTC));
 
     // The accounts: create + deposit + open in one transaction each.
     let owner = Keypair::new();
-    net.airdrop(&owner.pubkey(), 500_000_000_000).await.unwrap();
-    let token = net.create_token_account(&owner.pubkey(), &mint).await.unwrap();
-    net.mint_to(&mint, &token, &keys.mint_authority, u64::from(ACCOUNTS) * 600 * USD).await.unwrap();
+    local.net.airdrop(&owner.pubkey(), 500_000_000_000).await.unwrap();
+    let token = local.net.create_token_account(&owner.pubkey(), &mint).await.unwrap();
+    local.net.mint_to(&mint, &token, &local.keys.mint_authority, u64::from(ACCOUNTS) * 600 * USD).await.unwrap();
     let setup = Instant::now();
     for chunk in (0..ACCOUNTS).collect::<Vec<_>>().chunks(200) {
-        publish(&mut net, &keys, oracle, 50_000).await; // a fill needs a price within the fill age
-        let blockhash = net.chain.latest_blockhash().await.unwrap();
+        local.publish(oracle, 50_000).await; // a fill needs a price within the fill age
+        let blockhash = local.net.chain.latest_blockhash().await.unwrap();
         let mut txs = vec![];
         for &i in chunk {
             let account = ix::margin_pda(&owner.pubkey(), i);
@@ -82,25 +61,15 @@ async fn the_keeper_scans_a_thousand_accounts_and_liquidates_exactly_the_unhealt
             txs.push(Transaction::new_signed_with_payer(&ixs, Some(&owner.pubkey()), &[&owner], blockhash).into());
         }
         // Sent together, then confirmed together.
-        for r in net.chain.send_all(&txs).await.unwrap() {
+        for r in local.net.chain.send_all(&txs).await.unwrap() {
             r.unwrap();
         }
     }
     let setup_secs = setup.elapsed().as_secs_f64();
 
     // A healthy book: one cycle, timed and counted.
-    let keeper = Keypair::new();
-    net.airdrop(&keeper.pubkey(), 10_000_000_000).await.unwrap();
-    let keeper_token = net.create_token_account(&keeper.pubkey(), &mint).await.unwrap();
-    let kc = KeeperConfig {
-        program_id: ballast::ID,
-        keeper_token,
-        compute_unit_limit: 400_000,
-        priority_micro_lamports: 0,
-        lookup_tables: true,
-        funding_crank_secs: 3_600,
-    };
-    let mut chain = RpcChain::new(&validator.rpc_url).unwrap().with_subscriptions(&ports.ws_url());
+    let (keeper, kc) = keeper(&mut local.net, &mint, 400_000).await;
+    let mut chain = RpcChain::new(&local.validator.rpc_url).unwrap().with_subscriptions(&local.ports.ws_url());
     chain.resync = std::time::Duration::from_secs(3_600);
     let mut bot = Keeper::new(chain, keeper, kc);
     let (calls0, t0) = (bot.chain.calls(), Instant::now());
@@ -112,18 +81,20 @@ async fn the_keeper_scans_a_thousand_accounts_and_liquidates_exactly_the_unhealt
 
     // One more thin account, opened after the snapshot: the keeper learns of it from its
     // notification, not from another scan.
-    publish(&mut net, &keys, oracle, 50_000).await;
+    local.publish(oracle, 50_000).await;
     let late = ix::margin_pda(&owner.pubkey(), ACCOUNTS);
-    net.send(
-        &[
-            ix::create_margin_account(owner.pubkey(), ACCOUNTS),
-            ix::deposit(owner.pubkey(), late, token, 520 * USD),
-            ix::trade(owner.pubkey(), late, BTC, oracle, UNIT / 5, u64::MAX, MarginMode::Cross, 20, &[]),
-        ],
-        &[&owner],
-    )
-    .await
-    .unwrap();
+    local
+        .net
+        .send(
+            &[
+                ix::create_margin_account(owner.pubkey(), ACCOUNTS),
+                ix::deposit(owner.pubkey(), late, token, 520 * USD),
+                ix::trade(owner.pubkey(), late, BTC, oracle, UNIT / 5, u64::MAX, MarginMode::Cross, 20, &[]),
+            ],
+            &[&owner],
+        )
+        .await
+        .unwrap();
     let mut waited = 0;
     let (followed_ms, followed_calls) = loop {
         let (calls, t) = (bot.chain.calls(), Instant::now());
@@ -140,7 +111,7 @@ async fn the_keeper_scans_a_thousand_accounts_and_liquidates_exactly_the_unhealt
     assert!(bot.chain.stats().notifications > 0);
 
     // The oracle moves; the keeper runs until every liquidation has landed.
-    publish(&mut net, &keys, oracle, 48_600).await;
+    local.publish(oracle, 48_600).await;
     let (moved, calls1) = (Instant::now(), bot.chain.calls());
     let mut passes = 0;
     while bot.counters.won < 11 && passes < 5 {
@@ -152,8 +123,7 @@ async fn the_keeper_scans_a_thousand_accounts_and_liquidates_exactly_the_unhealt
     assert_eq!(bot.chain.stats().scans, scans, "no rescans while following");
 
     for i in 0..=ACCOUNTS {
-        let a = net.account(&ix::margin_pda(&owner.pubkey(), i)).await.unwrap().unwrap();
-        let m: MarginAccount = bytemuck::pod_read_unaligned(&a.data[8..8 + std::mem::size_of::<MarginAccount>()]);
+        let m: MarginAccount = load(&mut local.net, &ix::margin_pda(&owner.pubkey(), i)).await;
         let base = m.cross_positions[0].base;
         assert_eq!(base < UNIT / 5, thin(i) || i == ACCOUNTS, "account {i}: base {base}");
     }

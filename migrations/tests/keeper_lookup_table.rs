@@ -6,45 +6,28 @@
 //! Needs `solana-test-validator` 4.2.2 and `target/deploy/ballast.so`; `scripts/test.sh`
 //! runs it with `--run-ignored only`.
 
-use std::path::PathBuf;
+mod common;
 
 use anchor_lang::prelude::Pubkey;
 use ballast::state::{MarginAccount, MarginMode, OracleKind};
 use ballast_client::ix;
 use ballast_keeper::rpc::RpcChain;
-use ballast_keeper::{Action, Config as KeeperConfig, Keeper};
-use ballast_migrations::bootstrap::{bootstrap, Keys};
-use ballast_migrations::config::Config;
-use ballast_migrations::net::Net;
-use ballast_migrations::validator::{find_binary, Ports, Validator};
+use ballast_keeper::{Action, Keeper};
+use ballast_migrations::validator::Ports;
+use common::{funded_trader, keeper, load, Localnet, UNIT};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-const USD: u64 = 1_000_000;
-const UNIT: i64 = 1_000_000_000;
 const MARKETS: u16 = 16;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-async fn margin(net: &mut Net, key: &Pubkey) -> MarginAccount {
-    let a = net.account(key).await.unwrap().expect("margin account exists");
-    bytemuck::pod_read_unaligned(&a.data[8..8 + std::mem::size_of::<MarginAccount>()])
-}
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs solana-test-validator and target/deploy/ballast.so; scripts/test.sh runs it"]
 async fn the_keeper_liquidates_a_sixteen_position_account_through_a_lookup_table_it_creates_and_reuses() {
-    let binary = find_binary().expect("solana-test-validator: run scripts/test.sh or set TEST_VALIDATOR");
-    let ledger = std::env::temp_dir().join(format!("ballast-alt-{}", std::process::id()));
-    let validator = Validator::start(&binary, &root().join("target/deploy/ballast.so"), &ledger, Ports::block(19_700)).await.unwrap();
-    let config = Config::from_file(&root().join("migrations/localnet.json")).unwrap();
-    let keys = Keys::generate();
-    let mut net = Net::new(&validator.rpc_url, Keypair::new()).unwrap();
+    let mut local = Localnet::start("alt", Ports::block(19_700)).await;
+    let (keys, config, d) = (&local.keys, &local.config, &local.deployment);
+    let net = &mut local.net;
     // Two validators share the machine's cores in CI: give confirmations time.
     net.chain.confirm_timeout = std::time::Duration::from_secs(120);
-    let d = bootstrap(&mut net, &config, &keys).await.unwrap();
     let mint = d.collateral_mint();
 
     // Fourteen more markets like BTC's, at $100 on push oracles: 16 in all.
@@ -76,13 +59,7 @@ async fn the_keeper_liquidates_a_sixteen_position_account_through_a_lookup_table
 
     // The trader opens 16 cross positions; past about a dozen, its own trades need a
     // lookup table too (the test's, not the keeper's).
-    let trader = Keypair::new();
-    net.airdrop(&trader.pubkey(), 10_000_000_000).await.unwrap();
-    let token = net.create_token_account(&trader.pubkey(), &mint).await.unwrap();
-    net.mint_to(&mint, &token, &keys.mint_authority, 2_300 * USD).await.unwrap();
-    let account = ix::margin_pda(&trader.pubkey(), 0);
-    net.send(&[ix::create_margin_account(trader.pubkey(), 0)], &[&trader]).await.unwrap();
-    net.send(&[ix::deposit(trader.pubkey(), account, token, 2_300 * USD)], &[&trader]).await.unwrap();
+    let (trader, _, account) = funded_trader(net, keys, &mint, 2_300, 10_000_000_000).await;
     let mut everything: Vec<Pubkey> = (0..MARKETS).flat_map(|i| [ix::market_pda(i), oracles[usize::from(i)]]).collect();
     everything.extend([ix::exchange_pda(), account]);
     let table = net.create_lookup_table(&everything).await.unwrap();
@@ -100,22 +77,13 @@ async fn the_keeper_liquidates_a_sixteen_position_account_through_a_lookup_table
         net.send_v0(&ixs, &[&trader, &keys.oracle_authority], std::slice::from_ref(&table)).await.unwrap();
         open.push(index);
     }
-    let m = margin(&mut net, &account).await;
+    let m: MarginAccount = load(net, &account).await;
     assert_eq!(m.cross_positions.iter().filter(|s| s.base != 0).count(), usize::from(MARKETS));
 
     // BTC falls to $30,000: −$2,000 on about $2,280 of equity, below maintenance
     // (2.5% of $17,300). Every market is valued, at its last price when stale.
-    let kc = KeeperConfig {
-        program_id: ballast::ID,
-        keeper_token: net.create_token_account(&net.payer.pubkey(), &mint).await.unwrap(),
-        compute_unit_limit: 1_400_000,
-        priority_micro_lamports: 0,
-        lookup_tables: true,
-        funding_crank_secs: 3_600,
-    };
-    let keeper = Keypair::new();
-    net.airdrop(&keeper.pubkey(), 10_000_000_000).await.unwrap();
-    let mut bot = Keeper::new(RpcChain::new(&validator.rpc_url).unwrap(), keeper, kc);
+    let (keeper, kc) = keeper(net, &mint, 1_400_000).await;
+    let mut bot = Keeper::new(RpcChain::new(&local.validator.rpc_url).unwrap(), keeper, kc);
     net.send(&[price(0, 30_000)], &[&keys.oracle_authority]).await.unwrap();
     let outcomes = bot.run_once().await.unwrap();
     assert_eq!(outcomes.len(), 1, "{outcomes:?}");
@@ -124,7 +92,7 @@ async fn the_keeper_liquidates_a_sixteen_position_account_through_a_lookup_table
     assert_eq!(bot.tables_created, 1);
     let first_extensions = bot.table_extensions;
     assert!(first_extensions >= 2, "35 addresses need at least two extensions");
-    let btc_after = margin(&mut net, &account).await.cross_positions.iter().find(|s| s.market_index == 0).unwrap().base;
+    let btc_after = load::<MarginAccount>(net, &account).await.cross_positions.iter().find(|s| s.market_index == 0).unwrap().base;
     assert!(btc_after < UNIT / 10, "BTC reduced: {btc_after}");
 
     // Lower still: the next liquidation reuses the table as it is.

@@ -12,35 +12,24 @@
 //! Needs `solana-test-validator` 4.2.2 and `target/deploy/ballast.so`; `scripts/test.sh`
 //! runs it with `--run-ignored only`.
 
+mod common;
+
 use std::path::PathBuf;
 
-use anchor_lang::prelude::Pubkey;
 use ballast::constants::PYTH_RECEIVER_ID;
 use ballast::state::{Exchange, MarginAccount, MarginMode, Market, OracleKind};
 use ballast_client::ix;
 use ballast_client::pyth::{PriceUpdate, Verification};
 use ballast_keeper::rpc::RpcChain;
-use ballast_keeper::{Config as KeeperConfig, Keeper};
+use ballast_keeper::Keeper;
 use ballast_migrations::bootstrap::{bootstrap, Keys};
 use ballast_migrations::config::{Config, OracleConfig};
 use ballast_migrations::net::Net;
-use ballast_migrations::validator::{find_binary, Ports, Validator};
+use ballast_migrations::validator::{Ports, Validator};
 use base64::Engine;
+use common::{funded_trader, keeper, load, program_so, root, temp_path, validator_binary, BTC, UNIT, USD};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-
-const USD: u64 = 1_000_000;
-const UNIT: i64 = 1_000_000_000;
-const BTC: u16 = 0;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-async fn load<T: bytemuck::Pod>(net: &mut Net, key: &Pubkey) -> T {
-    let a = net.account(key).await.unwrap().expect("account exists");
-    bytemuck::pod_read_unaligned::<T>(&a.data[8..8 + std::mem::size_of::<T>()])
-}
 
 /// A `solana account --output json` file holding a `PriceUpdateV2`.
 fn price_account_file(dir: &std::path::Path, address: &str, update: &PriceUpdate) -> PathBuf {
@@ -64,14 +53,13 @@ fn price_account_file(dir: &std::path::Path, address: &str, update: &PriceUpdate
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs solana-test-validator and target/deploy/ballast.so; scripts/test.sh runs it"]
 async fn the_mainnet_configuration_bootstraps_on_real_pyth_accounts_and_the_keeper_runs_against_it() {
-    let binary = find_binary().expect("solana-test-validator: run scripts/test.sh or set TEST_VALIDATOR");
     let mut config = Config::from_file(&root().join("migrations/mainnet.json")).unwrap();
     assert!(!config.exchange.allow_push_oracles, "a production configuration forbids push oracles");
     config.collateral_mint = None;
     config.pool_funding = 1_000_000 * USD;
 
     // PriceUpdateV2 accounts: BTC $95,000 and ETH $3,500 (exponent −8, 0.05% confidence).
-    let dir = std::env::temp_dir().join(format!("ballast-dry-run-{}", std::process::id()));
+    let dir = temp_path("dry-run");
     std::fs::create_dir_all(&dir).unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let mut accounts = vec![];
@@ -89,9 +77,8 @@ async fn the_mainnet_configuration_bootstraps_on_real_pyth_accounts_and_the_keep
         };
         accounts.push((p.price_account.clone(), price_account_file(&dir, &p.price_account, &update)));
     }
-    let ledger = std::env::temp_dir().join(format!("ballast-dry-run-ledger-{}", std::process::id()));
-    let so = root().join("target/deploy/ballast.so");
-    let validator = Validator::start_with_accounts(&binary, &so, &ledger, Ports::block(19_300), &accounts).await.unwrap();
+    let (ledger, ports) = (temp_path("dry-run-ledger"), Ports::block(19_300));
+    let validator = Validator::start_with_accounts(&validator_binary(), &program_so(), &ledger, ports, &accounts).await.unwrap();
 
     let keys = Keys::generate();
     let mut net = Net::new(&validator.rpc_url, Keypair::new()).unwrap();
@@ -114,32 +101,15 @@ async fn the_mainnet_configuration_bootstraps_on_real_pyth_accounts_and_the_keep
 
     // A trader trades at the Pyth price: 0.1 BTC long at 10x in cross.
     let mint = d.collateral_mint();
-    let trader = Keypair::new();
-    net.airdrop(&trader.pubkey(), 1_000_000_000).await.unwrap();
-    let token = net.create_token_account(&trader.pubkey(), &mint).await.unwrap();
-    net.mint_to(&mint, &token, &keys.mint_authority, 5_000 * USD).await.unwrap();
-    let account = ix::margin_pda(&trader.pubkey(), 0);
-    net.send(&[ix::create_margin_account(trader.pubkey(), 0)], &[&trader]).await.unwrap();
-    net.send(&[ix::deposit(trader.pubkey(), account, token, 5_000 * USD)], &[&trader]).await.unwrap();
+    let (trader, _, account) = funded_trader(&mut net, &keys, &mint, 5_000, 1_000_000_000).await;
     let open = ix::trade(trader.pubkey(), account, BTC, d.oracle(BTC), UNIT / 10, u64::MAX, MarginMode::Cross, 10, &[]);
     net.send(&[open], &[&trader]).await.unwrap();
     let m: MarginAccount = load(&mut net, &account).await;
     assert_eq!(m.cross_positions[0].base, UNIT / 10);
 
     // The keeper scans the deployment over JSON-RPC: one healthy account, nothing to send.
-    let keeper_key = Keypair::new();
-    net.airdrop(&keeper_key.pubkey(), 1_000_000_000).await.unwrap();
-    let keeper_token = net.create_token_account(&keeper_key.pubkey(), &mint).await.unwrap();
-    let chain = RpcChain::new(&validator.rpc_url).unwrap();
-    let kc = KeeperConfig {
-        program_id: ballast::ID,
-        keeper_token,
-        compute_unit_limit: 400_000,
-        priority_micro_lamports: 0,
-        lookup_tables: true,
-        funding_crank_secs: 3_600,
-    };
-    let mut bot = Keeper::new(chain, keeper_key, kc);
+    let (keeper_key, kc) = keeper(&mut net, &mint, 400_000).await;
+    let mut bot = Keeper::new(RpcChain::new(&validator.rpc_url).unwrap(), keeper_key, kc);
     let actions = bot.scan().await.unwrap();
     assert!(actions.is_empty(), "{actions:?}");
     assert_eq!((bot.counters.scanned, bot.counters.liquidatable), (1, 0));
