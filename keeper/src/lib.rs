@@ -48,18 +48,33 @@ pub struct TxFailure {
 
 pub type ChainResult<T> = Result<T, String>;
 
+/// One kind of program account as discovery filters it: owned by `program`, exactly
+/// `data_size` bytes, starting with `discriminator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AccountKind {
+    pub program: Pubkey,
+    pub discriminator: [u8; 8],
+    pub data_size: usize,
+}
+
+impl AccountKind {
+    /// Accounts of Anchor type `T` (of `space` bytes, discriminator included) of `program`.
+    pub fn of<T: Discriminator>(program: Pubkey, space: usize) -> Self {
+        Self { program, discriminator: T::DISCRIMINATOR.try_into().expect("8-byte discriminator"), data_size: space }
+    }
+
+    /// Whether `account` is of this kind: what a node's filters select.
+    pub fn matches(&self, account: &ChainAccount) -> bool {
+        account.owner == self.program && account.data.len() == self.data_size && account.data.starts_with(&self.discriminator)
+    }
+}
+
 /// What the keeper needs from a cluster.
 #[allow(async_fn_in_trait)]
 pub trait Chain {
-    /// Accounts of `program` of exactly `data_size` bytes whose data starts with
-    /// `discriminator` (`getProgramAccounts` with a `dataSize` and a `memcmp` filter, so the
-    /// node returns only those).
-    async fn program_accounts(
-        &mut self,
-        program: &Pubkey,
-        discriminator: &[u8; 8],
-        data_size: usize,
-    ) -> ChainResult<Vec<(Pubkey, ChainAccount)>>;
+    /// The program accounts of one kind (`getProgramAccounts` with a `dataSize` and a
+    /// `memcmp` filter on a node, so it returns only those).
+    async fn program_accounts(&mut self, kind: &AccountKind) -> ChainResult<Vec<(Pubkey, ChainAccount)>>;
     async fn account(&mut self, key: &Pubkey) -> ChainResult<Option<ChainAccount>>;
     /// The cluster's slot and unix time (Clock sysvar).
     async fn clock(&mut self) -> ChainResult<(u64, i64)>;
@@ -266,8 +281,7 @@ impl<C: Chain> Keeper<C> {
     pub async fn scan(&mut self) -> ChainResult<Vec<Action>> {
         let program = self.config.program_id;
         let exchange_key = ix::exchange_pda();
-        let market_accounts =
-            self.chain.program_accounts(&program, &Market::DISCRIMINATOR.try_into().expect("8 bytes"), Market::SPACE).await?;
+        let market_accounts = self.chain.program_accounts(&AccountKind::of::<Market>(program, Market::SPACE)).await?;
         let market_accounts: Vec<(Pubkey, Vec<u8>, Market)> =
             market_accounts.into_iter().filter_map(|(address, a)| decode::<Market>(&a.data).map(|m| (address, a.data, m))).collect();
         // The clock, the exchange and every market's oracle in one read.
@@ -304,10 +318,7 @@ impl<C: Chain> Keeper<C> {
         }
 
         let mut adl = AdlQueue::default();
-        let isolated = self
-            .chain
-            .program_accounts(&program, &IsolatedPosition::DISCRIMINATOR.try_into().expect("8 bytes"), IsolatedPosition::SPACE)
-            .await?;
+        let isolated = self.chain.program_accounts(&AccountKind::of::<IsolatedPosition>(program, IsolatedPosition::SPACE)).await?;
         for (key, acct) in isolated {
             let Some(p) = decode::<IsolatedPosition>(&acct.data) else { continue };
             if p.base == 0 && p.unsettled_pnl == 0 {
@@ -345,8 +356,7 @@ impl<C: Chain> Keeper<C> {
 
         // Trigger orders whose price is reached, where the market can fill: the program
         // closes the order's size (or removes an order whose position is gone).
-        let books =
-            self.chain.program_accounts(&program, &TriggerBook::DISCRIMINATOR.try_into().expect("8 bytes"), TriggerBook::SPACE).await?;
+        let books = self.chain.program_accounts(&AccountKind::of::<TriggerBook>(program, TriggerBook::SPACE)).await?;
         for (_, acct) in books {
             let Some(book) = decode::<TriggerBook>(&acct.data) else { continue };
             for o in book.orders.iter().filter(|o| !o.is_free()) {
@@ -359,8 +369,7 @@ impl<C: Chain> Keeper<C> {
             }
         }
 
-        let accounts =
-            self.chain.program_accounts(&program, &MarginAccount::DISCRIMINATOR.try_into().expect("8 bytes"), MarginAccount::SPACE).await?;
+        let accounts = self.chain.program_accounts(&AccountKind::of::<MarginAccount>(program, MarginAccount::SPACE)).await?;
         for (key, acct) in accounts {
             let Some(m) = decode::<MarginAccount>(&acct.data) else { continue };
             if m.health_slots().next().is_none() {

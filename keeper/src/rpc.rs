@@ -37,20 +37,17 @@ use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 use tokio::sync::mpsc;
 
-use crate::{Chain, ChainAccount, ChainResult, TxFailure};
+use crate::{AccountKind, Chain, ChainAccount, ChainResult, TxFailure};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const CLOCK_SYSVAR: Pubkey = anchor_lang::prelude::pubkey!("SysvarC1ock11111111111111111111111111111111");
 
-/// One kind of program account, as `getProgramAccounts` filters it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-struct Kind {
-    program: Pubkey,
-    discriminator: [u8; 8],
-    data_size: usize,
+/// The node-side filters of an [`AccountKind`] (what [`AccountKind::matches`] checks).
+trait NodeFilters {
+    fn config(&self) -> RpcProgramAccountsConfig;
 }
 
-impl Kind {
+impl NodeFilters for AccountKind {
     fn config(&self) -> RpcProgramAccountsConfig {
         RpcProgramAccountsConfig {
             filters: Some(vec![
@@ -71,7 +68,7 @@ impl Kind {
 /// An account update from a subscription: the slot it was observed at.
 type Update = (u64, Pubkey, ChainAccount);
 
-/// The followed accounts of one [`Kind`].
+/// The followed accounts of one [`AccountKind`].
 struct Followed {
     accounts: HashMap<Pubkey, (u64, ChainAccount)>,
     updates: mpsc::UnboundedReceiver<Update>,
@@ -124,7 +121,7 @@ pub struct RpcChain {
     ws_url: Option<String>,
     /// How long a subscription's cache is trusted before a fresh snapshot.
     pub resync: Duration,
-    followed: HashMap<Kind, Followed>,
+    followed: HashMap<AccountKind, Followed>,
     pub confirm_timeout: Duration,
 }
 
@@ -249,7 +246,7 @@ impl RpcChain {
     }
 
     /// `getProgramAccounts` for `kind`, with the slot the node answered at.
-    async fn snapshot(&mut self, kind: &Kind) -> ChainResult<(u64, Vec<(Pubkey, ChainAccount)>)> {
+    async fn snapshot(&mut self, kind: &AccountKind) -> ChainResult<(u64, Vec<(Pubkey, ChainAccount)>)> {
         self.stats.calls += 1;
         self.stats.scans += 1;
         let params = json!([kind.program.to_string(), kind.config()]);
@@ -266,7 +263,7 @@ impl RpcChain {
 
     /// Opens the subscription for `kind` (returns once the node confirmed it), then takes
     /// the snapshot the notifications are applied to.
-    async fn follow(&mut self, kind: Kind, ws_url: &str) -> ChainResult<Followed> {
+    async fn follow(&mut self, kind: AccountKind, ws_url: &str) -> ChainResult<Followed> {
         let (sender, updates) = mpsc::unbounded_channel();
         let (ready, subscribed) = tokio::sync::oneshot::channel::<ChainResult<()>>();
         let ws_url = ws_url.to_string();
@@ -329,13 +326,8 @@ pub fn failure(err: &TransactionError) -> TxFailure {
 }
 
 impl Chain for RpcChain {
-    async fn program_accounts(
-        &mut self,
-        program: &Pubkey,
-        discriminator: &[u8; 8],
-        data_size: usize,
-    ) -> ChainResult<Vec<(Pubkey, ChainAccount)>> {
-        let kind = Kind { program: *program, discriminator: *discriminator, data_size };
+    async fn program_accounts(&mut self, kind: &AccountKind) -> ChainResult<Vec<(Pubkey, ChainAccount)>> {
+        let kind = *kind;
         let Some(ws_url) = self.ws_url.clone() else {
             return Ok(self.snapshot(&kind).await?.1);
         };

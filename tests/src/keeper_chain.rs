@@ -3,7 +3,7 @@
 //! (reads, clock, simulation, sending) goes to the same bank the tests use.
 
 use anchor_lang::prelude::Pubkey;
-use ballast_keeper::{Chain, ChainAccount, ChainResult, TxFailure};
+use ballast_keeper::{AccountKind, Chain, ChainAccount, ChainResult, TxFailure};
 use solana_clock::Clock;
 use solana_hash::Hash;
 use solana_transaction::versioned::VersionedTransaction;
@@ -23,16 +23,11 @@ fn failure(e: crate::rt::TransactionError) -> TxFailure {
 }
 
 impl Chain for BanksChain {
-    async fn program_accounts(
-        &mut self,
-        program: &Pubkey,
-        discriminator: &[u8; 8],
-        data_size: usize,
-    ) -> ChainResult<Vec<(Pubkey, ChainAccount)>> {
+    async fn program_accounts(&mut self, kind: &AccountKind) -> ChainResult<Vec<(Pubkey, ChainAccount)>> {
         let mut out = vec![];
         for k in self.known.clone() {
             if let Some(a) = self.account(&k).await? {
-                if a.owner == *program && a.data.len() == data_size && a.data[..8] == discriminator[..] {
+                if kind.matches(&a) {
                     out.push((k, a));
                 }
             }

@@ -17,7 +17,7 @@
 //! [`adl_score_ppm`], as the venues rank: profit % × effective leverage).
 
 use crate::checked::{self, Rounding};
-use crate::constants::{NOTIONAL_DIVISOR, PPM};
+use crate::constants::PPM;
 use crate::error::{MathError, MathResult};
 use crate::pool::SideTotals;
 
@@ -26,11 +26,8 @@ use crate::pool::SideTotals;
 /// liability down, so the traders' profit is over-stated and the pool's side under-stated.
 pub fn pool_side_pnl(t: &SideTotals, price: u64) -> MathResult<i128> {
     const OP: &str = "pool side pnl";
-    let long_value = checked::mul_div(i128::from(t.open_interest_long), i128::from(price), NOTIONAL_DIVISOR, Rounding::Ceil, OP)?;
-    let short_liability = checked::mul_div(i128::from(t.open_interest_short), i128::from(price), NOTIONAL_DIVISOR, Rounding::Floor, OP)?;
-    let long_pnl = checked::sub(long_value, t.cost_basis_long, OP)?;
-    let short_pnl = checked::sub(checked::neg(short_liability, OP)?, t.cost_basis_short, OP)?;
-    checked::neg(checked::add(long_pnl, short_pnl, OP)?, OP)
+    let v = t.values(price)?;
+    checked::neg(checked::add(v.long_pnl, v.short_pnl, OP)?, OP)
 }
 
 /// `cash − deficit + Σ pool side PnL` (see the module docs).

@@ -45,15 +45,44 @@ pub struct SideTotals {
     pub cost_basis_short: i128,
 }
 
+/// Both sides of a market valued at one price, each rounded to over-state the traders'
+/// profit ([`SideTotals::values`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SideValues {
+    /// Σ longs' value, rounded up (quote native).
+    pub long_value: i128,
+    /// Σ shorts' liability, rounded down (quote native, ≥ 0).
+    pub short_liability: i128,
+    /// Longs' open PnL: value − cost basis.
+    pub long_pnl: i128,
+    /// Shorts' open PnL: −liability − cost basis (their cost basis is ≤ 0).
+    pub short_pnl: i128,
+}
+
+impl SideTotals {
+    /// Both sides valued at `price`: longs' value rounded up and shorts' liability rounded
+    /// down, so the traders' profit is over-stated and what the pool owes never
+    /// under-stated. The pool's reserve and its equity (auto-deleveraging) both read this.
+    pub fn values(&self, price: u64) -> MathResult<SideValues> {
+        const OP: &str = "pool side values";
+        let long_value = checked::mul_div(i128::from(self.open_interest_long), i128::from(price), NOTIONAL_DIVISOR, Rounding::Ceil, OP)?;
+        let short_liability =
+            checked::mul_div(i128::from(self.open_interest_short), i128::from(price), NOTIONAL_DIVISOR, Rounding::Floor, OP)?;
+        Ok(SideValues {
+            long_value,
+            short_liability,
+            long_pnl: checked::sub(long_value, self.cost_basis_long, OP)?,
+            short_pnl: checked::sub(checked::neg(short_liability, OP)?, self.cost_basis_short, OP)?,
+        })
+    }
+}
+
 /// The reserve one market needs at `price` (see the module docs), rounded up.
 pub fn market_reserve(t: &SideTotals, price: u64, maintenance_rate_ppm: i128) -> MathResult<u128> {
     const OP: &str = "pool reserve";
-    let long_notional = checked::mul_div(i128::from(t.open_interest_long), i128::from(price), NOTIONAL_DIVISOR, Rounding::Ceil, OP)?;
-    let short_notional = checked::mul_div(i128::from(t.open_interest_short), i128::from(price), NOTIONAL_DIVISOR, Rounding::Floor, OP)?;
-    // Longs' value rounded up, shorts' liability rounded down: both over-state profit.
-    let long_profit = checked::sub(long_notional, t.cost_basis_long, OP)?.max(0);
-    let short_profit = checked::sub(checked::neg(short_notional, OP)?, t.cost_basis_short, OP)?.max(0);
-    let open_notional = checked::add(long_notional, short_notional, OP)?;
+    let v = t.values(price)?;
+    let (long_profit, short_profit) = (v.long_pnl.max(0), v.short_pnl.max(0));
+    let open_notional = checked::add(v.long_value, v.short_liability, OP)?;
     let cover = checked::mul_div(open_notional, maintenance_rate_ppm, PPM, Rounding::Ceil, OP)?;
     let total = checked::add(checked::add(long_profit, short_profit, OP)?, cover, OP)?;
     u128::try_from(total).map_err(|_| crate::MathError::overflow(OP))
