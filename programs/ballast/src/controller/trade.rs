@@ -13,7 +13,7 @@ use crate::controller::{fill, funding, isolated};
 use crate::error::ErrorCode;
 use crate::events::TradeExecuted;
 use crate::health::{isolated_health, snapshot, CrossBook, HealthQuery, MarketView, Named, Policy, PositionState};
-use crate::oracle::read_oracle;
+use crate::oracle::{read_oracle, OraclePrice};
 use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
 
@@ -37,6 +37,9 @@ pub struct TradeAccounts<'a, 'info> {
     pub account_key: Pubkey,
     /// The market's oracle (checked by `read_oracle`).
     pub oracle: &'a AccountInfo<'info>,
+    /// The reading of `oracle` the caller already took in this instruction (it is not
+    /// parsed twice), or `None`.
+    pub reading: Option<OraclePrice>,
     /// The isolated position PDA for the market (it may not exist yet).
     pub isolated_position: &'a AccountInfo<'info>,
     /// Payer and system program for a new isolated position account; `None` where the
@@ -73,7 +76,10 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
     require!(base_delta.unsigned_abs().is_multiple_of(market.lot_size), ErrorCode::SizeNotLotMultiple);
     let status = market.effective_status(ex.status());
     let decimals = ex.collateral_decimals;
-    let oracle = read_oracle(market, a.oracle, decimals, now)?;
+    let oracle = match a.reading {
+        Some(reading) => reading,
+        None => read_oracle(market, a.oracle, decimals, now)?,
+    };
     funding::accrue(market, &oracle, now, status == MarketStatus::Paused)?;
     let index = market.market_index;
 

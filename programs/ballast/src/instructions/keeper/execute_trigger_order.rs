@@ -80,6 +80,7 @@ pub fn execute_trigger_order<'info>(ctx: Context<'info, ExecuteTriggerOrder<'inf
         account: &mut acct,
         account_key,
         oracle: &a.oracle,
+        reading: Some(oracle),
         isolated_position: &a.isolated_position,
         payer: None,
         remaining: ctx.remaining_accounts,

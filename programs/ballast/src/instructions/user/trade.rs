@@ -48,6 +48,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, base_delta: i64, limit_pr
         account: &mut acct,
         account_key: a.margin_account.key(),
         oracle: &a.oracle,
+        reading: None,
         isolated_position: &a.isolated_position,
         payer: Some((&payer, &system_program)),
         remaining: ctx.remaining_accounts,
