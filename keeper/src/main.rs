@@ -139,6 +139,7 @@ async fn run() -> Result<(), String> {
                 "guards_due": c.guards_due, "triggers_due": c.triggers_due, "funding_due": c.funding_due,
                 "deleverage_due": c.deleverage_due, "sent": c.sent, "won": c.won, "lost": c.lost, "failed": c.failed,
                 "rpc_calls": rpc.calls, "rpc_scans": rpc.scans, "notifications": rpc.notifications,
+                "subscription_failures": rpc.subscription_failures,
             })
         );
         if once {

@@ -11,7 +11,8 @@
 //! notifications received since and return the cached set without an RPC call. Every
 //! cached account remembers the slot it was seen at, so a notification older than the
 //! snapshot never overwrites it. The cache is rebuilt from a fresh snapshot when the
-//! subscription ends (node restart, dropped socket) and every `resync` interval: an
+//! subscription ends (node restart, dropped socket) and every `resync` interval; while a
+//! subscription cannot be opened, each pass rescans instead. An
 //! account that stops matching the filters (closed) produces no notification, and a
 //! stale entry only ever costs a refused simulation, never a wrong transaction.
 
@@ -112,6 +113,8 @@ pub struct RpcStats {
     pub scans: u64,
     /// Account notifications received from subscriptions.
     pub notifications: u64,
+    /// Subscriptions that could not be opened (that pass rescanned instead).
+    pub subscription_failures: u64,
 }
 
 pub struct RpcChain {
@@ -340,8 +343,18 @@ impl Chain for RpcChain {
             if let Some(old) = self.followed.remove(&kind) {
                 self.stats.notifications += old.received;
             }
-            let f = self.follow(kind, &ws_url).await?;
-            self.followed.insert(kind, f);
+            match self.follow(kind, &ws_url).await {
+                Ok(f) => {
+                    self.followed.insert(kind, f);
+                }
+                // No websocket (down, refused, misconfigured): this pass rescans, so the
+                // keeper keeps working, and the next pass tries to subscribe again. The
+                // health line counts the failures.
+                Err(_) => {
+                    self.stats.subscription_failures += 1;
+                    return Ok(self.snapshot(&kind).await?.1);
+                }
+            }
         }
         let f = self.followed.get_mut(&kind).expect("followed");
         f.drain();

@@ -1,7 +1,9 @@
 //! End to end on a real local validator: the exchange is bootstrapped from the committed
 //! config over JSON-RPC, a trader opens a 20x cross position, the oracle falls, and the
 //! keeper bot — the same library the `ballast-keeper` binary runs — finds the account
-//! with `getProgramAccounts` and liquidates it with a real transaction.
+//! with `getProgramAccounts` and liquidates it with a real transaction. Its websocket is
+//! unreachable on purpose: without a subscription the bot rescans every pass and keeps
+//! working.
 //!
 //! Needs `solana-test-validator` 4.2.2 and `target/deploy/ballast.so`; `scripts/test.sh`
 //! provides both and runs it with `--run-ignored only`.
@@ -51,7 +53,9 @@ async fn the_keeper_liquidates_an_unhealthy_account_and_executes_a_reached_stop_
     // The keeper, over its own JSON-RPC connection.
     let (keeper_key, keeper_config) = keeper(&mut local.net, &mint, 400_000).await;
     let keeper_token = keeper_config.keeper_token;
-    let mut bot = Keeper::new(RpcChain::new(&local.validator.rpc_url).unwrap(), keeper_key, keeper_config);
+    // Its websocket URL points at a closed port: every pass falls back to a rescan.
+    let chain = RpcChain::new(&local.validator.rpc_url).unwrap().with_subscriptions("ws://127.0.0.1:1");
+    let mut bot = Keeper::new(chain, keeper_key, keeper_config);
 
     // Healthy: the keeper scans the account and leaves it alone.
     bot.run_once().await.unwrap();
@@ -76,4 +80,7 @@ async fn the_keeper_liquidates_an_unhealthy_account_and_executes_a_reached_stop_
     let after: MarginAccount = load(net, &account).await;
     assert!(after.cross_positions[0].base < UNIT && after.cross_positions[0].base >= 0, "{}", after.cross_positions[0].base);
     assert!(net.token_balance(&keeper_token).await.unwrap() > 0);
+    // Two passes, four account kinds each: every subscription failed and was rescanned.
+    let stats = bot.chain.stats();
+    assert_eq!((stats.subscription_failures, stats.scans, stats.notifications), (8, 8, 0), "{stats:?}");
 }
