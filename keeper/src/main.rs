@@ -140,6 +140,7 @@ async fn run() -> Result<(), String> {
                 "deleverage_due": c.deleverage_due, "sent": c.sent, "won": c.won, "lost": c.lost, "failed": c.failed,
                 "rpc_calls": rpc.calls, "rpc_scans": rpc.scans, "notifications": rpc.notifications,
                 "subscription_failures": rpc.subscription_failures,
+                "subscription_error": keeper.chain.subscription_error(),
             })
         );
         if once {

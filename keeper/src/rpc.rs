@@ -23,6 +23,7 @@ use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
+use solana_account::Account;
 use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding};
 use solana_commitment_config::CommitmentConfig;
 use solana_hash::Hash;
@@ -125,6 +126,8 @@ pub struct RpcChain {
     /// How long a subscription's cache is trusted before a fresh snapshot.
     pub resync: Duration,
     followed: HashMap<AccountKind, Followed>,
+    /// Why the last subscription could not be opened (cleared when one opens).
+    subscription_error: Option<String>,
     pub confirm_timeout: Duration,
 }
 
@@ -140,6 +143,7 @@ impl RpcChain {
             ws_url: None,
             resync: Duration::from_secs(60),
             followed: HashMap::new(),
+            subscription_error: None,
             confirm_timeout: Duration::from_secs(30),
         })
     }
@@ -176,6 +180,11 @@ impl RpcChain {
     /// JSON-RPC calls made so far (what a cycle costs the node).
     pub fn calls(&self) -> u64 {
         self.stats.calls
+    }
+
+    /// Why the last subscription could not be opened, while no later one has opened.
+    pub fn subscription_error(&self) -> Option<&str> {
+        self.subscription_error.as_deref()
     }
 
     pub fn stats(&self) -> RpcStats {
@@ -304,6 +313,11 @@ fn parse_clock(data: &[u8]) -> ChainResult<(u64, i64)> {
     Ok((u64::from_le_bytes(slot), i64::from_le_bytes(time)))
 }
 
+/// The keeper's view of a node account.
+fn chain_account(a: Account) -> ChainAccount {
+    ChainAccount { lamports: a.lamports, data: a.data, owner: a.owner }
+}
+
 /// The account of a notification (base64 data), if it decodes.
 fn decode_ui(account: &UiAccount) -> Option<ChainAccount> {
     parse_account(&serde_json::to_value(account).ok()?).ok()
@@ -345,13 +359,15 @@ impl Chain for RpcChain {
             }
             match self.follow(kind, &ws_url).await {
                 Ok(f) => {
+                    self.subscription_error = None;
                     self.followed.insert(kind, f);
                 }
                 // No websocket (down, refused, misconfigured): this pass rescans, so the
                 // keeper keeps working, and the next pass tries to subscribe again. The
                 // health line counts the failures.
-                Err(_) => {
+                Err(e) => {
                     self.stats.subscription_failures += 1;
+                    self.subscription_error = Some(e);
                     return Ok(self.snapshot(&kind).await?.1);
                 }
             }
@@ -370,7 +386,7 @@ impl Chain for RpcChain {
             .get_account_with_commitment(key, CommitmentConfig::confirmed())
             .await
             .map_err(|e| format!("getAccountInfo: {e}"))?;
-        Ok(r.value.map(|a| ChainAccount { lamports: a.lamports, data: a.data, owner: a.owner }))
+        Ok(r.value.map(chain_account))
     }
 
     async fn clock(&mut self) -> ChainResult<(u64, i64)> {
@@ -391,7 +407,7 @@ impl Chain for RpcChain {
                 .get_multiple_accounts_with_commitment(chunk, CommitmentConfig::confirmed())
                 .await
                 .map_err(|e| format!("getMultipleAccounts: {e}"))?;
-            out.extend(r.value.into_iter().map(|a| a.map(|a| ChainAccount { lamports: a.lamports, data: a.data, owner: a.owner })));
+            out.extend(r.value.into_iter().map(|a| a.map(chain_account)));
         }
         let clock = out.remove(0).ok_or("clock sysvar missing")?;
         Ok((parse_clock(&clock.data)?, out))

@@ -83,4 +83,6 @@ async fn the_keeper_liquidates_an_unhealthy_account_and_executes_a_reached_stop_
     // Two passes, four account kinds each: every subscription failed and was rescanned.
     let stats = bot.chain.stats();
     assert_eq!((stats.subscription_failures, stats.scans, stats.notifications), (8, 8, 0), "{stats:?}");
+    // The health line says why: the websocket refused the connection.
+    assert!(bot.chain.subscription_error().is_some_and(|e| e.contains("127.0.0.1:1")), "{:?}", bot.chain.subscription_error());
 }
