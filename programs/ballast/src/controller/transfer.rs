@@ -8,8 +8,10 @@
 use anchor_lang::prelude::*;
 
 use super::pool::Pool;
+use crate::error::ErrorCode;
+use crate::health::CrossBook;
 use crate::safe::{Cast, SafeMath};
-use crate::state::Market;
+use crate::state::{load_checked_mut, MarginAccount, Market};
 
 /// Realises `amount` of a position's PnL: collateral +amount, cost basis +amount (its
 /// PnL −amount), pool −amount; the market's aggregate cost basis follows.
@@ -29,4 +31,38 @@ pub fn realise(market: &mut Market, base: i64, amount: u64, cost_basis: &mut i64
 /// full-weight PnL at the conservative price).
 pub fn realisable(wanted: u64, realisable_pnl: i128) -> u64 {
     u64::try_from(realisable_pnl.max(0)).unwrap_or(u64::MAX).min(wanted)
+}
+
+/// Realises `need` of the cross domain's profit for a transfer out: from the positions
+/// with realisable profit (full weight, conservative price), in slot order, each at a
+/// fresh price, through the pool; each realised position is valued again in `book`.
+/// Fails with `InsufficientTransferable` when the positions cannot provide `need`.
+pub fn realise_cross(acct: &mut MarginAccount, book: &mut CrossBook, remaining: &[AccountInfo], pool: &mut Pool, need: u64) -> Result<()> {
+    if need == 0 {
+        return Ok(());
+    }
+    let mut need = need;
+    for e in book.entries().to_vec() {
+        if need == 0 {
+            break;
+        }
+        let take = realisable(need, e.health.realisable);
+        if take == 0 {
+            continue;
+        }
+        e.pricing.require_fill()?;
+        {
+            // The market's mutable borrow ends before the book reads its curve again.
+            let mut market = load_checked_mut::<Market>(&remaining[e.market_account])?;
+            let mut collateral = acct.cross_collateral;
+            let slot = &mut acct.cross_positions[e.slot];
+            realise(&mut market, slot.base, take, &mut slot.cost_basis, &mut collateral, pool)?;
+            market.invariant()?;
+            acct.cross_collateral = collateral;
+        }
+        book.revalue(acct, e.slot, remaining)?;
+        need = need.safe_sub(take)?;
+    }
+    require!(need == 0, ErrorCode::InsufficientTransferable);
+    Ok(())
 }

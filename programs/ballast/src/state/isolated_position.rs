@@ -86,6 +86,12 @@ impl IsolatedPosition {
         IsolatedMode::from_u8(self.mode).ok_or_else(|| error!(ErrorCode::IsolatedPositionStateInvalid))
     }
 
+    /// The position of `margin_account` in the market `market_index` (the fields only this
+    /// program writes, at the PDA those two derive).
+    pub fn belongs_to(&self, margin_account: &Pubkey, market_index: u16) -> bool {
+        self.margin_account == *margin_account && self.market_index == market_index
+    }
+
     pub fn invariant(&self) -> Result<()> {
         require!(self.version == ACCOUNT_VERSION, ErrorCode::InvalidAccountVersion);
         require!(IsolatedMode::from_u8(self.mode).is_some(), ErrorCode::IsolatedPositionStateInvalid);

@@ -29,8 +29,7 @@ pub struct AutoDeleverage<'info> {
     /// cross slot; absent for the cross slot.
     #[account(
         mut,
-        constraint = isolated_position.load()?.margin_account == margin_account.key() @ ErrorCode::WrongIsolatedPosition,
-        constraint = isolated_position.load()?.market_index == market.load()?.market_index @ ErrorCode::WrongIsolatedPosition,
+        constraint = isolated_position.load()?.belongs_to(&margin_account.key(), market.load()?.market_index) @ ErrorCode::WrongIsolatedPosition,
     )]
     pub isolated_position: Option<AccountLoader<'info, IsolatedPosition>>,
     // remaining: [market, oracle] for every market in index order (`market` included).

@@ -32,8 +32,7 @@ pub struct ExecuteMarginGuard<'info> {
         mut,
         // Identified by its recorded margin account and market (only this program writes
         // an IsolatedPosition, and only at its PDA).
-        constraint = isolated_position.load()?.margin_account == margin_account.key() @ ErrorCode::WrongIsolatedPosition,
-        constraint = isolated_position.load()?.market_index == market.load()?.market_index @ ErrorCode::WrongIsolatedPosition,
+        constraint = isolated_position.load()?.belongs_to(&margin_account.key(), market.load()?.market_index) @ ErrorCode::WrongIsolatedPosition,
     )]
     pub isolated_position: AccountLoader<'info, IsolatedPosition>,
     /// The exchange's collateral vault (PDA `["vault", exchange]`).

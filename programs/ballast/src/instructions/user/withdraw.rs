@@ -8,7 +8,7 @@ use crate::error::ErrorCode;
 use crate::events::CollateralWithdrawn;
 use crate::health::{pnl_to_realise, CrossBook, HealthQuery, Policy};
 use crate::safe::{Cast, SafeMath};
-use crate::state::{load_checked_mut, Exchange, MarginAccount, Market};
+use crate::state::{Exchange, MarginAccount};
 use crate::token::{pay_out, require_valid_amount};
 
 #[derive(Accounts)]
@@ -57,34 +57,11 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     let transferable = book.domain(&acct)?.transferable(buffer);
     require!(amount <= transferable, ErrorCode::InsufficientTransferable);
     let collateral_before = acct.cross_collateral;
-    // The part above collateral is realised from positions with realisable profit
-    // (full weight, conservative price), in slot order, through the pool.
-    let mut need = pnl_to_realise(amount, collateral_before);
-    let realised = need;
+    // The part above collateral is realised from positions with realisable profit.
+    let realised = pnl_to_realise(amount, collateral_before);
     let mut ex = a.exchange.load_mut()?;
     let mut pool = Pool::of(&ex);
-    let entries: Vec<_> = if need > 0 { book.entries().to_vec() } else { Vec::new() };
-    for e in entries {
-        if need == 0 {
-            break;
-        }
-        let take = transfer::realisable(need, e.health.realisable);
-        if take == 0 {
-            continue;
-        }
-        e.pricing.require_fill()?;
-        {
-            let mut market = load_checked_mut::<Market>(&ctx.remaining_accounts[e.market_account])?;
-            let mut collateral = acct.cross_collateral;
-            let slot = &mut acct.cross_positions[e.slot];
-            transfer::realise(&mut market, slot.base, take, &mut slot.cost_basis, &mut collateral, &mut pool)?;
-            market.invariant()?;
-            acct.cross_collateral = collateral;
-        }
-        book.revalue(&acct, e.slot, ctx.remaining_accounts)?;
-        need -= take;
-    }
-    require!(need == 0, ErrorCode::InsufficientTransferable);
+    transfer::realise_cross(&mut acct, &mut book, ctx.remaining_accounts, &mut pool, realised)?;
     pool.store(&mut ex);
     let delta = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
     let realised_i = realised.cast::<i64>()?;
