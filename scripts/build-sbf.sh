@@ -7,6 +7,8 @@
 #   --check   only report (exit 0/1) whether a toolchain is available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Another toolchain builds the bytecode: never through the test script's lint wrapper.
+unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS
 out=target/deploy
 # Where the offline toolchain may be: $SBF_OFFLINE_DIR, or the shared directory beside
 # the repository (../shared/sbf; CI's clone has a copy of shared/ beside it too).

@@ -40,6 +40,25 @@ ensure_tools() {
   done
 }
 
+# lint_while_building — exports the variables that make every later cargo build of the
+# workspace's own crates also run clippy's lints (clippy-driver as their rustc wrapper,
+# warnings denied; dependencies build with plain rustc). CI's native stages then compile
+# the dependencies once, in build mode, instead of once for `cargo clippy`'s check build
+# and again for the tests. CLIPPY_ARGS is how `cargo clippy` itself hands its arguments to
+# clippy-driver (each followed by `__CLIPPY_HACKERY__`).
+lint_while_building() {
+  local driver
+  driver=$(command -v clippy-driver) || { echo "clippy-driver not found (the clippy component)" >&2; exit 1; }
+  export RUSTC_WORKSPACE_WRAPPER=$driver
+  export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+}
+
+# without_lints CMD... — runs CMD with plain rustc for the workspace too: builds with their
+# own feature sets or toolchains (the SBF program, the bytecode test harness, the IDL).
+without_lints() {
+  env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS "$@"
+}
+
 # Tools built once per machine live outside the clone so fresh clones reuse them.
 BALLAST_TOOLS_DIR=${BALLAST_TOOLS_DIR:-$HOME/.cache/ballast-tools}
 TEST_VALIDATOR_VERSION=4.2.2

@@ -7,16 +7,19 @@ source scripts/lib.sh
 ensure_tools
 export RUST_LOG=${RUST_LOG:-error}
 stage "fmt" cargo fmt --all --check
-stage "clippy" cargo clippy --workspace --all-targets -- -D warnings
+# Clippy (warnings denied) lints the workspace while it builds it: the build below is the
+# one the validator tests, the browser test, the fuzzer and the last run share.
+lint_while_building
+stage "clippy (while building the workspace)" cargo build --workspace --all-targets
 stage "idl is current" cargo run -q -p xtask -- idl --check
 stage "sdk math vectors are current" cargo run -q -p xtask -- vectors --check
 if bash scripts/build-sbf.sh --check; then
-  stage "sbf build (target/deploy/ballast.so)" bash scripts/build-sbf.sh
+  stage "sbf build (target/deploy/ballast.so)" without_lints bash scripts/build-sbf.sh
   # Every scenario file again, on the bytecode, run by solana-program-test 4.2.2.
-  stage "bytecode scenarios" cargo nextest run -p ballast-tests --no-default-features --features sbf --no-fail-fast
+  stage "bytecode scenarios" without_lints cargo nextest run -p ballast-tests --no-default-features --features sbf --no-fail-fast
   cat target/fuzz-report-bytecode.txt 2>/dev/null || true
   # The committed compute-unit table must be what this build measures, and within limits.
-  stage "compute-unit table is current" env SKIP_SBF_BUILD=1 bash scripts/bench.sh --check
+  stage "compute-unit table is current" without_lints env SKIP_SBF_BUILD=1 bash scripts/bench.sh --check
   # The TypeScript SDK: its math replays the Rust vectors, its previews are checked against
   # the bytecode in litesvm (app/sdk/README.md).
   stage "sdk tests (app/sdk, node)" bash -c 'cd app/sdk && npm ci --no-audit --no-fund && npm test'

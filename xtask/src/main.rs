@@ -28,6 +28,10 @@ fn build_idl() -> Result<String, String> {
     // rustup sets it for every process started by `cargo run`. Installing toolchains on a
     // shared machine breaks other builds, so the variable must never reach it.
     std::env::remove_var("RUSTUP_TOOLCHAIN");
+    // The IDL build has its own features and target dir: plain rustc, as under `cargo run`
+    // without the test script's lint wrapper (scripts/lib.sh, `lint_while_building`).
+    std::env::remove_var("RUSTC_WORKSPACE_WRAPPER");
+    std::env::remove_var("CLIPPY_ARGS");
     let root = workspace_root();
     let program = root.join("programs/ballast");
     let target = root.join("target/idl-build");
