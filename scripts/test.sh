@@ -11,6 +11,9 @@ stage "fmt" cargo fmt --all --check
 # one the validator tests, the browser test, the fuzzer and the last run share.
 lint_while_building
 stage "clippy (while building the workspace)" cargo build --workspace --all-targets
+# nextest runs no doc tests: the math crate's examples (among them the unit mix-ups that
+# must not compile) run here.
+stage "math doc examples" cargo test -q -p ballast-math --doc
 stage "idl is current" cargo run -q -p xtask -- idl --check
 stage "sdk math vectors are current" cargo run -q -p xtask -- vectors --check
 if bash scripts/build-sbf.sh --check; then

@@ -10,6 +10,7 @@
 #[cfg(feature = "rpc")]
 pub mod rpc;
 
+use ballast_math::{BaseLots, Price};
 use std::collections::BTreeMap;
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
@@ -688,7 +689,7 @@ impl AdlQueue {
     /// profitable one) by its unsettled profit, which a write-off would take.
     #[allow(clippy::too_many_arguments)]
     fn consider(&mut self, action: Action, base: i64, cost_basis: i64, unsettled: i64, price: u64, notional: u64, equity: i128) {
-        let pnl = unrealized_pnl(base, cost_basis, price).unwrap_or(0);
+        let pnl = unrealized_pnl(BaseLots(base), cost_basis, Price(price)).unwrap_or(0);
         if pnl > 0 {
             let score = adl_score_ppm(pnl, cost_basis, notional, equity).unwrap_or(u64::MAX);
             self.entries.push((true, score, pnl.unsigned_abs(), action));

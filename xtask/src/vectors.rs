@@ -14,6 +14,7 @@ use ballast_math::pool::SideTotals;
 use ballast_math::tiers::{self, Maintenance, Tier};
 use ballast_math::volatility;
 use ballast_math::{funding, margin, oracle, position, DomainHealth, MathError, MathErrorKind, PositionHealth, PositionRisk};
+use ballast_math::{BaseLots, Price};
 use serde_json::{json, Value};
 
 /// splitmix64: tiny, deterministic, good enough to spread test inputs.
@@ -205,7 +206,7 @@ impl Risk {
         let base = r.signed(13);
         // Cost basis near the value at a nearby price, sometimes anything.
         let entry = (price as u128 * r.range(500, 1500) as u128 / 1000) as u64;
-        let cost_basis = if r.below(8) == 0 { r.signed(15) } else { position::cost_basis_at(base, entry).unwrap_or(0) };
+        let cost_basis = if r.below(8) == 0 { r.signed(15) } else { position::cost_basis_at(BaseLots(base), Price(entry)).unwrap_or(0) };
         let ramp = if r.below(4) == 0 { Some((r.tiers(), r.range(0, 1_000_000) as u32)) } else { None };
         let max_lev = tiers[0].max_leverage;
         Risk {
@@ -374,27 +375,37 @@ pub fn generate() -> String {
     for &(b, p) in &pos_cases {
         let input = json!({"base": s(b), "price": s(p)});
         for rd in [Rounding::Floor, Rounding::Ceil] {
-            o.push("notional", json!({"base": s(b), "price": s(p), "rounding": rounding_name(rd)}), position::notional(b, p, rd), s);
+            o.push(
+                "notional",
+                json!({"base": s(b), "price": s(p), "rounding": rounding_name(rd)}),
+                position::notional(BaseLots(b), Price(p), rd),
+                s,
+            );
         }
-        o.push("signed_value", input.clone(), position::signed_value(b, p), s);
-        o.push("cost_basis_at", input.clone(), position::cost_basis_at(b, p), s);
-        o.push("notional_and_value", input.clone(), position::notional_and_value(b, p), |(n, v)| json!([s(n), s(v)]));
+        o.push("signed_value", input.clone(), position::signed_value(BaseLots(b), Price(p)), s);
+        o.push("cost_basis_at", input.clone(), position::cost_basis_at(BaseLots(b), Price(p)), s);
+        o.push("notional_and_value", input.clone(), position::notional_and_value(BaseLots(b), Price(p)), |(n, v)| json!([s(n), s(v)]));
         let cb = r.signed(15);
-        o.push("unrealized_pnl", json!({"base": s(b), "cost_basis": s(cb), "price": s(p)}), position::unrealized_pnl(b, cb, p), s);
-        o.push("entry_price", json!({"base": s(b), "cost_basis": s(cb)}), position::entry_price(b, cb), opt);
+        o.push(
+            "unrealized_pnl",
+            json!({"base": s(b), "cost_basis": s(cb), "price": s(p)}),
+            position::unrealized_pnl(BaseLots(b), cb, Price(p)),
+            s,
+        );
+        o.push("entry_price", json!({"base": s(b), "cost_basis": s(cb)}), position::entry_price(BaseLots(b), cb), opt);
         let conf = if r.bool() { p / r.range(10, 100_000) } else { r.mag(19) };
         let spread = r.pick(&[0u32, 100, 500, 999_999, 1_000_000, 2_000_000]);
         for buy in [true, false] {
             o.push(
                 "fill_price",
                 json!({"oracle_price": s(p), "conf": s(conf), "spread_ppm": spread, "is_buy": buy}),
-                position::fill_price(p, conf, spread, buy),
+                position::fill_price(Price(p), Price(conf), spread, buy),
                 s,
             );
             o.push(
                 "conservative_price",
                 json!({"price": s(p), "conf": s(conf), "is_long": buy}),
-                oracle::conservative_price(p, conf, buy),
+                oracle::conservative_price(Price(p), Price(conf), buy),
                 s,
             );
         }
@@ -403,7 +414,7 @@ pub fn generate() -> String {
             o.push("ppm_of", json!({"amount": s(p), "rate_ppm": rate, "rounding": rounding_name(rd)}), position::ppm_of(p, rate, rd), s);
         }
         let delta = if r.below(3) == 0 { b.saturating_neg() / i64::from(r.range(1, 3) as u8) } else { r.signed(13) };
-        o.push("apply_fill", json!({"base": s(b), "cost_basis": s(cb), "delta": s(delta), "price": s(p)}), position::apply_fill(b, cb, delta, p), |f| {
+        o.push("apply_fill", json!({"base": s(b), "cost_basis": s(cb), "delta": s(delta), "price": s(p)}), position::apply_fill(BaseLots(b), cb, BaseLots(delta), Price(p)), |f| {
             json!({"base": s(f.base), "cost_basis": s(f.cost_basis), "realised_pnl": s(f.realised_pnl), "closed": s(f.closed), "opened": s(f.opened)})
         });
     }
@@ -588,7 +599,7 @@ pub fn generate() -> String {
         o.push(
             "liquidation_price",
             json!({"base": s(b), "cost_basis": s(cb), "tiers": tiers_json(t), "ramp_from": ramp_json(m.ramp_from), "rest_equity": s(rest)}),
-            margin::liquidation_price(*b, *cb, &m, *rest),
+            margin::liquidation_price(BaseLots(*b), *cb, &m, *rest),
             opt,
         );
     }
@@ -616,7 +627,7 @@ pub fn generate() -> String {
         let tiers = r.tiers();
         let price = r.mag(12).max(1);
         let base = r.signed(12);
-        let n = position::notional(base, price, Rounding::Ceil).unwrap_or(0);
+        let n = position::notional(BaseLots(base), Price(price), Rounding::Ceil).unwrap_or(0);
         let mm = i128::from(tiers::maintenance_margin(&tiers, n).unwrap_or(0));
         let other = if r.bool() { i128::from(r.mag(9)) } else { 0 };
         let equity = (mm + other) * i128::from(r.range(0, 120)) / 100 - i128::from(r.mag(6));

@@ -28,6 +28,7 @@ pub mod position;
 pub mod settlement;
 pub mod tiers;
 pub mod trigger;
+pub mod units;
 pub mod volatility;
 
 pub use checked::Rounding;
@@ -35,3 +36,4 @@ pub use error::{MathError, MathErrorKind, MathResult};
 pub use margin::{liquidation_price, DomainHealth, PositionHealth, PositionRisk};
 pub use oracle::{OracleAction, OracleValidity};
 pub use tiers::Tier;
+pub use units::{BaseLots, Price};

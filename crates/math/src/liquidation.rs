@@ -22,6 +22,7 @@ use crate::constants::{NOTIONAL_DIVISOR, PPM};
 use crate::error::{MathError, MathResult};
 use crate::position::notional;
 use crate::tiers::{rate_and_deduction, tier_index, Maintenance, Tier};
+use crate::units::{BaseLots, Price};
 
 /// Inputs for sizing one liquidation.
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +50,11 @@ pub struct LiquidationInput<'a> {
 impl LiquidationInput<'_> {
     fn position_mm(&self, lots: u64) -> MathResult<i128> {
         let b = i64::try_from(lots).map_err(|_| MathError::overflow("liquidation size"))?;
-        Ok(i128::from(Maintenance { tiers: self.tiers, ramp_from: self.ramp_from }.margin(notional(b, self.price, Rounding::Ceil)?)?))
+        Ok(i128::from(Maintenance { tiers: self.tiers, ramp_from: self.ramp_from }.margin(notional(
+            BaseLots(b),
+            Price(self.price),
+            Rounding::Ceil,
+        )?)?))
     }
 
     /// Whether closing `q` lots restores the buffered maintenance condition.
@@ -63,7 +68,7 @@ impl LiquidationInput<'_> {
         let abs = self.base.unsigned_abs();
         let closed = i64::try_from(q).map_err(|_| MathError::overflow(OP))?;
         let penalty = checked::mul_div(
-            i128::from(notional(closed, self.price, Rounding::Ceil)?),
+            i128::from(notional(BaseLots(closed), Price(self.price), Rounding::Ceil)?),
             i128::from(self.penalty_ppm),
             PPM,
             Rounding::Ceil,
@@ -91,7 +96,7 @@ impl LiquidationInput<'_> {
     fn estimate_lots(&self, mm_whole: i128, lot: u64) -> MathResult<u64> {
         const OP: &str = "liquidation estimate";
         let abs = self.base.unsigned_abs();
-        let whole = notional(self.base, self.price, Rounding::Ceil)?;
+        let whole = notional(BaseLots(self.base), Price(self.price), Rounding::Ceil)?;
         let (rate, deduction) = rate_and_deduction(self.tiers, tier_index(self.tiers, whole))?;
         let k = checked::add(PPM, i128::from(self.buffer_ppm), OP)?;
         let slope = checked::sub(checked::mul(k, rate, OP)?, checked::mul(i128::from(self.penalty_ppm), PPM, OP)?, OP)?;
@@ -180,7 +185,7 @@ impl LiquidationInput<'_> {
         }
         let mut q = if hi == none { abs } else { size_of(hi) };
         let rest = i64::try_from(abs.checked_sub(q).ok_or(MathError::overflow(OP))?).map_err(|_| MathError::overflow(OP))?;
-        if rest > 0 && notional(rest, self.price, Rounding::Floor)? < self.dust_notional {
+        if rest > 0 && notional(BaseLots(rest), Price(self.price), Rounding::Floor)? < self.dust_notional {
             q = abs;
         }
         Ok(q)

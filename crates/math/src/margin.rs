@@ -18,6 +18,7 @@ use crate::error::MathResult;
 use crate::oracle::conservative_price;
 use crate::position::{notional, notional_and_value, weighted_pnl};
 use crate::tiers::{self, Maintenance, Tier};
+use crate::units::{BaseLots, Price};
 use crate::volatility::scaled_max_leverage;
 
 /// Everything needed to value one position.
@@ -95,14 +96,14 @@ impl PositionRisk<'_> {
     /// conservative side (price ∓ confidence against the trader) with positive PnL weighted.
     pub fn health(&self) -> MathResult<PositionHealth> {
         const OP: &str = "unrealized pnl";
-        let is_long = self.base > 0;
+        let (base, price) = (BaseLots(self.base), Price(self.price));
         let cost_basis = i128::from(self.cost_basis);
         // One product per price gives both the notional (up) and the value (down).
-        let (notional_plain, value) = notional_and_value(self.base, self.price)?;
+        let (notional_plain, value) = notional_and_value(base, price)?;
         let pnl = checked::sub(value, cost_basis, OP)?;
         let maintenance = self.maintenance().margin(notional_plain)?;
-        let cons_price = conservative_price(self.price, self.conf, is_long)?;
-        let (notional_cons, value_cons) = notional_and_value(self.base, cons_price)?;
+        let cons_price = conservative_price(price, Price(self.conf), base.is_long())?;
+        let (notional_cons, value_cons) = notional_and_value(base, cons_price)?;
         let initial_pnl = weighted_pnl(checked::sub(value_cons, cost_basis, OP)?, self.pnl_weight_ppm)?;
         self.finish(notional_plain, pnl, maintenance, notional_cons, initial_pnl, false)
     }
@@ -116,13 +117,13 @@ impl PositionRisk<'_> {
     /// bad oracle can make the position look better than at a valid price.
     pub fn adverse_health(&self, haircut_ppm: u32) -> MathResult<PositionHealth> {
         const OP: &str = "adverse valuation";
-        let is_long = self.base > 0;
+        let (base, price) = (BaseLots(self.base), Price(self.price));
         let cost_basis = i128::from(self.cost_basis);
         let haircut = checked::mul_div(i128::from(self.price), i128::from(haircut_ppm), PPM, Rounding::Ceil, OP)?;
-        let widen = checked::to_u64(checked::add(haircut, i128::from(self.conf), OP)?, OP)?;
-        let adverse_price = conservative_price(self.price, widen, is_long)?;
-        let (notional_plain, _) = notional_and_value(self.base, self.price)?;
-        let (notional_adverse, value_adverse) = notional_and_value(self.base, adverse_price)?;
+        let widen = Price(checked::to_u64(checked::add(haircut, i128::from(self.conf), OP)?, OP)?);
+        let adverse_price = conservative_price(price, widen, base.is_long())?;
+        let (notional_plain, _) = notional_and_value(base, price)?;
+        let (notional_adverse, value_adverse) = notional_and_value(base, adverse_price)?;
         let pnl = checked::sub(value_adverse, cost_basis, OP)?.min(0);
         let notional_max = notional_plain.max(notional_adverse);
         let maintenance = self.maintenance().margin(notional_max)?;
@@ -344,15 +345,15 @@ impl DomainHealth {
 /// Each piece's root is kept if its notional lies inside that piece. A long's price is
 /// rounded up and a short's down (the warning comes early, never late). `None` when no
 /// positive price liquidates the position (a long whose collateral covers a fall to 0).
-pub fn liquidation_price(base: i64, cost_basis: i64, maintenance: &Maintenance, rest_equity: i128) -> MathResult<Option<u64>> {
+pub fn liquidation_price(base: BaseLots, cost_basis: i64, maintenance: &Maintenance, rest_equity: i128) -> MathResult<Option<Price>> {
     const OP: &str = "liquidation price";
-    if base == 0 {
+    if base.is_flat() {
         return Ok(None);
     }
-    let b = i128::from(base);
+    let b = i128::from(base.get());
     let abs_b = i128::from(base.unsigned_abs());
     let scale = checked::mul(NOTIONAL_DIVISOR, PPM, OP)?; // 1e18
-    let rounding = if base > 0 { Rounding::Ceil } else { Rounding::Floor };
+    let rounding = if base.is_long() { Rounding::Ceil } else { Rounding::Floor };
     let (pieces, count) = maintenance.pieces()?;
     for piece in &pieces[..count] {
         let (rate, deduction) = (piece.rate, piece.deduction);
@@ -366,9 +367,9 @@ pub fn liquidation_price(base: i64, cost_basis: i64, maintenance: &Maintenance, 
         if p <= 0 {
             // For a long, f(p) = equity − maintenance rises with p: no positive root.
             // For a short a non-positive root means it is liquidatable at any price.
-            return Ok(if base > 0 { None } else { Some(0) });
+            return Ok(if base.is_long() { None } else { Some(Price(0)) });
         }
-        let Ok(price) = u64::try_from(p) else { continue };
+        let Ok(price) = u64::try_from(p).map(Price) else { continue };
         let Ok(n) = notional(base, price, Rounding::Floor) else { continue };
         if n >= piece.from && piece.to.is_none_or(|h| n < h) {
             return Ok(Some(price));
@@ -395,7 +396,7 @@ mod tests {
     fn ten_k_position<'a>(tiers: &'a [Tier], leverage: u16, floor_ppm: u32) -> PositionRisk<'a> {
         PositionRisk {
             base: ONE,
-            cost_basis: cost_basis_at(ONE, 10_000 * USD).unwrap(),
+            cost_basis: cost_basis_at(BaseLots(ONE), Price(10_000 * USD)).unwrap(),
             pending_funding: 0,
             unsettled_pnl: 0,
             leverage,
@@ -453,7 +454,7 @@ mod tests {
         // (1/(2·50) = 1% → $70, × 1.1 buffer = $77) is below it. $300 is released.
         let mut p = ten_k_position(&t, 10, DEFAULT_TRANSFER_FLOOR_PPM);
         p.base = 7 * ONE / 10;
-        p.cost_basis = cost_basis_at(7 * ONE / 10, 10_000 * USD).unwrap();
+        p.cost_basis = cost_basis_at(BaseLots(7 * ONE / 10), Price(10_000 * USD)).unwrap();
         let d = domain(1_000 * Q, &[p]);
         assert_eq!(d.release_on_reduction(100_000), 300 * 1_000_000);
         // A loss on the rest is kept: at $9,900 the 0.7 unit has lost $70 (equity $930) and
@@ -470,7 +471,7 @@ mod tests {
         let t = flat_tiers();
         let mut p = ten_k_position(&t, 10, DEFAULT_TRANSFER_FLOOR_PPM);
         p.base = 10 * ONE;
-        p.cost_basis = cost_basis_at(10 * ONE, 10_000 * USD).unwrap();
+        p.cost_basis = cost_basis_at(BaseLots(10 * ONE), Price(10_000 * USD)).unwrap();
         let before = domain(10_000 * Q, &[p]);
         assert_eq!(before.effective_leverage().unwrap(), Some(10_000_000));
         let after = domain(13_000 * Q, &[p]);
@@ -510,7 +511,7 @@ mod tests {
         let t = [Tier { notional_threshold: 0, max_leverage: 20 }, Tier { notional_threshold: 100_000 * Q as u64, max_leverage: 2 }];
         let mut p = ten_k_position(&t, 20, 0);
         p.base = 1_900_000_000;
-        p.cost_basis = cost_basis_at(p.base, 50_000 * USD).unwrap();
+        p.cost_basis = cost_basis_at(BaseLots(p.base), Price(50_000 * USD)).unwrap();
         p.price = 60_000 * USD;
         let h = p.health().unwrap();
         assert_eq!((h.tier_max_leverage, h.effective_leverage_setting), (2, 2));
@@ -572,7 +573,7 @@ mod tests {
         // maintenance on $11,000.
         let mut s = ten_k_position(&t, 10, 0);
         s.base = -ONE;
-        s.cost_basis = cost_basis_at(-ONE, 10_000 * USD).unwrap();
+        s.cost_basis = cost_basis_at(BaseLots(-ONE), Price(10_000 * USD)).unwrap();
         let h = s.adverse_health(100_000).unwrap();
         assert_eq!((h.pnl, h.maintenance), (-1_000 * i128::from(Q), 110 * Q as u64));
         // Never better than the plain valuation, and a domain holding one transfers nothing.
@@ -598,8 +599,8 @@ mod tests {
     fn liquidation_price_of_an_isolated_long_and_short() {
         let t = flat_tiers(); // 1% maintenance
                               // Long 1 @ $10,000 with $1,000: 1000 + (p − 10000) = 0.01 p → p = 9000 / 0.99 = 9090.909…
-        let cb = cost_basis_at(ONE, 10_000 * USD).unwrap();
-        let p = liquidation_price(ONE, cb, &Maintenance::of(&t), 1_000 * i128::from(Q)).unwrap().unwrap();
+        let cb = cost_basis_at(BaseLots(ONE), Price(10_000 * USD)).unwrap();
+        let p = liquidation_price(BaseLots(ONE), cb, &Maintenance::of(&t), 1_000 * i128::from(Q)).unwrap().unwrap().get();
         assert_eq!(p, 9_090_909_090_910); // rounded up
                                           // Check against the health functions on both sides of it.
         let at = |price: u64| {
@@ -610,8 +611,8 @@ mod tests {
         assert!(at(p - 1_000_000).is_liquidatable());
         assert!(!at(p + 1_000_000).is_liquidatable());
         // Short 1 @ $10,000 with $1,000: 1000 − (p − 10000) = 0.01 p → p = 11000 / 1.01.
-        let cbs = cost_basis_at(-ONE, 10_000 * USD).unwrap();
-        let ps = liquidation_price(-ONE, cbs, &Maintenance::of(&t), 1_000 * i128::from(Q)).unwrap().unwrap();
+        let cbs = cost_basis_at(BaseLots(-ONE), Price(10_000 * USD)).unwrap();
+        let ps = liquidation_price(BaseLots(-ONE), cbs, &Maintenance::of(&t), 1_000 * i128::from(Q)).unwrap().unwrap().get();
         assert_eq!(ps, 10_891_089_108_910); // 10,891.089108910… rounded down
     }
 
@@ -628,25 +629,28 @@ mod tests {
         let at20 = domain(1_000 * Q, &[ten_k_position(&t, 20, DEFAULT_TRANSFER_FLOOR_PPM)]);
         assert_eq!(at20.maintenance, at10.maintenance, "leverage never changes maintenance");
         assert_eq!(at20.transferable(0), 0);
-        let cb = cost_basis_at(ONE, 10_000 * USD).unwrap();
+        let cb = cost_basis_at(BaseLots(ONE), Price(10_000 * USD)).unwrap();
         // 1,000 + (p − 10,000) = 0.025 p → p = 9,230.769230769… → rounded up.
-        assert_eq!(liquidation_price(ONE, cb, &Maintenance::of(&t), 1_000 * i128::from(Q)).unwrap(), Some(9_230_769_230_770));
+        assert_eq!(
+            liquidation_price(BaseLots(ONE), cb, &Maintenance::of(&t), 1_000 * i128::from(Q)).unwrap(),
+            Some(Price(9_230_769_230_770))
+        );
     }
 
     #[test]
     fn fully_collateralised_long_has_no_liquidation_price() {
         let t = flat_tiers();
-        let cb = cost_basis_at(ONE, 10_000 * USD).unwrap();
-        assert_eq!(liquidation_price(ONE, cb, &Maintenance::of(&t), 10_000 * i128::from(Q)).unwrap(), None);
-        assert_eq!(liquidation_price(0, 0, &Maintenance::of(&t), 0).unwrap(), None);
+        let cb = cost_basis_at(BaseLots(ONE), Price(10_000 * USD)).unwrap();
+        assert_eq!(liquidation_price(BaseLots(ONE), cb, &Maintenance::of(&t), 10_000 * i128::from(Q)).unwrap(), None);
+        assert_eq!(liquidation_price(BaseLots(0), 0, &Maintenance::of(&t), 0).unwrap(), None);
     }
 
     #[test]
     fn liquidation_price_crosses_tiers_consistently() {
         let t = [Tier { notional_threshold: 0, max_leverage: 50 }, Tier { notional_threshold: 150_000_000_000, max_leverage: 40 }];
         // Long 20 units @ $10,000 ($200k) with $6,000: root lies in tier 1 (notional ≥ $150k).
-        let cb = cost_basis_at(20 * ONE, 10_000 * USD).unwrap();
-        let p = liquidation_price(20 * ONE, cb, &Maintenance::of(&t), 6_000 * i128::from(Q)).unwrap().unwrap();
+        let cb = cost_basis_at(BaseLots(20 * ONE), Price(10_000 * USD)).unwrap();
+        let p = liquidation_price(BaseLots(20 * ONE), cb, &Maintenance::of(&t), 6_000 * i128::from(Q)).unwrap().unwrap().get();
         let mk = |price: u64| {
             let r = PositionRisk {
                 base: 20 * ONE,

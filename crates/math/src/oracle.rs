@@ -4,6 +4,7 @@
 use crate::checked::{self, Rounding};
 use crate::constants::{PPM_PRODUCT_BOUND, PPM_WORD, PRICE_SCALE_EXPONENT};
 use crate::error::{MathError, MathResult};
+use crate::units::Price;
 
 /// Converts an oracle number `mantissa × 10^exponent` (in whole quote units per whole
 /// base unit, as Pyth publishes) into the program's price scale, for a collateral mint
@@ -113,11 +114,11 @@ pub fn classify(
 /// The conservative price for valuing a position: `price − conf` for a long (its asset
 /// is worth less), `price + conf` for a short (its liability is worth more). A long's
 /// conservative price floors at zero.
-pub fn conservative_price(price: u64, conf: u64, is_long: bool) -> MathResult<u64> {
+pub fn conservative_price(price: Price, conf: Price, is_long: bool) -> MathResult<Price> {
     if is_long {
-        Ok(price.saturating_sub(conf))
+        Ok(Price(price.get().saturating_sub(conf.get())))
     } else {
-        price.checked_add(conf).ok_or(MathError::overflow("conservative price"))
+        price.get().checked_add(conf.get()).map(Price).ok_or(MathError::overflow("conservative price"))
     }
 }
 
@@ -177,9 +178,9 @@ mod tests {
 
     #[test]
     fn conservative_side_is_against_the_trader() {
-        assert_eq!(conservative_price(100, 3, true), Ok(97));
-        assert_eq!(conservative_price(100, 3, false), Ok(103));
-        assert_eq!(conservative_price(2, 3, true), Ok(0));
-        assert!(conservative_price(u64::MAX, 1, false).is_err());
+        assert_eq!(conservative_price(Price(100), Price(3), true), Ok(Price(97)));
+        assert_eq!(conservative_price(Price(100), Price(3), false), Ok(Price(103)));
+        assert_eq!(conservative_price(Price(2), Price(3), true), Ok(Price(0)));
+        assert!(conservative_price(Price(u64::MAX), Price(1), false).is_err());
     }
 }

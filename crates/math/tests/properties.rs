@@ -16,6 +16,7 @@ use ballast_math::margin::{liquidation_price, DomainHealth, PositionRisk};
 use ballast_math::oracle::{classify, OracleValidity};
 use ballast_math::position::{cost_basis_at, notional, signed_value, unrealized_pnl, weighted_pnl};
 use ballast_math::tiers::{initial_margin, maintenance_margin, max_leverage_at, transfer_floor, validate_tiers, Maintenance, Tier};
+use ballast_math::{BaseLots, Price};
 use proptest::prelude::*;
 
 const MAX_BASE: i64 = 1_000_000_000_000_000_000; // 1e9 units
@@ -109,21 +110,21 @@ proptest! {
     fn rounding_never_favours_the_user((base, price) in base_and_price(), n in 0u64..=u64::MAX / 2, lev in 1u16..=1000) {
         let exact = i128::from(base) * i128::from(price); // × 1e12
         // Value of what the trader holds is never overstated…
-        prop_assert!(signed_value(base, price).unwrap() * NOTIONAL_DIVISOR <= exact);
+        prop_assert!(signed_value(BaseLots(base), Price(price)).unwrap() * NOTIONAL_DIVISOR <= exact);
         // …and what the trader pays (cost basis) is never understated.
-        prop_assert!(i128::from(cost_basis_at(base, price).unwrap()) * NOTIONAL_DIVISOR >= exact);
+        prop_assert!(i128::from(cost_basis_at(BaseLots(base), Price(price)).unwrap()) * NOTIONAL_DIVISOR >= exact);
         // Requirements round up.
         prop_assert!(u128::from(initial_margin(n, lev).unwrap()) * u128::from(lev) >= u128::from(n));
-        prop_assert!(i128::from(notional(base, price, Rounding::Ceil).unwrap()) * NOTIONAL_DIVISOR >= exact.abs());
-        prop_assert!(i128::from(notional(base, price, Rounding::Floor).unwrap()) * NOTIONAL_DIVISOR <= exact.abs());
+        prop_assert!(i128::from(notional(BaseLots(base), Price(price), Rounding::Ceil).unwrap()) * NOTIONAL_DIVISOR >= exact.abs());
+        prop_assert!(i128::from(notional(BaseLots(base), Price(price), Rounding::Floor).unwrap()) * NOTIONAL_DIVISOR <= exact.abs());
         // The one-product form used by position health is the same pair of roundings.
         prop_assert_eq!(
-            ballast_math::position::notional_and_value(base, price).unwrap(),
-            (notional(base, price, Rounding::Ceil).unwrap(), signed_value(base, price).unwrap())
+            ballast_math::position::notional_and_value(BaseLots(base), Price(price)).unwrap(),
+            (notional(BaseLots(base), Price(price), Rounding::Ceil).unwrap(), signed_value(BaseLots(base), Price(price)).unwrap())
         );
         // A trader who opens and is valued at the same price never shows a profit.
-        let cb = cost_basis_at(base, price).unwrap();
-        prop_assert!(unrealized_pnl(base, cb, price).unwrap() <= 0);
+        let cb = cost_basis_at(BaseLots(base), Price(price)).unwrap();
+        prop_assert!(unrealized_pnl(BaseLots(base), cb, Price(price)).unwrap() <= 0);
     }
 
     #[test]
@@ -133,8 +134,8 @@ proptest! {
         weight in 0u32..=1_000_000, floor in 0u32..=1_000_000, pick in 0u16..=u16::MAX, funding in -1_000_000i64..=1_000_000,
         unsettled in 0i64..=MAX_COLLATERAL, buffer in 0u32..=1_000_000,
     ) {
-        let cb = cost_basis_at(base, entry).unwrap();
-        let n = notional(base, price, Rounding::Ceil).unwrap();
+        let cb = cost_basis_at(BaseLots(base), Price(entry)).unwrap();
+        let n = notional(BaseLots(base), Price(price), Rounding::Ceil).unwrap();
         // Any setting: a price move may have carried the position into a tier whose
         // maximum is below it (initial margin then uses the tier's maximum).
         let lev = 1 + pick % 1_000;
@@ -178,7 +179,7 @@ proptest! {
         price in 1u64..=1_000_000_000_000_000, collateral in 0i64..=MAX_COLLATERAL, take_ppm in 0u32..=1_000_000,
     ) {
         let tiers = [Tier { notional_threshold: 0, max_leverage: 20 }];
-        let cb = cost_basis_at(base, entry).unwrap();
+        let cb = cost_basis_at(BaseLots(base), Price(entry)).unwrap();
         let risk = PositionRisk {
             base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: 20, price, conf: 0,
             tiers: &tiers, ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0, leverage_scale_ppm: 1_000_000,
@@ -199,7 +200,7 @@ proptest! {
         tiers in tiers_strategy(), (base, price) in base_and_price(), entry in 1u64..=1_000_000_000_000_000,
         conf_ppm in 0u64..=100_000, haircut in 0u32..=500_000, collateral in -MAX_COLLATERAL..=MAX_COLLATERAL,
     ) {
-        let Ok(cb) = cost_basis_at(base, entry) else { return Ok(()) };
+        let Ok(cb) = cost_basis_at(BaseLots(base), Price(entry)) else { return Ok(()) };
         let conf = price / 1_000_000 * conf_ppm;
         let risk = PositionRisk {
             base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: 1, price, conf,
@@ -236,10 +237,10 @@ proptest! {
     ) {
         let base = if long { units * 1_000_000_000 } else { -units * 1_000_000_000 };
         let entry = entry_usd * 1_000_000_000;
-        let cb = cost_basis_at(base, entry).unwrap();
+        let cb = cost_basis_at(BaseLots(base), Price(entry)).unwrap();
         // Collateral is a fraction of entry notional.
         let collateral = (cb.abs() as i128 * i128::from(collateral_bps) / 10_000) as i64;
-        let lp = liquidation_price(base, cb, &Maintenance::of(&tiers), i128::from(collateral)).unwrap();
+        let lp = liquidation_price(BaseLots(base), cb, &Maintenance::of(&tiers), i128::from(collateral)).unwrap().map(Price::get);
         let health_at = |price: u64| {
             let r = PositionRisk { base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: 1, price, conf: 0, tiers: &tiers, ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0, leverage_scale_ppm: 1_000_000 };
             let mut d = DomainHealth::new(collateral);
@@ -270,7 +271,7 @@ proptest! {
         scale in 0u32..=1_000_000,
     ) {
         let tiers = [Tier { notional_threshold: 0, max_leverage: 20 }, Tier { notional_threshold: 1 << 40, max_leverage: 5 }];
-        let cb = ballast_math::position::cost_basis_at(base, price).unwrap();
+        let cb = ballast_math::position::cost_basis_at(BaseLots(base), Price(price)).unwrap();
         let risk = |s: u32| PositionRisk {
             base, cost_basis: cb, pending_funding: 0, unsettled_pnl: 0, leverage: lev, price, conf: 0, tiers: &tiers,
             ramp_from: None, pnl_weight_ppm: 1_000_000, transfer_floor_ppm: 0, leverage_scale_ppm: s,
@@ -285,15 +286,15 @@ proptest! {
     fn no_input_panics(base in any::<i64>(), cb in any::<i64>(), price in any::<u64>(), conf in any::<u64>(), lev in any::<u16>(),
                        weight in any::<u32>(), floor in any::<u32>(), collateral in any::<i64>(), funding in any::<i64>(), rest in any::<i64>()) {
         let tiers = [Tier { notional_threshold: 0, max_leverage: 20 }, Tier { notional_threshold: 1 << 40, max_leverage: 5 }];
-        let _ = notional(base, price, Rounding::Ceil);
-        let _ = signed_value(base, price);
-        let _ = cost_basis_at(base, price);
-        let _ = unrealized_pnl(base, cb, price);
+        let _ = notional(BaseLots(base), Price(price), Rounding::Ceil);
+        let _ = signed_value(BaseLots(base), Price(price));
+        let _ = cost_basis_at(BaseLots(base), Price(price));
+        let _ = unrealized_pnl(BaseLots(base), cb, Price(price));
         let _ = weighted_pnl(i128::from(cb), weight);
         let _ = initial_margin(price, lev);
         let _ = maintenance_margin(&tiers, price);
         let _ = transfer_floor(price, floor);
-        let _ = liquidation_price(base, cb, &Maintenance::of(&tiers), i128::from(rest));
+        let _ = liquidation_price(BaseLots(base), cb, &Maintenance::of(&tiers), i128::from(rest));
         let r = PositionRisk { base, cost_basis: cb, pending_funding: funding, unsettled_pnl: 0, leverage: lev, price, conf, tiers: &tiers, ramp_from: None, pnl_weight_ppm: weight, transfer_floor_ppm: floor, leverage_scale_ppm: 1_000_000 };
         if let Ok(h) = r.health() {
             let mut d = DomainHealth::new(collateral);
@@ -321,7 +322,7 @@ proptest! {
         let lot = 10u64.pow(lot_exp);
         let abs = lots * lot;
         let base = if long { abs as i64 } else { -(abs as i64) };
-        let n = notional(base, price, Rounding::Ceil).unwrap();
+        let n = notional(BaseLots(base), Price(price), Rounding::Ceil).unwrap();
         let mm_pos = i128::from(maintenance_margin(&tiers, n).unwrap());
         // The penalty stays below the smallest maintenance rate, as market validation requires.
         let min_rate = ballast_math::tiers::maintenance_rate_ppm(tiers[0].max_leverage).unwrap();

@@ -8,6 +8,7 @@
 use anchor_lang::prelude::*;
 use ballast_math::adl::{deleverage_size, haircut, pool_equity, pool_side_pnl};
 use ballast_math::position::{apply_fill, unrealized_pnl};
+use ballast_math::{BaseLots, Price};
 
 use super::fill::book_realised;
 use super::funding;
@@ -79,7 +80,7 @@ pub fn deleverage(
     let mut pool = Pool::of(ex);
     let equity_before = equity(&pool, market, v)?;
     require!(equity_before < 0, ErrorCode::PoolNotInShortfall);
-    let profit = unrealized_pnl(pos.base, pos.cost_basis, v.price).math()?;
+    let profit = unrealized_pnl(BaseLots(pos.base), pos.cost_basis, Price(v.price)).math()?;
     require!(profit > 0 || pos.unsettled > 0, ErrorCode::DeleverageTargetNotProfitable);
 
     // Funding first: what the position owes the pool may already cover part of the shortfall.
@@ -97,7 +98,7 @@ pub fn deleverage(
         let allowed = if max_base >= abs { abs } else { max_base - max_base % lot };
         let q = needed.min(allowed).cast::<i64>()?;
         require!(q > 0, ErrorCode::LiquidationSizeTooSmall);
-        let f = apply_fill(pos.base, pos.cost_basis, if pos.base > 0 { -q } else { q }, v.price).math()?;
+        let f = apply_fill(BaseLots(pos.base), pos.cost_basis, BaseLots(if pos.base > 0 { -q } else { q }), Price(v.price)).math()?;
         book_realised(market, f.realised_pnl, collateral, &mut pos.unsettled, &mut pool)?;
         market.record_position_change((pos.base, pos.cost_basis), (f.base, f.cost_basis))?;
         (pos.base, pos.cost_basis) = (f.base, f.cost_basis);

@@ -6,6 +6,7 @@ use ballast_math::position::{apply_fill, notional, ppm_of};
 use ballast_math::settlement::net_against_debt;
 use ballast_math::tiers::initial_margin;
 use ballast_math::Rounding;
+use ballast_math::{BaseLots, Price};
 
 use super::funding;
 use super::pool::{self, Pool};
@@ -81,7 +82,7 @@ pub fn fill(market: &Market, view: &MarketView, order: &FillOrder, s: &mut FillS
         funding_settled: funding::settle(market, &mut s.position, &mut s.collateral, &mut s.pool)?,
         ..FillOutcome::default()
     };
-    let f = apply_fill(s.position.base, s.position.cost_basis, order.base_delta, order.fill_price).math()?;
+    let f = apply_fill(BaseLots(s.position.base), s.position.cost_basis, BaseLots(order.base_delta), Price(order.fill_price)).math()?;
     s.position = PositionState {
         base: f.base,
         cost_basis: f.cost_basis,
@@ -92,7 +93,7 @@ pub fn fill(market: &Market, view: &MarketView, order: &FillOrder, s: &mut FillS
     out.realised_pnl = f.realised_pnl;
     out.unsettled_added = book_realised(market, f.realised_pnl, &mut s.collateral, &mut s.position.unsettled, &mut s.pool)?;
 
-    let traded_notional = notional(order.base_delta, order.fill_price, Rounding::Ceil).math()?;
+    let traded_notional = notional(BaseLots(order.base_delta), Price(order.fill_price), Rounding::Ceil).math()?;
     out.fee = ppm_of(traded_notional, order.taker_fee_ppm, Rounding::Ceil).math()?;
     let protocol_fee = ppm_of(out.fee, order.protocol_fee_share_ppm, Rounding::Floor).math()?;
     let fee_i = out.fee.cast::<i64>()?;
@@ -103,7 +104,7 @@ pub fn fill(market: &Market, view: &MarketView, order: &FillOrder, s: &mut FillS
         s.collateral = s.collateral.safe_sub(fee_i)?;
     } else {
         let opened = f.opened.cast::<i64>()?;
-        let im = initial_margin(notional(opened, order.fill_price, Rounding::Ceil).math()?, order.leverage).math()?;
+        let im = initial_margin(notional(BaseLots(opened), Price(order.fill_price), Rounding::Ceil).math()?, order.leverage).math()?;
         out.margin_moved = im.cast::<i64>()?;
         s.collateral = s.collateral.safe_add(out.margin_moved)?;
         // The opening cost (spread, confidence, and the confidence haircut of the initial

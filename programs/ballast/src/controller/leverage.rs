@@ -16,6 +16,7 @@ use ballast_math::margin::DomainHealth;
 use ballast_math::position::notional;
 use ballast_math::tiers::max_leverage_at;
 use ballast_math::Rounding;
+use ballast_math::{BaseLots, Price};
 
 use super::pool::Pool;
 use super::status::{require_allowed, Gate};
@@ -79,7 +80,7 @@ pub fn set(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
 /// Checks `leverage` against the market's maximum at the notional of `base` lots now: the
 /// tier's always, its volatility-scaled value when the setting rises (new risk).
 fn check_leverage(a: &LeverageAccounts, base: i64, leverage: u16, before: u16) -> Result<()> {
-    let notional_now = notional(base, a.oracle.price, Rounding::Ceil).math()?;
+    let notional_now = notional(BaseLots(base), Price(a.oracle.price), Rounding::Ceil).math()?;
     let tier_max = max_leverage_at(a.market.maintenance_at(a.query.now).tiers(), notional_now);
     require!(leverage <= tier_max, ErrorCode::LeverageAboveTierMax);
     if leverage > before {

@@ -12,6 +12,7 @@ use ballast_math::margin::DomainHealth;
 use ballast_math::position::{apply_fill, notional};
 use ballast_math::settlement::net_against_debt;
 use ballast_math::Rounding;
+use ballast_math::{BaseLots, Price};
 
 use super::fill::book_realised;
 use super::funding;
@@ -256,7 +257,7 @@ pub fn liquidate(
     };
     let q = bounded_size(&input, max_base)?.cast::<i64>()?;
     let base_before = pos.base;
-    let f = apply_fill(pos.base, pos.cost_basis, if pos.base > 0 { -q } else { q }, price).math()?;
+    let f = apply_fill(BaseLots(pos.base), pos.cost_basis, BaseLots(if pos.base > 0 { -q } else { q }), Price(price)).math()?;
     book_realised(market, f.realised_pnl, &mut collateral, &mut pos.unsettled, &mut pool)?;
     market.record_position_change((pos.base, pos.cost_basis), (f.base, f.cost_basis))?;
     (pos.base, pos.cost_basis) = (f.base, f.cost_basis);
@@ -266,7 +267,7 @@ pub fn liquidate(
     d.write_position(&pos);
     d.set_collateral(collateral);
 
-    let closed_notional = notional(q, price, Rounding::Ceil).math()?;
+    let closed_notional = notional(BaseLots(q), Price(price), Rounding::Ceil).math()?;
     let after_fill = d.health()?;
     let flat = d.is_flat();
     let (reward, insurance) =

@@ -6,6 +6,7 @@ use ballast_math::constants::MAX_LEVERAGE;
 use ballast_math::margin::DomainHealth;
 use ballast_math::position::{fill_price, notional};
 use ballast_math::Rounding;
+use ballast_math::{BaseLots, Price};
 
 use crate::controller::pool::Pool;
 use crate::controller::status::{require_allowed, Gate};
@@ -108,7 +109,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
     }
     oracle.require_fill(market.max_fill_age_secs)?;
     let is_buy = base_delta > 0;
-    let fill = fill_price(oracle.price, oracle.conf, market.spread_ppm, is_buy).math()?;
+    let fill = fill_price(Price(oracle.price), Price(oracle.conf), market.spread_ppm, is_buy).math()?.get();
     if is_buy {
         require!(fill <= limit_price, ErrorCode::LimitPriceExceeded);
     } else {
@@ -210,7 +211,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
     // ---- post-checks ----
     let buffer = ex.liquidation_buffer_ppm;
     if increasing {
-        let n_after = notional(pos.base, oracle.price, Rounding::Ceil).math()?;
+        let n_after = notional(BaseLots(pos.base), Price(oracle.price), Rounding::Ceil).math()?;
         market.require_leverage_for_new_risk(now, n_after, lev)?;
     }
     let domain_after = match &book {

@@ -2,6 +2,7 @@ use anchor_lang::prelude::*;
 use ballast_math::adl::{adl_light, adl_score_ppm};
 use ballast_math::margin::{liquidation_price, DomainHealth, PositionHealth};
 use ballast_math::position::entry_price;
+use ballast_math::{BaseLots, Price};
 
 use crate::error::ErrorCode;
 use crate::health::{domain_of, CrossBook, HealthQuery, MarketView, Policy, PositionState};
@@ -93,11 +94,11 @@ fn position_view(view: &MarketView, d: &DomainHealth, h: &PositionHealth, p: &Po
         market_index: view.market_index(),
         leverage: p.leverage,
         base: p.base,
-        entry_price: entry_price(p.base, p.cost_basis).math()?.unwrap_or(0),
+        entry_price: entry_price(BaseLots(p.base), p.cost_basis).math()?.map_or(0, Price::get),
         unrealized_pnl: clamp_i64(h.pnl),
         pending_funding: h.pending_funding,
         unsettled_pnl: p.unsettled,
-        liquidation_price: liquidation_price(p.base, p.cost_basis, &curve.curve(), rest).math()?,
+        liquidation_price: liquidation_price(BaseLots(p.base), p.cost_basis, &curve.curve(), rest).math()?.map(Price::get),
         adl_light: adl_light(adl_score_ppm(h.pnl, p.cost_basis, h.notional, d.maintenance_equity).math()?),
     })
 }
