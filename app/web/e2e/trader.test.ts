@@ -1,7 +1,8 @@
 // The acceptance scenario, in real headless Chromium against a local validator running the
 // program's bytecode (scripts/web-e2e.sh sets it all up and passes the addresses):
 // a burner trader funds and deposits, opens an isolated BTC long at 10x, lowers it to 5x
-// with the slider, adds margin, opens a cross ETH long; ETH falls (the test moves the push
+// with the slider, adds margin, sets a margin guard, places and cancels a stop-loss, opens
+// a cross ETH long; ETH falls (the test moves the push
 // oracle with the oracle authority's key), the keeper binary liquidates, and the page shows
 // it. After every signed action the numbers the page shows must equal the preview it
 // showed before signing. Screenshots of the main states go to docs/screenshots/.
@@ -122,6 +123,9 @@ test("a trader deposits, trades in three steps, and sees the keeper liquidate", 
     await waitText("fund-status", (s) => /funded/.test(s), undefined, 60_000);
     await waitText("wallet-usdc", (s) => s === "$10,000.00");
     await waitText("ticker-price-BTC-PERP", (s) => s === "$50,000.00");
+    // The exchange's pool and insurance fund, as the exchange account holds them.
+    await waitText("pool-insurance", (s) => s.startsWith("$"));
+    assert.equal(await text("pool-deficit"), "$0.00");
   });
 
   await t.test("deposit 3,000 USDC; an overdraw is refused with the program's error name", async () => {
@@ -217,6 +221,31 @@ test("a trader deposits, trades in three steps, and sees the keeper liquidate", 
     await page.getByTestId("guard-confirm").click();
     await confirmed(/Margin guard on BTC-PERP/);
     await waitText("act-guard", (s) => s.includes("✓"), r);
+  });
+
+  await t.test("a stop-loss on the isolated BTC long rests in the trigger book, and the owner cancels it", async () => {
+    const r = row("BTC-PERP", "isolated");
+    await page.getByTestId(r).getByTestId("act-trigger").click();
+    await page.getByTestId("trigger-modal").waitFor();
+    // A take-profit below the price would fire at once: the page refuses it before signing.
+    await page.getByTestId("trigger-take").click();
+    await page.getByTestId("trigger-price-input").fill("45000");
+    assert.match(await waitText("trigger-error", (s) => s.length > 0), /already past/);
+    assert.ok(await page.getByTestId("trigger-confirm").isDisabled());
+    await page.getByTestId("trigger-stop").click();
+    await page.getByTestId("trigger-price-input").fill("45000");
+    await page.getByTestId("trigger-tip").fill("1");
+    await page.getByTestId("trigger-confirm").click();
+    await confirmed(/Stop-loss on BTC-PERP isolated at \$45,000\.00/);
+    const order = page.getByTestId("triggers").locator('tr[data-testid^="trigger-"]');
+    await order.first().waitFor({ timeout: 20_000 });
+    assert.equal(await order.count(), 1);
+    assert.equal(((await order.getByTestId("trigger-kind").textContent()) ?? "").trim(), "stop-loss");
+    assert.equal(((await order.getByTestId("trigger-price").textContent()) ?? "").trim(), "≤ $45,000.00");
+    await shot("trigger-orders", "triggers");
+    await order.getByTestId("trigger-cancel").click();
+    await confirmed(/Cancel stop-loss #\d+ on BTC-PERP/);
+    await page.getByTestId("no-triggers").waitFor({ timeout: 20_000 });
   });
 
   await t.test("cross ETH long 5 at 20x: the position equals the order preview", async () => {

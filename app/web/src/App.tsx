@@ -13,7 +13,8 @@ import { OrderTicket } from "./panels/OrderTicket";
 import { Funds } from "./panels/Funds";
 import { StressPanel } from "./panels/Stress";
 import { Feed } from "./panels/Feed";
-import { LeverageModal, MarginModal, GuardModal } from "./panels/Modals";
+import { LeverageModal, MarginModal, GuardModal, TriggerModal } from "./panels/Modals";
+import { Triggers } from "./panels/Triggers";
 import { price as fmtPrice, ppm as fmtPpm } from "./format";
 
 export type TxState = { status: "idle" } | { status: "pending"; label: string } | { status: "ok"; label: string; signature: string } | { status: "error"; label: string; message: string };
@@ -31,7 +32,7 @@ export interface Ctx {
   pending: boolean;
 }
 
-type ModalState = { kind: "leverage" | "margin" | "guard"; id: string } | null;
+type ModalState = { kind: "leverage" | "margin" | "guard" | "trigger"; id: string } | null;
 
 export function App({ dep }: { dep: Deployment }) {
   const { connection } = useConnection();
@@ -148,6 +149,7 @@ export function App({ dep }: { dep: Deployment }) {
           </section>
           <Overview ctx={ctx} />
           <Positions ctx={ctx} onAction={(kind, id) => setModal({ kind, id })} />
+          <Triggers ctx={ctx} />
           <StressPanel ctx={ctx} />
           <Feed events={feed} decimals={dep.decimals} />
         </div>
@@ -159,6 +161,7 @@ export function App({ dep }: { dep: Deployment }) {
       {modal && modalPos && modal.kind === "leverage" && <LeverageModal ctx={ctx} pos={modalPos} onClose={() => setModal(null)} />}
       {modal && modalPos && modal.kind === "margin" && <MarginModal ctx={ctx} pos={modalPos} onClose={() => setModal(null)} />}
       {modal && modalPos && modal.kind === "guard" && <GuardModal ctx={ctx} pos={modalPos} onClose={() => setModal(null)} />}
+      {modal && modalPos && modal.kind === "trigger" && <TriggerModal ctx={ctx} pos={modalPos} onClose={() => setModal(null)} />}
     </>
   );
 }

@@ -33,6 +33,7 @@ import type {
   PositionView,
   Snapshot,
   StressResult,
+  TriggerView,
 } from "./model";
 import { confirmByPolling } from "./confirm";
 import { base as fmtBase, price as fmtPrice, usd } from "./format";
@@ -41,6 +42,7 @@ type Exchange = ReturnType<typeof sdk.decodeExchange>;
 type Market = ReturnType<typeof sdk.decodeMarket>;
 type MarginAccount = ReturnType<typeof sdk.decodeMarginAccount>;
 type IsolatedPosition = ReturnType<typeof sdk.decodeIsolatedPosition>;
+type TriggerBook = ReturnType<typeof sdk.decodeTriggerBook>;
 type HealthInputs = sdk.HealthInputs;
 type DomainDetail = sdk.DomainDetail;
 
@@ -108,7 +110,7 @@ export class Engine {
       dep.exchange,
       ...dep.markets.map((m) => m.market),
       ...dep.markets.map((m) => m.oracle),
-      ...(margin ? [margin, ...isoKeys, ata!] : []),
+      ...(margin ? [margin, sdk.triggerBookPda(margin, this.programId), ...isoKeys, ata!] : []),
     ];
     const [infos, lamports] = await Promise.all([
       this.connection.getMultipleAccountsInfo(keys, "confirmed"),
@@ -124,11 +126,14 @@ export class Engine {
     markets.forEach((m, k) => ctxs.set(m.marketIndex, { market: m, oracle: sdk.oraclePrice(m, oracles[k], exchange.collateralDecimals, now) }));
     const inputs: HealthInputs = { exchange, markets: ctxs, now };
     let account: MarginAccount | null = null;
+    let book: TriggerBook | null = null;
     const isolated = new Map<number, IsolatedPosition>();
     let walletUsdc: bigint | null = null;
     if (margin) {
       const a = infos[i++];
       if (a) account = sdk.decodeMarginAccount(a.data);
+      const b = infos[i++];
+      if (b) book = sdk.decodeTriggerBook(b.data);
       for (const m of dep.markets) {
         const info = infos[i++];
         if (info) isolated.set(m.index, sdk.decodeIsolatedPosition(info.data));
@@ -170,19 +175,28 @@ export class Engine {
     let accountView: AccountView | null = null;
     if (margin) {
       accountView = account
-        ? this.accountView(margin, account, isolated, inputs, marketViews)
+        ? this.accountView(margin, account, isolated, inputs, marketViews, book)
         : {
             address: margin,
             exists: false,
             cross: domainView(bm.newDomain(0n), exchange.liquidationBufferPpm),
             positions: [],
+            triggers: [],
             beingLiquidated: false,
           };
     }
-    return { at: Date.now(), markets: marketViews, account: accountView, walletUsdc, walletSol: lamports === null ? null : lamports / LAMPORTS_PER_SOL };
+    const pool = { cash: exchange.poolBalance, deficit: exchange.poolDeficit, insurance: exchange.insuranceBalance };
+    return { at: Date.now(), markets: marketViews, pool, account: accountView, walletUsdc, walletSol: lamports === null ? null : lamports / LAMPORTS_PER_SOL };
   }
 
-  private accountView(address: PublicKey, a: MarginAccount, isolated: Map<number, IsolatedPosition>, inputs: HealthInputs, mv: MarketView[]): AccountView {
+  private accountView(
+    address: PublicKey,
+    a: MarginAccount,
+    isolated: Map<number, IsolatedPosition>,
+    inputs: HealthInputs,
+    mv: MarketView[],
+    book: TriggerBook | null,
+  ): AccountView {
     const buffer = inputs.exchange.liquidationBufferPpm;
     const cross = sdk.crossDomain(a, inputs);
     const crossView = domainView(cross.domain, buffer);
@@ -235,7 +249,20 @@ export class Engine {
       });
     }
     positions.sort((x, y) => x.market.index - y.market.index || x.mode.localeCompare(y.mode));
-    return { address, exists: true, cross: crossView, positions, beingLiquidated: a.beingLiquidated };
+    const triggers: TriggerView[] = (book?.orders ?? []).map((o) => ({
+      id: o.id,
+      market: mv.find((m) => m.index === o.marketIndex)!,
+      domain: o.isolated ? "isolated" : "cross",
+      // A long's order below the price stops its loss; above it takes profit (a short's, the reverse).
+      kind: (o.side === "Long") === (o.condition === "AtOrBelow") ? "stop-loss" : "take-profit",
+      condition: o.condition,
+      triggerPrice: o.triggerPrice,
+      limitPrice: o.limitPrice,
+      size: o.size,
+      tip: o.tip,
+    }));
+    triggers.sort((x, y) => x.id - y.id);
+    return { address, exists: true, cross: crossView, positions, triggers, beingLiquidated: a.beingLiquidated };
   }
 
   // ---------------------------------------------------------------- previews
@@ -503,6 +530,37 @@ export class Engine {
     return { instructions: [ix], label: topUp === 0n ? `Turn off the ${pos.market.symbol} margin guard` : `Margin guard on ${pos.market.symbol}` };
   }
 
+  /** A reduce-only order that closes the whole position once the oracle reaches
+   * `triggerPrice`: a stop-loss (the price moved against it) or a take-profit. The fill
+   * may be up to `slippagePpm` worse than the trigger; `tip` goes to the keeper that
+   * executes it (any keeper may). */
+  async placeTrigger(pos: PositionView, kind: TriggerView["kind"], triggerPrice: bigint, tip: bigint, slippagePpm = 50_000n): Promise<Built> {
+    const owner = this.ensureOwner();
+    const long = pos.base > 0n;
+    const condition = (kind === "stop-loss") === long ? "AtOrBelow" : "AtOrAbove";
+    // Closing a long sells (at least the limit); closing a short buys (at most the limit).
+    const limitPrice = long ? (triggerPrice * (1_000_000n - slippagePpm)) / 1_000_000n : (triggerPrice * (1_000_000n + slippagePpm) + 999_999n) / 1_000_000n;
+    const ix = await this.ix.placeTriggerOrder({
+      authority: owner,
+      marginAccount: this.marginAddress(owner),
+      marketIndex: pos.market.index,
+      isolated: pos.mode !== "cross",
+      condition,
+      triggerPrice,
+      size: { fractionPpm: 1_000_000 },
+      limitPrice,
+      tip,
+    });
+    const what = kind === "stop-loss" ? "Stop-loss" : "Take-profit";
+    return { instructions: [ix], label: `${what} on ${pos.market.symbol} ${pos.mode} at ${fmtPrice(triggerPrice, this.dep.decimals)}` };
+  }
+
+  async cancelTrigger(t: TriggerView): Promise<Built> {
+    const owner = this.ensureOwner();
+    const ix = await this.ix.cancelTriggerOrder({ authority: owner, marginAccount: this.marginAddress(owner), id: t.id });
+    return { instructions: [ix], label: `Cancel ${t.kind} #${t.id} on ${t.market.symbol}` };
+  }
+
   // ---------------------------------------------------------------- sending
 
   async sendAndConfirm(b: Built, wallet: WalletContextState): Promise<string> {
@@ -597,10 +655,14 @@ export class Engine {
     };
     const mi = get("marketIndex", "market_index");
     if (mi !== undefined) parts.push(sym(mi));
+    // A trigger order's size is lots or a fraction, by its `sizeKind`: not a base amount.
+    const hasSizeKind = "sizeKind" in data || "size_kind" in data;
     for (const [k, v] of Object.entries(data)) {
       if (k === "marketIndex" || k === "market_index") continue;
       const b = big(v);
       const key = k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+      // Codes and identifiers, not amounts.
+      if (/^(id|reason|condition|side|sizeKind)$/.test(key) || (key === "size" && hasSizeKind)) continue;
       if (b !== null) {
         if (/price/i.test(key)) parts.push(`${key} ${fmtPrice(b, dec)}`);
         else if (/base|size|closed/i.test(key) && !/notional/i.test(key)) parts.push(`${key} ${fmtBase(b)}`);

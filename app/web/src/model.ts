@@ -75,17 +75,46 @@ export interface PositionView {
   mm: bigint;
 }
 
+/** A resting trigger order (reduce-only stop-loss or take-profit), as the trigger book holds it. */
+export interface TriggerView {
+  id: number;
+  market: MarketView;
+  /** The position it closes: the market's cross position, or its isolated one. */
+  domain: "cross" | "isolated";
+  /** Stop-loss: fires when the price moves against the position; take-profit: in its favour. */
+  kind: "stop-loss" | "take-profit";
+  condition: "AtOrAbove" | "AtOrBelow";
+  triggerPrice: bigint;
+  /** Worst fill accepted (a sell: at least this; a buy: at most this). */
+  limitPrice: bigint;
+  /** `{ lots }` or `{ fractionPpm }` of the position when it fires. */
+  size: { lots: bigint } | { fractionPpm: number };
+  /** Paid to the keeper that executes it. */
+  tip: bigint;
+}
+
 export interface AccountView {
   address: PublicKey;
   exists: boolean;
   cross: DomainView;
   positions: PositionView[];
+  triggers: TriggerView[];
   beingLiquidated: boolean;
+}
+
+/** The exchange's counterparty pool and insurance fund. */
+export interface PoolView {
+  /** Cash the pool holds to pay traders' profit. */
+  cash: bigint;
+  /** What the pool owes beyond its cash (auto-deleveraging runs while it is positive). */
+  deficit: bigint;
+  insurance: bigint;
 }
 
 export interface Snapshot {
   at: number;
   markets: MarketView[];
+  pool: PoolView;
   account: AccountView | null;
   walletUsdc: bigint | null;
   walletSol: number | null;

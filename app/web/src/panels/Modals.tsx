@@ -1,7 +1,7 @@
 import { useMemo, useState } from "react";
 import type { Ctx } from "../App";
 import { MODE_LABEL } from "../App";
-import type { PositionView } from "../model";
+import type { PositionView, TriggerView } from "../model";
 import { base, fixed, lev, parseFixed, price, usd } from "../format";
 import { Stat } from "./Overview";
 
@@ -183,6 +183,68 @@ export function GuardModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView;
           </button>
         )}
       </div>
+    </Modal>
+  );
+}
+
+export function TriggerModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView; onClose: () => void }) {
+  const { dep, engine, send, pending } = ctx;
+  const dec = dep.decimals;
+  const long = pos.base > 0n;
+  const [kind, setKind] = useState<TriggerView["kind"]>("stop-loss");
+  // A starting trigger 5% from the oracle, on the side the order fires.
+  const start = (k: TriggerView["kind"]) => {
+    const p = pos.market.price ?? pos.entry;
+    const down = (k === "stop-loss") === long;
+    return fixed(down ? (p * 95n) / 100n : (p * 105n) / 100n, dec + 3, 2);
+  };
+  const [trigger, setTrigger] = useState(start("stop-loss"));
+  const [tip, setTip] = useState("0");
+  const t = parseFixed(trigger, dec + 3);
+  const tipAmount = parseFixed(tip, dec);
+  const oracle = pos.market.price;
+  const below = (kind === "stop-loss") === long;
+  // An order that would fire at once is refused here: close the position instead.
+  const error =
+    t === null || t <= 0n ? "enter a trigger price" : tipAmount === null ? "enter a tip (0 or more)" : oracle !== null && (below ? oracle <= t : oracle >= t) ? "the oracle is already past this price: close the position instead" : null;
+  const choose = (k: TriggerView["kind"]) => {
+    setKind(k);
+    setTrigger(start(k));
+  };
+  const confirm = async () => {
+    if (await send(() => engine.placeTrigger(pos, kind, t!, tipAmount!))) onClose();
+  };
+  return (
+    <Modal title="Stop-loss / take-profit" onClose={onClose} testid="trigger-modal">
+      <PosLine pos={pos} dec={dec} />
+      <div className="row">
+        <button className={"btn" + (kind === "stop-loss" ? " primary" : "")} onClick={() => choose("stop-loss")} data-testid="trigger-stop">
+          Stop-loss
+        </button>
+        <button className={"btn" + (kind === "take-profit" ? " primary" : "")} onClick={() => choose("take-profit")} data-testid="trigger-take">
+          Take-profit
+        </button>
+      </div>
+      <label className="field">
+        Trigger price (fires when the oracle is {below ? "at or below" : "at or above"} it)
+        <input type="text" value={trigger} onChange={(e) => setTrigger(e.target.value)} data-testid="trigger-price-input" />
+      </label>
+      <label className="field">
+        Keeper tip (USDC, paid to whoever executes it)
+        <input type="text" value={tip} onChange={(e) => setTip(e.target.value)} data-testid="trigger-tip" />
+      </label>
+      <div className="note">
+        Closes the whole {pos.market.symbol} {pos.mode} position as a reduce-only trade, at a fill at most 5% worse than the trigger (else it waits). Any keeper may execute
+        it; it is cancelled if the position closes first.
+      </div>
+      {error && (
+        <div className="error" data-testid="trigger-error">
+          {error}
+        </div>
+      )}
+      <button className="btn primary wide" disabled={pending || !!error} onClick={confirm} data-testid="trigger-confirm">
+        Place {kind}
+      </button>
     </Modal>
   );
 }

@@ -98,6 +98,23 @@ export function Overview({ ctx }: { ctx: Ctx }) {
             {acct.beingLiquidated && <div className="error">This account is being liquidated.</div>}
           </>
         )}
+        {snap && (
+          <>
+            <div className="muted" style={{ fontSize: 11, margin: "10px 0 4px" }}>
+              EXCHANGE
+            </div>
+            <div className="stats" data-testid="pool">
+              <Stat k="Pool cash" v={usd(snap.pool.cash, dec)} testid="pool-cash" />
+              <Stat k="Insurance fund" v={usd(snap.pool.insurance, dec)} testid="pool-insurance" />
+              <Stat k="Pool deficit" v={usd(snap.pool.deficit, dec)} testid="pool-deficit" cls={snap.pool.deficit > 0n ? "neg" : ""} />
+            </div>
+            {snap.pool.deficit > 0n && (
+              <div className="note warn" data-testid="pool-deficit-note">
+                The pool owes more than it holds: profitable positions may be auto-deleveraged, and withdrawals cannot realise profit until the deficit is paid.
+              </div>
+            )}
+          </>
+        )}
       </div>
     </section>
   );

@@ -9,7 +9,7 @@ function distance(liq: bigint | null, oracle: bigint | null): string {
   return (bp > 0n ? "+" : "") + (Number(bp) / 100).toFixed(1) + "%";
 }
 
-export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "leverage" | "margin" | "guard", id: string) => void }) {
+export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "leverage" | "margin" | "guard" | "trigger", id: string) => void }) {
   const { snap, dep, engine, send, pending } = ctx;
   const positions = snap?.account?.positions ?? [];
   const dec = dep.decimals;
@@ -87,7 +87,7 @@ export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "lever
                     {"▮".repeat(p.adlLight) + "▯".repeat(5 - p.adlLight)}
                   </td>
                   <td>
-                    <div style={{ display: "flex", gap: 4 }}>
+                    <div style={{ display: "flex", flexWrap: "wrap", gap: 4 }}>
                       <button className="btn small" onClick={() => onAction("leverage", p.id)} data-testid="act-leverage">
                         Leverage
                       </button>
@@ -101,6 +101,9 @@ export function Positions({ ctx, onAction }: { ctx: Ctx; onAction: (kind: "lever
                           Guard{p.guard ? " ✓" : ""}
                         </button>
                       )}
+                      <button className="btn small" onClick={() => onAction("trigger", p.id)} data-testid="act-trigger" title="stop-loss or take-profit">
+                        SL/TP
+                      </button>
                       <button
                         className="btn small"
                         disabled={pending}
