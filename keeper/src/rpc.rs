@@ -126,8 +126,9 @@ pub struct RpcChain {
     /// How long a subscription's cache is trusted before a fresh snapshot.
     pub resync: Duration,
     followed: HashMap<AccountKind, Followed>,
-    /// Why the last subscription could not be opened (cleared when one opens).
-    subscription_error: Option<String>,
+    /// Why each account kind's last subscription could not be opened (removed when that
+    /// kind's subscription opens).
+    subscription_errors: HashMap<AccountKind, String>,
     pub confirm_timeout: Duration,
 }
 
@@ -143,7 +144,7 @@ impl RpcChain {
             ws_url: None,
             resync: Duration::from_secs(60),
             followed: HashMap::new(),
-            subscription_error: None,
+            subscription_errors: HashMap::new(),
             confirm_timeout: Duration::from_secs(30),
         })
     }
@@ -182,9 +183,9 @@ impl RpcChain {
         self.stats.calls
     }
 
-    /// Why the last subscription could not be opened, while no later one has opened.
+    /// Why a subscription could not be opened, while any account kind's is failing.
     pub fn subscription_error(&self) -> Option<&str> {
-        self.subscription_error.as_deref()
+        self.subscription_errors.values().next().map(String::as_str)
     }
 
     pub fn stats(&self) -> RpcStats {
@@ -282,7 +283,7 @@ impl RpcChain {
         tokio::spawn(async move {
             let client = match PubsubClient::new(ws_url.as_str()).await {
                 Ok(c) => c,
-                Err(e) => return drop(ready.send(Err(format!("websocket {ws_url}: {e}")))),
+                Err(e) => return drop(ready.send(Err(format!("websocket {}: {e}", redacted(&ws_url))))),
             };
             let (mut stream, unsubscribe) = match client.program_subscribe(&kind.program, Some(kind.config())).await {
                 Ok(s) => s,
@@ -311,6 +312,19 @@ fn parse_clock(data: &[u8]) -> ChainResult<(u64, i64)> {
     let slot: [u8; 8] = data.get(0..8).ok_or("short clock")?.try_into().map_err(|_| "clock")?;
     let time: [u8; 8] = data.get(32..40).ok_or("short clock")?.try_into().map_err(|_| "clock")?;
     Ok((u64::from_le_bytes(slot), i64::from_le_bytes(time)))
+}
+
+/// `scheme://host:port` of a node URL: hosted endpoints carry their API key in the path,
+/// the query or the user part, and errors end up in logs.
+fn redacted(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if scheme.is_empty() {
+        host.to_string()
+    } else {
+        format!("{scheme}://{host}")
+    }
 }
 
 /// The keeper's view of a node account.
@@ -359,7 +373,7 @@ impl Chain for RpcChain {
             }
             match self.follow(kind, &ws_url).await {
                 Ok(f) => {
-                    self.subscription_error = None;
+                    self.subscription_errors.remove(&kind);
                     self.followed.insert(kind, f);
                 }
                 // No websocket (down, refused, misconfigured): this pass rescans, so the
@@ -367,7 +381,7 @@ impl Chain for RpcChain {
                 // health line counts the failures.
                 Err(e) => {
                     self.stats.subscription_failures += 1;
-                    self.subscription_error = Some(e);
+                    self.subscription_errors.insert(kind, e);
                     return Ok(self.snapshot(&kind).await?.1);
                 }
             }
@@ -455,6 +469,14 @@ impl Chain for RpcChain {
 mod tests {
     use super::*;
     use solana_instruction_error::InstructionError;
+
+    #[test]
+    fn node_urls_lose_their_keys_before_they_reach_an_error() {
+        assert_eq!(redacted("wss://mainnet.example.com/?api-key=secret"), "wss://mainnet.example.com");
+        assert_eq!(redacted("wss://user:secret@node.example.com:8900/token/path"), "wss://node.example.com:8900");
+        assert_eq!(redacted("ws://127.0.0.1:1"), "ws://127.0.0.1:1");
+        assert_eq!(redacted("node.example.com:8900/secret"), "node.example.com:8900");
+    }
 
     #[test]
     fn custom_program_errors_are_recognised() {
