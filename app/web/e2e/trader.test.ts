@@ -242,6 +242,7 @@ test("a trader deposits, trades in three steps, and sees the keeper liquidate", 
     assert.equal(await order.count(), 1);
     assert.equal(((await order.getByTestId("trigger-kind").textContent()) ?? "").trim(), "stop-loss");
     assert.equal(((await order.getByTestId("trigger-price").textContent()) ?? "").trim(), "≤ $45,000.00");
+    assert.equal(await order.getByTestId("trigger-inactive").count(), 0, "placed on the open position: active");
     await shot("trigger-orders", "triggers");
     await order.getByTestId("trigger-cancel").click();
     await confirmed(/Cancel stop-loss #\d+ on BTC-PERP/);

@@ -130,12 +130,15 @@ export class Engine {
     const isolated = new Map<number, IsolatedPosition>();
     let walletUsdc: bigint | null = null;
     if (margin) {
-      const a = infos[i++];
+      // Only the program's own accounts decode: anyone can send lamports to a PDA, which
+      // leaves a system-owned account there with no data (the program creates over it).
+      const ours = (info: (typeof infos)[number]) => (info && info.owner.equals(this.programId) ? info : null);
+      const a = ours(infos[i++]);
       if (a) account = sdk.decodeMarginAccount(a.data);
-      const b = infos[i++];
+      const b = ours(infos[i++]);
       if (b) book = sdk.decodeTriggerBook(b.data);
       for (const m of dep.markets) {
-        const info = infos[i++];
+        const info = ours(infos[i++]);
         if (info) isolated.set(m.index, sdk.decodeIsolatedPosition(info.data));
       }
       const t = infos[i++];
@@ -249,6 +252,12 @@ export class Engine {
       });
     }
     positions.sort((x, y) => x.market.index - y.market.index || x.mode.localeCompare(y.mode));
+    // The position an order acts on: the same domain and side, opened when it was placed
+    // (the program compares the position's open id, as `execute_trigger_order` does).
+    const placedOn = (o: sdk.TriggerOrder) => {
+      const p = o.isolated ? isolated.get(o.marketIndex) : a.crossPositions.find((c) => c.inUse && c.marketIndex === o.marketIndex);
+      return !!p && p.base !== 0n && (p.base > 0n ? "Long" : "Short") === o.side && p.openId === o.openId;
+    };
     const triggers: TriggerView[] = (book?.orders ?? []).map((o) => ({
       id: o.id,
       market: mv.find((m) => m.index === o.marketIndex)!,
@@ -260,6 +269,7 @@ export class Engine {
       limitPrice: o.limitPrice,
       size: o.size,
       tip: o.tip,
+      active: placedOn(o),
     }));
     triggers.sort((x, y) => x.id - y.id);
     return { address, exists: true, cross: crossView, positions, triggers, beingLiquidated: a.beingLiquidated };
@@ -538,8 +548,9 @@ export class Engine {
     const owner = this.ensureOwner();
     const long = pos.base > 0n;
     const condition = (kind === "stop-loss") === long ? "AtOrBelow" : "AtOrAbove";
-    // Closing a long sells (at least the limit); closing a short buys (at most the limit).
-    const limitPrice = long ? (triggerPrice * (1_000_000n - slippagePpm)) / 1_000_000n : (triggerPrice * (1_000_000n + slippagePpm) + 999_999n) / 1_000_000n;
+    // Closing a long sells (at or above the limit); closing a short buys (at or below it).
+    // Rounded toward the trigger, so no fill is more than `slippagePpm` worse.
+    const limitPrice = long ? (triggerPrice * (1_000_000n - slippagePpm) + 999_999n) / 1_000_000n : (triggerPrice * (1_000_000n + slippagePpm)) / 1_000_000n;
     const ix = await this.ix.placeTriggerOrder({
       authority: owner,
       marginAccount: this.marginAddress(owner),

@@ -91,6 +91,9 @@ export interface TriggerView {
   size: { lots: bigint } | { fractionPpm: number };
   /** Paid to the keeper that executes it. */
   tip: bigint;
+  /** The position it was placed on is still open. Otherwise it never trades: it rests until
+   * cancelled, or until a keeper removes it (without trading) once its price is reached. */
+  active: boolean;
 }
 
 export interface AccountView {
@@ -106,7 +109,7 @@ export interface AccountView {
 export interface PoolView {
   /** Cash the pool holds to pay traders' profit. */
   cash: bigint;
-  /** What the pool owes beyond its cash (auto-deleveraging runs while it is positive). */
+  /** What the pool owes beyond its cash (0 whenever it holds cash). */
   deficit: bigint;
   insurance: bigint;
 }

@@ -187,6 +187,9 @@ export function GuardModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView;
   );
 }
 
+/** The program's cap on a trigger order's keeper tip (`MAX_TRIGGER_TIP`, quote native). */
+const MAX_TRIGGER_TIP = 1_000_000n;
+
 export function TriggerModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView; onClose: () => void }) {
   const { dep, engine, send, pending } = ctx;
   const dec = dep.decimals;
@@ -206,7 +209,15 @@ export function TriggerModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionVie
   const below = (kind === "stop-loss") === long;
   // An order that would fire at once is refused here: close the position instead.
   const error =
-    t === null || t <= 0n ? "enter a trigger price" : tipAmount === null ? "enter a tip (0 or more)" : oracle !== null && (below ? oracle <= t : oracle >= t) ? "the oracle is already past this price: close the position instead" : null;
+    t === null || t <= 0n
+      ? "enter a trigger price"
+      : tipAmount === null
+        ? "enter a tip (0 or more)"
+        : tipAmount > MAX_TRIGGER_TIP
+          ? `the tip is at most ${usd(MAX_TRIGGER_TIP, dec)}`
+          : oracle !== null && (below ? oracle <= t : oracle >= t)
+            ? "the oracle is already past this price: close the position instead"
+            : null;
   const choose = (k: TriggerView["kind"]) => {
     setKind(k);
     setTrigger(start(k));
@@ -235,7 +246,7 @@ export function TriggerModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionVie
       </label>
       <div className="note">
         Closes the whole {pos.market.symbol} {pos.mode} position as a reduce-only trade, at a fill at most 5% worse than the trigger (else it waits). Any keeper may execute
-        it; it is cancelled if the position closes first.
+        it. It rests until it fires or you cancel it; if this position closes first, the order never trades on a later one.
       </div>
       {error && (
         <div className="error" data-testid="trigger-error">

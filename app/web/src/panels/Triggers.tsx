@@ -42,7 +42,15 @@ export function Triggers({ ctx }: { ctx: Ctx }) {
                 <td>
                   <b>{t.market.symbol}</b> <span className="muted">{t.domain}</span>
                 </td>
-                <td data-testid="trigger-kind">{t.kind}</td>
+                <td data-testid="trigger-kind">
+                  {t.kind}
+                  {!t.active && (
+                    <span className="muted" title="the position it was placed on has closed or been replaced: it will never trade" data-testid="trigger-inactive">
+                      {" "}
+                      · inactive
+                    </span>
+                  )}
+                </td>
                 <td className="num" data-testid="trigger-price" title={t.condition === "AtOrBelow" ? "fires at or below" : "fires at or above"}>
                   {t.condition === "AtOrBelow" ? "≤ " : "≥ "}
                   {price(t.triggerPrice, dec)}
