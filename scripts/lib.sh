@@ -87,11 +87,12 @@ ensure_test_validator() {
       fi
     fi
     # A persistent target dir makes an interrupted build resume; it is removed once the
-    # binary is installed. Optimised enough to run a validator, no debug info, no LTO.
+    # binary is installed. Optimised enough to run a validator, no debug info, no LTO; plain
+    # rustc (never the test script's lint wrapper).
     CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=0 \
     CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     CARGO_PROFILE_RELEASE_INCREMENTAL=false \
-      cargo install agave-validator --version "=$TEST_VALIDATOR_VERSION" --locked \
+      env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS cargo install agave-validator --version "=$TEST_VALIDATOR_VERSION" --locked \
         --features agave-unstable-api --bin solana-test-validator \
         --root "$BALLAST_TOOLS_DIR/agave-$TEST_VALIDATOR_VERSION" \
         --target-dir "$BALLAST_TOOLS_DIR/agave-build"

@@ -29,12 +29,16 @@
 //! let _ = unrealized_pnl(cost_basis, base, Price(5_000_000_000_000));
 //! ```
 //!
-//! while the intended call does:
+//! while the intended calls do (the same imports, so the examples above fail only for
+//! their argument types):
 //!
 //! ```
-//! use ballast_math::{position::notional, BaseLots, Price, Rounding};
+//! use ballast_math::{position::notional, position::unrealized_pnl, BaseLots, Price, Rounding};
 //! // 2 units at $5,000 = $10,000 in quote native units.
 //! assert_eq!(notional(BaseLots(2_000_000_000), Price(5_000_000_000_000), Rounding::Ceil), Ok(10_000_000_000));
+//! // Bought for $10,000, worth $10,000: no profit yet.
+//! let (base, cost_basis) = (BaseLots(2_000_000_000), 10_000_000_000i64);
+//! assert_eq!(unrealized_pnl(base, cost_basis, Price(5_000_000_000_000)), Ok(0));
 //! ```
 
 /// A position size or fill in base lots: 1e9 lots = one unit of the asset, negative for a
