@@ -13,8 +13,8 @@ use crate::error::ErrorCode;
 use crate::events::TradeExecuted;
 use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{
-    load_checked, load_checked_mut, same_key, IsolatedPosition, MarginAccount, MarginMode, TriggerBook, TriggerOrder, TriggerSize,
-    ACCOUNT_VERSION,
+    load_checked, load_checked_mut, same_key, IsolatedPosition, MarginAccount, MarginMode, TriggerBook, TriggerCondition, TriggerOrder,
+    TriggerSize, ACCOUNT_VERSION,
 };
 
 /// The order's size stored as (kind, value): 1 lots, 2 fraction ppm.
@@ -32,6 +32,13 @@ pub fn validate_size(size: TriggerSize, lot_size: u64) -> Result<()> {
         TriggerSize::Fraction(ppm) => (1..=1_000_000).contains(&ppm),
     };
     require!(ok, ErrorCode::InvalidTriggerOrder);
+    Ok(())
+}
+
+/// The oracle price has reached the order's trigger.
+pub fn require_reached(order: &TriggerOrder, price: u64) -> Result<()> {
+    let condition = TriggerCondition::from_u8(order.condition).ok_or(ErrorCode::TriggerBookStateInvalid)?;
+    require!(condition.met(price, order.trigger_price), ErrorCode::TriggerNotMet);
     Ok(())
 }
 

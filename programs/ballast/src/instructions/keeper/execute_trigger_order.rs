@@ -7,7 +7,7 @@ use crate::error::ErrorCode;
 use crate::events::{TriggerOrderCancelled, TriggerOrderExecuted};
 use crate::oracle::read_oracle;
 use crate::safe::{Cast, SafeNeg};
-use crate::state::{Exchange, MarginAccount, Market, TriggerBook, TriggerCondition, TriggerOrder};
+use crate::state::{Exchange, MarginAccount, Market, TriggerBook, TriggerOrder};
 use crate::token::pay_out;
 
 #[derive(Accounts)]
@@ -69,8 +69,7 @@ pub fn execute_trigger_order<'info>(ctx: Context<'info, ExecuteTriggerOrder<'inf
     };
     let oracle = read_oracle(&market, &a.oracle, ex.collateral_decimals, clock.unix_timestamp)?;
     oracle.require_fill(market.max_fill_age_secs)?;
-    let condition = TriggerCondition::from_u8(order.condition).ok_or(ErrorCode::TriggerBookStateInvalid)?;
-    require!(condition.met(oracle.price, order.trigger_price), ErrorCode::TriggerNotMet);
+    triggers::require_reached(&order, oracle.price)?;
 
     let q = triggers::close_size(&order, base, market.lot_size)?;
     let close = TradeOrder { base_delta: if base > 0 { -q } else { q }, limit_price: order.limit_price, mode, leverage: 0 };
@@ -89,11 +88,8 @@ pub fn execute_trigger_order<'info>(ctx: Context<'info, ExecuteTriggerOrder<'inf
 
     // The owner or delegate executing its own order earns nothing: the tip would be a
     // withdrawal that skips the transfer lock.
-    let tip = if acct.is_trader(&a.keeper.key()) {
-        0
-    } else {
-        triggers::take_tip(&mut acct, &a.isolated_position, &account_key, &order, mode, &traded, &after)?
-    };
+    let own = acct.is_trader(&a.keeper.key());
+    let tip = if own { 0 } else { triggers::take_tip(&mut acct, &a.isolated_position, &account_key, &order, mode, &traded, &after)? };
     ex.add_claims(tip.cast::<i64>()?.safe_neg()?)?;
     acct.invariant()?;
     drop((ex, market, acct, book));
