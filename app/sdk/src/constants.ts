@@ -7,6 +7,8 @@ export const TOKEN_PROGRAM_ID = new PublicKey("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9
 export const SYSTEM_PROGRAM_ID = new PublicKey("11111111111111111111111111111111");
 /** Cross slots per margin account (`MAX_CROSS_POSITIONS`). */
 export const MAX_CROSS_SLOTS = 16;
+/** The largest keeper tip a trigger order may carry, quote native (`MAX_TRIGGER_TIP`). */
+export const MAX_TRIGGER_TIP = 1_000_000n;
 /** Slots within which an unfinished liquidation may continue. */
 export const LIQUIDATION_CONTINUATION_SLOTS = 150n;
 export const SEEDS = { exchange: "exchange", vault: "vault", market: "market", margin: "margin", isolated: "isolated", triggers: "triggers" } as const;

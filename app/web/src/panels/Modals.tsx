@@ -1,4 +1,5 @@
 import { useMemo, useState } from "react";
+import * as sdk from "@ballast/sdk";
 import type { Ctx } from "../App";
 import { MODE_LABEL } from "../App";
 import type { PositionView, TriggerView } from "../model";
@@ -187,9 +188,6 @@ export function GuardModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView;
   );
 }
 
-/** The program's cap on a trigger order's keeper tip (`MAX_TRIGGER_TIP`, quote native). */
-const MAX_TRIGGER_TIP = 1_000_000n;
-
 export function TriggerModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionView; onClose: () => void }) {
   const { dep, engine, send, pending } = ctx;
   const dec = dep.decimals;
@@ -213,8 +211,8 @@ export function TriggerModal({ ctx, pos, onClose }: { ctx: Ctx; pos: PositionVie
       ? "enter a trigger price"
       : tipAmount === null
         ? "enter a tip (0 or more)"
-        : tipAmount > MAX_TRIGGER_TIP
-          ? `the tip is at most ${usd(MAX_TRIGGER_TIP, dec)}`
+        : tipAmount > sdk.MAX_TRIGGER_TIP
+          ? `the tip is at most ${usd(sdk.MAX_TRIGGER_TIP, dec)}`
           : oracle !== null && (below ? oracle <= t : oracle >= t)
             ? "the oracle is already past this price: close the position instead"
             : null;
