@@ -291,7 +291,8 @@ impl<C: Chain> Keeper<C> {
         let oracles = read.split_off(1);
         let exchange = read.pop().flatten().and_then(|a| decode::<Exchange>(&a.data)).ok_or("exchange not found")?;
         let decimals = exchange.collateral_decimals;
-        let q = HealthQuery { decimals, now, policy: Policy::Lenient, exchange_status: exchange.status() };
+        let clock = anchor_lang::prelude::Clock { slot, unix_timestamp: now, ..Default::default() };
+        let q = HealthQuery::new(&exchange, &clock, Policy::Lenient);
         let mut markets: BTreeMap<u16, MarketInfo> = BTreeMap::new();
         for ((address, data, market), oracle_account) in market_accounts.into_iter().zip(oracles) {
             let Some(oracle_account) = oracle_account else { continue };

@@ -67,7 +67,8 @@ impl World {
 
     fn query(&self, policy: Policy) -> HealthQuery {
         let ex = self.exchange();
-        HealthQuery { decimals: ex.collateral_decimals, now: self.now, policy, exchange_status: ex.status() }
+        let clock = solana_clock::Clock { slot: self.slot, unix_timestamp: self.now, ..Default::default() };
+        HealthQuery::new(&ex, &clock, policy)
     }
 
     fn with_infos<R>(&self, keys: &[Pubkey], f: impl FnOnce(&[AccountInfo]) -> R) -> R {

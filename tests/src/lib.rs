@@ -512,6 +512,9 @@ impl Harness {
         self.invariant_checks += 1;
         let Some(ex) = w.get::<Exchange>(&self.exchange) else { return };
         ex.invariant().expect("exchange invariant");
+        if let Some(book) = w.get::<ballast::state::PriceBook>(&ix::price_book_pda()) {
+            book.invariant().expect("price book invariant");
+        }
         let mut claims_sum: i128 = 0;
         // Per market: (long OI, short OI, long cost basis, short cost basis).
         let mut sides = vec![(0u64, 0u64, 0i128, 0i128); self.markets.len()];
@@ -790,7 +793,14 @@ impl Harness {
     /// The `account_health` view for `user`, reporting the isolated positions in
     /// `isolated` — computed by the program's own code on the current account data.
     pub async fn view(&mut self, user: &User, isolated: &[u16]) -> ballast::instructions::AccountHealthView {
-        let mut keys = self.health_accounts(user.account).await;
+        let cross = self.health_accounts(user.account).await;
+        self.view_with(user, cross, isolated).await
+    }
+
+    /// [`Self::view`] with the cross positions read through `cross` (their `[market,
+    /// oracle]` pairs, or [`book`]).
+    pub async fn view_with(&mut self, user: &User, cross: Vec<Pubkey>, isolated: &[u16]) -> ballast::instructions::AccountHealthView {
+        let mut keys = cross;
         for &i in isolated {
             let m = &self.markets[usize::from(i)];
             keys.extend([ix::isolated_pda(&user.account, i), m.address, m.oracle]);
@@ -812,12 +822,8 @@ impl Harness {
             accounts.into_iter().map(|(k, a)| (k, a.lamports, a.data, a.owner)).collect();
         let infos: Vec<AccountInfo> = infos_data.iter_mut().map(|(k, l, d, o)| AccountInfo::new(k, false, false, l, d, o, false)).collect();
         let ex = self.exchange_state().await;
-        let q = ballast::health::HealthQuery {
-            decimals: 6,
-            now: self.now,
-            policy: ballast::health::Policy::Lenient,
-            exchange_status: ex.status(),
-        };
+        let clock = Clock { unix_timestamp: self.now, slot: self.slot, ..Clock::default() };
+        let q = ballast::health::HealthQuery::new(&ex, &clock, ballast::health::Policy::Lenient);
         ballast::instructions::compute_account_health(&acct, &user.account, &infos, &q, ex.liquidation_buffer_ppm).expect("account health")
     }
 
@@ -853,6 +859,31 @@ impl Harness {
         let ixn = self.withdraw_ix(user, amount).await;
         self.ok(&[ixn], &[&user.key]).await
     }
+
+    // ----- price book -----
+
+    /// Creates the price book (paid by the harness payer) and watches it.
+    pub async fn init_price_book(&mut self) {
+        self.watched.push(ix::price_book_pda());
+        self.ok(&[ix::init_price_book(self.payer())], &[]).await;
+    }
+
+    /// `refresh_prices` over every market, in this slot.
+    pub fn refresh_prices_ix(&self) -> Instruction {
+        let pairs: Vec<(Pubkey, Pubkey)> = self.markets.iter().map(|m| (m.address, m.oracle)).collect();
+        ix::refresh_prices(&pairs)
+    }
+
+    /// Refreshes every market's entry (the next transaction reads it one slot later).
+    pub async fn refresh_prices(&mut self) -> TxOutcome {
+        let ixn = self.refresh_prices_ix();
+        self.ok(&[ixn], &[]).await
+    }
+}
+
+/// The health accounts of a cross-reading instruction that reads the price book.
+pub fn book() -> Vec<Pubkey> {
+    vec![ix::price_book_pda()]
 }
 
 /// The pool-shortfall scenario (tests/tests/adl.rs): a frictionless BTC market at

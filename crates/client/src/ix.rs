@@ -4,7 +4,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{InstructionData, ToAccountMetas};
-use ballast::constants::{EXCHANGE_SEED, ISOLATED_SEED, MARGIN_SEED, MARKET_SEED, VAULT_SEED};
+use ballast::constants::{EXCHANGE_SEED, ISOLATED_SEED, MARGIN_SEED, MARKET_SEED, PRICE_BOOK_SEED, VAULT_SEED};
 use ballast::instructions::{AuthorityRole, ExchangeParams};
 use ballast::state::{MarginMode, MarketParams, MarketStatus, OracleKind};
 
@@ -29,6 +29,12 @@ pub fn margin_pda(owner: &Pubkey, sub_id: u16) -> Pubkey {
 
 pub fn isolated_pda(margin_account: &Pubkey, market_index: u16) -> Pubkey {
     Pubkey::find_program_address(&[ISOLATED_SEED, margin_account.as_ref(), &market_index.to_le_bytes()], &ballast::ID).0
+}
+
+/// The price book. Passed alone as the health accounts of a cross-reading instruction,
+/// it replaces the `[market, oracle]` pairs (its entries must be fresh: see `refresh_prices`).
+pub fn price_book_pda() -> Pubkey {
+    Pubkey::find_program_address(&[PRICE_BOOK_SEED], &ballast::ID).0
 }
 
 fn with_health(mut accounts: Vec<AccountMeta>, health: &[Pubkey]) -> Vec<AccountMeta> {
@@ -309,6 +315,20 @@ pub fn update_funding(market_index: u16, oracle: Pubkey) -> Instruction {
         ballast::accounts::UpdateFunding { exchange: exchange_pda(), market: market_pda(market_index), oracle }.to_account_metas(None),
         ballast::instruction::UpdateFunding {}.data(),
     )
+}
+
+pub fn init_price_book(payer: Pubkey) -> Instruction {
+    ix(
+        ballast::accounts::InitPriceBook { payer, price_book: price_book_pda(), system_program: SYSTEM_PROGRAM }.to_account_metas(None),
+        ballast::instruction::InitPriceBook {}.data(),
+    )
+}
+
+/// Refreshes the price book's entries of the given `(market, oracle)` pairs.
+pub fn refresh_prices(markets: &[(Pubkey, Pubkey)]) -> Instruction {
+    let accounts = ballast::accounts::RefreshPrices { exchange: exchange_pda(), price_book: price_book_pda() }.to_account_metas(None);
+    let pairs: Vec<Pubkey> = markets.iter().flat_map(|(m, o)| [*m, *o]).collect();
+    ix(with_health(accounts, &pairs), ballast::instruction::RefreshPrices {}.data())
 }
 
 pub fn account_health(margin_account: Pubkey, health: &[Pubkey]) -> Instruction {

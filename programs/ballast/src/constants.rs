@@ -17,3 +17,11 @@ pub const MAX_TAKER_FEE_PPM: u32 = 10_000;
 pub const MAX_MARGIN_GUARD_TIP: u64 = 10_000_000;
 /// Largest keeper tip a trigger order may offer (1 unit of a 6-decimal collateral).
 pub const MAX_TRIGGER_TIP: u64 = 1_000_000;
+pub const PRICE_BOOK_SEED: &[u8] = b"price_book";
+
+/// Markets the price book has entries for (indices `0..MAX_PRICE_BOOK_MARKETS`); positions
+/// in later markets are valued through their `[market, oracle]` accounts only.
+pub const MAX_PRICE_BOOK_MARKETS: usize = 32;
+/// Oldest price-book entry a reader accepts, in slots since `refresh_prices` wrote it
+/// (about 1.6 s at 400 ms slots). docs/MATH.md, "Price book".
+pub const MAX_PRICE_BOOK_AGE_SLOTS: u64 = 4;

@@ -223,6 +223,16 @@ pub enum ErrorCode {
     InvalidVolatilityParams = 94,
     #[msg("Leverage above the market's maximum scaled down by its volatility")]
     LeverageAboveVolatilityCap = 95,
+
+    // --- price book ---
+    #[msg("The market's index is beyond the price book's capacity: pass its market and oracle instead")]
+    MarketNotInPriceBook = 96,
+    #[msg("A price-book entry is missing, too old, or older than a market configuration change: refresh it first")]
+    PriceBookStale = 97,
+    #[msg("Price book state violates its invariants")]
+    PriceBookStateInvalid = 98,
+    #[msg("Realising profit writes the market: pass the [market, oracle] pairs instead of the price book")]
+    PriceBookCannotRealise = 99,
 }
 
 impl From<MathError> for ErrorCode {

@@ -4,7 +4,9 @@
 //! The cross domain needs, for each cross slot in health (an open position or unsettled
 //! profit) in slot order, its market and its oracle as remaining accounts — except the
 //! market the instruction itself names (its market and oracle are already loaded, and are
-//! used from memory). Nothing may be missing, extra, reordered or substituted.
+//! used from memory). Nothing may be missing, extra, reordered or substituted. Instead of
+//! those pairs, the remaining accounts may be the price book alone: each position is then
+//! valued from its market's entry, which must be fresh (`PriceBook::fresh_entry`).
 //!
 //! Every price is read under one of two policies (docs/MATH.md, "Oracle policy"):
 //!
@@ -29,7 +31,8 @@ use crate::events::DomainSnapshot;
 use crate::oracle::{read_oracle, OraclePrice};
 use crate::safe::MathExt;
 use crate::state::{
-    load_checked, CrossPosition, IsolatedPosition, MaintenanceTables, MarginAccount, Market, MarketStatus, MAX_CROSS_POSITIONS,
+    load_checked, CrossPosition, Exchange, IsolatedPosition, MaintenanceTables, MarginAccount, Market, MarketStatus, PriceBook, PriceEntry,
+    MAX_CROSS_POSITIONS,
 };
 
 /// How strictly prices are read (see the module docs).
@@ -56,6 +59,25 @@ pub struct HealthQuery {
     pub policy: Policy,
     /// The exchange-wide status (a market's effective status is the stricter of the two).
     pub exchange_status: MarketStatus,
+    /// The current slot (price-book entries must be at most `MAX_PRICE_BOOK_AGE_SLOTS` older).
+    pub slot: u64,
+    /// The exchange's market configuration epoch (price-book entries must carry it).
+    pub market_config_epoch: u64,
+}
+
+impl HealthQuery {
+    /// A query at `clock`'s time and slot under `policy` on `ex`'s decimals, status and
+    /// configuration epoch.
+    pub fn new(ex: &Exchange, clock: &Clock, policy: Policy) -> Self {
+        Self {
+            decimals: ex.collateral_decimals,
+            now: clock.unix_timestamp,
+            policy,
+            exchange_status: ex.status(),
+            slot: clock.slot,
+            market_config_epoch: ex.market_config_epoch,
+        }
+    }
 }
 
 /// A position's fields, whichever domain holds it.
@@ -140,6 +162,11 @@ impl MarketView {
         Self { pricing, maintenance: market.maintenance_at(q.now) }
     }
 
+    /// A view from pricing taken earlier in the instruction and a curve read with it.
+    pub fn from_curve(pricing: Pricing, maintenance: MaintenanceTables) -> Self {
+        Self { pricing, maintenance }
+    }
+
     /// Values one position (see [`Pricing::value`]).
     pub fn value(&self, p: &PositionState) -> Result<PositionHealth> {
         self.pricing.value(&self.maintenance, p)
@@ -170,13 +197,7 @@ impl Pricing {
     /// The pricing of `market` read through `oracle` under `q`'s policy.
     pub fn of(market: &Market, oracle: &OraclePrice, q: &HealthQuery) -> Result<Self> {
         let halted = market.effective_status(q.exchange_status) == MarketStatus::Paused;
-        let (reference_price, adverse) = match oracle.validity {
-            OracleValidity::Valid => (oracle.price, false),
-            _ if oracle.price > 0 => (oracle.price, true),
-            _ if market.last_valid_price > 0 => (market.last_valid_price, true),
-            // Never valid: only a flat slot (unsettled profit) can be valued.
-            _ => (0, true),
-        };
+        let (reference_price, adverse) = reference_price(oracle, market.last_valid_price);
         let (long_index, short_index) = funding::indices_at(market, oracle.price, q.now, halted)?;
         Ok(Self {
             market_index: market.market_index,
@@ -194,6 +215,29 @@ impl Pricing {
             halted,
             oracle: *oracle,
         })
+    }
+
+    /// The pricing of a market from its price-book entry: the reading classified at the
+    /// query's time, the funding indices as accrued at the refresh.
+    pub fn of_entry(e: &PriceEntry, q: &HealthQuery) -> Self {
+        let oracle = e.reading(q.now);
+        let (reference_price, adverse) = reference_price(&oracle, e.last_valid_price);
+        Self {
+            market_index: e.market_index,
+            pnl_weight_ppm: e.pnl_weight_ppm,
+            transfer_floor_ppm: e.transfer_floor_ppm,
+            haircut_ppm: e.invalid_price_haircut_ppm,
+            max_fill_age_secs: e.max_fill_age_secs,
+            leverage_scale_ppm: e.leverage_scale_ppm,
+            long_index: e.long_index.get(),
+            short_index: e.short_index.get(),
+            reference_price,
+            conf: oracle.conf,
+            adverse,
+            strict: q.policy == Policy::Strict,
+            halted: e.status().max(q.exchange_status) == MarketStatus::Paused,
+            oracle,
+        }
     }
 
     /// Values one position at this price on `maintenance` (the market's curve), with its
@@ -234,6 +278,17 @@ impl Pricing {
     }
 }
 
+/// The price positions are valued at, and whether it is valued adversely: the oracle's
+/// when valid; an invalid positive one adversely; else the last valid price adversely (0
+/// when the market never had one: only a flat slot can then be valued).
+fn reference_price(oracle: &OraclePrice, last_valid_price: u64) -> (u64, bool) {
+    match oracle.validity {
+        OracleValidity::Valid => (oracle.price, false),
+        _ if oracle.price > 0 => (oracle.price, true),
+        _ => (last_valid_price, true),
+    }
+}
+
 /// One valued cross position of a [`CrossBook`].
 #[derive(Clone, Copy)]
 pub struct Entry {
@@ -243,8 +298,18 @@ pub struct Entry {
     pub state: PositionState,
     pub pricing: Pricing,
     pub health: PositionHealth,
-    /// Index of the entry's market account among the remaining accounts.
+    /// Index of the entry's market account among the remaining accounts (read from the
+    /// price book: 0, the book's index).
     pub market_account: usize,
+}
+
+/// Where a [`CrossBook`] read its prices.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Source {
+    /// A `[market, oracle]` pair per position.
+    Accounts,
+    /// The price book, the only remaining account.
+    PriceBook,
 }
 
 /// The cross positions of an account other than the instruction's own market, each read
@@ -262,37 +327,72 @@ pub struct CrossBook {
     named: Option<MarketView>,
     /// The query's time (the maintenance curve of a revalued position is taken at it).
     now: i64,
+    source: Source,
 }
 
 impl CrossBook {
     /// Reads `remaining` (`[market, oracle]` per cross slot in health, in slot order,
-    /// skipping the `named` market) and values each position under `q`'s policy. Nothing
-    /// may be missing, extra, reordered or substituted.
+    /// skipping the `named` market; or the price book alone) and values each position
+    /// under `q`'s policy. Nothing may be missing, extra, reordered or substituted.
     pub fn scan(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<&Named>) -> Result<Self> {
         let named = named.map(|n| MarketView::of(n.market, n.oracle, q)).transpose()?;
-        let now = q.now;
         // Fixed capacity: the heap used does not grow with the number of positions.
         let mut entries = Vec::with_capacity(MAX_CROSS_POSITIONS);
-        let mut next = 0usize;
-        for (i, slot) in account.cross_positions.iter().enumerate() {
-            if !slot.in_health() || named.is_some_and(|n| n.market_index() == slot.market_index) {
-                continue;
+        let others = |slot: &&CrossPosition| slot.in_health() && named.is_none_or(|n| n.market_index() != slot.market_index);
+        let source = if let [book_ai] = remaining {
+            let book = load_checked::<PriceBook>(book_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
+            for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| others(s)) {
+                let entry = book.fresh_entry(slot.market_index, q.slot, q.market_config_epoch)?;
+                let pricing = Pricing::of_entry(entry, q);
+                let state = PositionState::of_slot(slot);
+                let health = pricing.value(&entry.maintenance_at(q.now), &state)?;
+                entries.push(Entry { slot: i, state, pricing, health, market_account: 0 });
             }
-            let market_ai = remaining.get(next).ok_or(ErrorCode::MissingHealthAccounts)?;
-            let oracle_ai = remaining.get(next + 1).ok_or(ErrorCode::MissingHealthAccounts)?;
-            let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
-            require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
-            require!(crate::state::same_key(oracle_ai.key, &market.oracle), ErrorCode::HealthAccountMismatch);
-            let oracle = read_oracle(&market, oracle_ai, q.decimals, q.now)?;
-            let pricing = Pricing::of(&market, &oracle, q)?;
-            let state = PositionState::of_slot(slot);
-            let health = pricing.value(&market.maintenance_at(q.now), &state)?;
-            entries.push(Entry { slot: i, state, pricing, health, market_account: next });
-            next += 2;
-        }
-        require!(remaining.len() == next, ErrorCode::ExtraHealthAccounts);
+            Source::PriceBook
+        } else {
+            let mut next = 0usize;
+            for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| others(s)) {
+                let market_ai = remaining.get(next).ok_or(ErrorCode::MissingHealthAccounts)?;
+                let oracle_ai = remaining.get(next + 1).ok_or(ErrorCode::MissingHealthAccounts)?;
+                let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
+                require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
+                require!(crate::state::same_key(oracle_ai.key, &market.oracle), ErrorCode::HealthAccountMismatch);
+                let oracle = read_oracle(&market, oracle_ai, q.decimals, q.now)?;
+                let pricing = Pricing::of(&market, &oracle, q)?;
+                let state = PositionState::of_slot(slot);
+                let health = pricing.value(&market.maintenance_at(q.now), &state)?;
+                entries.push(Entry { slot: i, state, pricing, health, market_account: next });
+                next += 2;
+            }
+            require!(remaining.len() == next, ErrorCode::ExtraHealthAccounts);
+            Source::Accounts
+        };
         let others = sum(&entries)?;
-        Ok(Self { entries, others, named, now })
+        Ok(Self { entries, others, named, now: q.now, source })
+    }
+
+    /// Where the book read its prices.
+    pub fn source(&self) -> Source {
+        self.source
+    }
+
+    /// The maintenance curve `e` was valued on, read again from the accounts the book was
+    /// scanned from (`remaining`; a market must not be borrowed mutably).
+    pub fn curve(&self, e: &Entry, remaining: &[AccountInfo]) -> Result<MaintenanceTables> {
+        let ai = remaining.get(e.market_account).ok_or(ErrorCode::CrossBookOutOfSync)?;
+        match self.source {
+            Source::PriceBook => {
+                let book = load_checked::<PriceBook>(ai)?;
+                let entry = book.entries.get(usize::from(e.pricing.market_index)).ok_or(ErrorCode::CrossBookOutOfSync)?;
+                require!(entry.market_index == e.pricing.market_index, ErrorCode::CrossBookOutOfSync);
+                Ok(entry.maintenance_at(self.now))
+            }
+            Source::Accounts => {
+                let market = load_checked::<Market>(ai)?;
+                require!(market.market_index == e.pricing.market_index, ErrorCode::CrossBookOutOfSync);
+                Ok(market.maintenance_at(self.now))
+            }
+        }
     }
 
     /// The valued positions, in slot order.
@@ -305,13 +405,11 @@ impl CrossBook {
     /// curve of its market account (`remaining`: the accounts the book was scanned from;
     /// the market must not be borrowed mutably).
     pub fn revalue(&mut self, account: &MarginAccount, slot: usize, remaining: &[AccountInfo]) -> Result<()> {
-        let now = self.now;
-        let e = self.entries.iter_mut().find(|e| e.slot == slot).ok_or(ErrorCode::CrossBookOutOfSync)?;
-        let market_ai = remaining.get(e.market_account).ok_or(ErrorCode::CrossBookOutOfSync)?;
-        let market = load_checked::<Market>(market_ai)?;
-        require!(market.market_index == e.pricing.market_index, ErrorCode::CrossBookOutOfSync);
+        let i = self.entries.iter().position(|e| e.slot == slot).ok_or(ErrorCode::CrossBookOutOfSync)?;
+        let curve = self.curve(&self.entries[i], remaining)?;
+        let e = &mut self.entries[i];
         e.state = PositionState::of_slot(&account.cross_positions[slot]);
-        e.health = e.pricing.value(&market.maintenance_at(now), &e.state)?;
+        e.health = e.pricing.value(&curve, &e.state)?;
         self.others = sum(&self.entries)?;
         Ok(())
     }

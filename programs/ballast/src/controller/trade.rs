@@ -118,7 +118,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
 
     // The other cross positions are read once: strictly for new risk, leniently otherwise.
     let policy = if increasing { Policy::Strict } else { Policy::Lenient };
-    let q = HealthQuery { decimals, now, policy, exchange_status: ex.status() };
+    let q = HealthQuery::new(ex, clock, policy);
     let view = MarketView::of(market, &oracle, &q)?;
     let book = if mode == MarginMode::Cross {
         Some(CrossBook::scan(acct, a.remaining, &q, Some(&Named { market, oracle: &oracle }))?)

@@ -9,7 +9,7 @@ use anchor_lang::prelude::*;
 
 use super::pool::Pool;
 use crate::error::ErrorCode;
-use crate::health::CrossBook;
+use crate::health::{CrossBook, Source};
 use crate::safe::{Cast, SafeMath};
 use crate::state::{load_checked_mut, MarginAccount, Market};
 
@@ -50,6 +50,8 @@ pub fn realise_cross(acct: &mut MarginAccount, book: &mut CrossBook, remaining: 
         if take == 0 {
             continue;
         }
+        // Realising writes the market: the price book has no market to write.
+        require!(book.source() == Source::Accounts, ErrorCode::PriceBookCannotRealise);
         e.pricing.require_fill()?;
         {
             // The market's mutable borrow ends before the book reads its curve again.

@@ -56,7 +56,10 @@ pub struct Exchange {
     /// empty (booked as unsettled profit). Money into the pool pays it first; while it is
     /// non-zero `pool_balance` is 0 and no unsettled profit settles.
     pub pool_deficit: u64,
-    pub reserved: [u8; 56],
+    /// Counts changes of any market's configuration (`update_market`, a market's status):
+    /// price-book entries written under an older count are not used (docs/MATH.md, "Price book").
+    pub market_config_epoch: u64,
+    pub reserved: [u8; 48],
 }
 crate::assert_size!(Exchange, 320);
 
@@ -92,6 +95,11 @@ impl Exchange {
         let surplus = i128::from(vault_amount) - self.total_claims();
         require!(surplus >= 0, ErrorCode::VaultMismatch);
         surplus.cast::<u64>()
+    }
+
+    /// Marks every price-book entry as out of date after a market's configuration changed.
+    pub fn market_config_changed(&mut self) {
+        self.market_config_epoch = self.market_config_epoch.wrapping_add(1);
     }
 
     pub fn add_claims(&mut self, delta: i64) -> Result<()> {

@@ -389,15 +389,12 @@ impl Market {
     /// The maintenance curve at `now`: the tier table, and the table a ramp started by
     /// `update_market` is moving away from with its progress (ppm) while it lasts.
     pub fn maintenance_at(&self, now: i64) -> MaintenanceTables {
-        let (tiers, count) = self.tier_table();
-        let ramp = (self.ramp_from_tier_count > 0)
-            .then(|| tiers::ramp_progress_ppm(self.ramp_start_ts, self.ramp_end_ts, now))
-            .flatten()
-            .map(|f| {
-                let (from, n) = table(&self.ramp_from_tiers, self.ramp_from_tier_count);
-                (from, n, f)
-            });
-        MaintenanceTables { tiers, count, ramp }
+        maintenance_curve(
+            (&self.tiers, self.tier_count),
+            (&self.ramp_from_tiers, self.ramp_from_tier_count),
+            (self.ramp_start_ts, self.ramp_end_ts),
+            now,
+        )
     }
 
     /// Replaces a position's contribution to open interest and to the side's aggregate
@@ -511,6 +508,23 @@ impl Market {
         );
         Ok(())
     }
+}
+
+/// The maintenance curve at `now` from a stored tier table, the table a ramp moves away
+/// from (count 0: none) and the ramp's start and end (shared by the market and its
+/// price-book entry).
+pub fn maintenance_curve(
+    tiers: (&[LeverageTier; MAX_TIERS], u8),
+    ramp_from: (&[LeverageTier; MAX_TIERS], u8),
+    (ramp_start_ts, ramp_end_ts): (i64, i64),
+    now: i64,
+) -> MaintenanceTables {
+    let (tiers, count) = table(tiers.0, tiers.1);
+    let ramp = (ramp_from.1 > 0).then(|| tiers::ramp_progress_ppm(ramp_start_ts, ramp_end_ts, now)).flatten().map(|f| {
+        let (from, n) = table(ramp_from.0, ramp_from.1);
+        (from, n, f)
+    });
+    MaintenanceTables { tiers, count, ramp }
 }
 
 fn table(stored: &[LeverageTier; MAX_TIERS], count: u8) -> ([Tier; MAX_TIERS], usize) {

@@ -6,6 +6,7 @@ pub mod exchange;
 pub mod isolated_position;
 pub mod margin_account;
 pub mod market;
+pub mod price_book;
 pub mod push_oracle;
 pub mod trigger_book;
 
@@ -13,6 +14,7 @@ pub use exchange::*;
 pub use isolated_position::*;
 pub use margin_account::*;
 pub use market::*;
+pub use price_book::*;
 pub use push_oracle::*;
 pub use trigger_book::*;
 

@@ -9,7 +9,8 @@ pub struct UpdateMarket<'info> {
     /// The exchange's admin.
     pub admin: Signer<'info>,
     /// The exchange singleton (PDA `["exchange"]`), for its admin.
-    #[account(has_one = admin @ ErrorCode::NotAdmin)]
+    /// Written: its market configuration epoch moves, so price-book entries taken before the change are not used.
+    #[account(mut, has_one = admin @ ErrorCode::NotAdmin)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The market (PDA `["market", market_index u16 LE]`).
     #[account(mut)]
@@ -54,8 +55,9 @@ pub fn market_params(m: &Market) -> MarketParams {
 /// over `maintenance_ramp_secs`, so no open position becomes liquidatable the moment a
 /// parameter changes (docs/MATH.md, "Maintenance ramp"). One ramp at a time.
 pub fn update_market(ctx: Context<UpdateMarket>, params: MarketParams) -> Result<()> {
-    let ex = ctx.accounts.exchange.load()?;
+    let mut ex = ctx.accounts.exchange.load_mut()?;
     params.validate(ex.taker_fee_ppm)?;
+    ex.market_config_changed();
     let mut m = ctx.accounts.market.load_mut()?;
     let before = market_params(&m);
     m.ramp_tiers(&params, Clock::get()?.unix_timestamp)?;

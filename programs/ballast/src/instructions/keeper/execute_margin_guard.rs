@@ -68,7 +68,7 @@ pub fn execute_margin_guard<'info>(ctx: Context<'info, ExecuteMarginGuard<'info>
     let oracle = read_oracle(&market, &a.oracle, decimals, now)?;
     oracle.require_valid()?;
     funding::accrue(&mut market, &oracle, now, status == MarketStatus::Paused)?;
-    let lenient = HealthQuery { decimals, now, policy: Policy::Lenient, exchange_status: ex.status() };
+    let lenient = HealthQuery::new(&ex, &clock, Policy::Lenient);
     let view = MarketView::of(&market, &oracle, &lenient)?;
     let before = isolated_health(&p, &view)?;
     let ratio_before = before.maintenance_ratio_ppm().math()?.unwrap_or(i64::MAX);

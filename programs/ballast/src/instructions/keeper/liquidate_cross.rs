@@ -65,7 +65,7 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
     // Every other cross position is read and valued once.
     let book = {
         let named = Named { market: &market, oracle: &oracle };
-        let q = HealthQuery { decimals: ex.collateral_decimals, now, policy: Policy::Lenient, exchange_status: ex.status() };
+        let q = HealthQuery::new(&ex, &clock, Policy::Lenient);
         CrossBook::scan(&acct, ctx.remaining_accounts, &q, Some(&named))?
     };
 

@@ -62,8 +62,7 @@ pub fn liquidate_isolated(ctx: Context<LiquidateIsolated>, max_base: u64) -> Res
     let oracle = read_oracle(&market, &a.oracle, ex.collateral_decimals, clock.unix_timestamp)?;
     oracle.require_fill(market.max_fill_age_secs)?;
     funding::accrue(&mut market, &oracle, clock.unix_timestamp, status == MarketStatus::Paused)?;
-    let q =
-        HealthQuery { decimals: ex.collateral_decimals, now: clock.unix_timestamp, policy: Policy::Lenient, exchange_status: ex.status() };
+    let q = HealthQuery::new(&ex, &clock, Policy::Lenient);
     let view = MarketView::of(&market, &oracle, &q)?;
 
     let mut domain = IsolatedDomain { position: &mut p, view: &view };

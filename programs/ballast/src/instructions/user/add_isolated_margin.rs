@@ -37,7 +37,7 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     require!(p.base != 0, ErrorCode::NoOpenPosition);
     let amt = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
     require!(amt <= acct.cross_collateral, ErrorCode::InsufficientCrossMargin);
-    let lenient = HealthQuery { decimals, now, policy: Policy::Lenient, exchange_status: ex.status() };
+    let lenient = HealthQuery::new(&ex, &clock, Policy::Lenient);
     let view = MarketView::of(&market, &oracle, &lenient)?;
     let before = isolated_health(&p, &view)?;
     acct.add_collateral(-amt)?;

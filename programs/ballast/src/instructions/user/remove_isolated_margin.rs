@@ -34,7 +34,7 @@ pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>,
     let mut p = isolated::load_mut(&iso_ai, &account_key, market.market_index)?;
     require!(p.base != 0, ErrorCode::NoOpenPosition);
     require!(p.mode()? != IsolatedMode::StrictIsolated, ErrorCode::StrictIsolatedLocked);
-    let q = HealthQuery { decimals: ex.collateral_decimals, now, policy: Policy::Strict, exchange_status: ex.status() };
+    let q = HealthQuery::new(&ex, &clock, Policy::Strict);
     let view = MarketView::of(&market, &oracle, &q)?;
     let buffer = ex.liquidation_buffer_ppm;
     let before = isolated_health(&p, &view)?;

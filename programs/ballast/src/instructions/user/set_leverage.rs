@@ -63,7 +63,7 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
             isolated_position: &a.isolated_position,
             remaining: ctx.remaining_accounts,
             status,
-            query: HealthQuery { decimals: ex.collateral_decimals, now, policy: Policy::Lenient, exchange_status: ex.status() },
+            query: HealthQuery::new(&ex, &clock, Policy::Lenient),
             liquidation_buffer_ppm: ex.liquidation_buffer_ppm,
             pool: &mut pool,
             clock_slot: clock.slot,

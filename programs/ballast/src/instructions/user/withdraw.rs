@@ -46,13 +46,12 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
     let a = &mut *ctx.accounts;
-    let (decimals, status, buffer) = {
+    let (q, buffer) = {
         let ex = a.exchange.load()?;
-        (ex.collateral_decimals, ex.status(), ex.liquidation_buffer_ppm)
+        (HealthQuery::new(&ex, &clock, Policy::Strict), ex.liquidation_buffer_ppm)
     };
-    require_allowed(status, Gate::Transfer)?;
+    require_allowed(q.exchange_status, Gate::Transfer)?;
     let mut acct = a.margin_account.load_mut()?;
-    let q = HealthQuery { decimals, now: clock.unix_timestamp, policy: Policy::Strict, exchange_status: status };
     let mut book = CrossBook::scan(&acct, ctx.remaining_accounts, &q, None)?;
     let transferable = book.domain(&acct)?.transferable(buffer);
     require!(amount <= transferable, ErrorCode::InsufficientTransferable);

@@ -8,7 +8,7 @@ use crate::error::ErrorCode;
 use crate::health::{domain_of, CrossBook, HealthQuery, MarketView, Policy, PositionState};
 use crate::oracle::read_oracle;
 use crate::safe::MathExt;
-use crate::state::{load_checked, Exchange, IsolatedPosition, MarginAccount, Market};
+use crate::state::{is_price_book, load_checked, Exchange, IsolatedPosition, MarginAccount, Market};
 
 #[derive(Accounts)]
 pub struct AccountHealth<'info> {
@@ -111,9 +111,9 @@ fn position_view(view: &MarketView, d: &DomainHealth, h: &PositionHealth, p: &Po
 /// positions): a full cross domain (16 positions) fits in one call, and with 15 cross
 /// positions one isolated position fits beside it; fewer leave room for more.
 pub fn account_health<'info>(ctx: Context<'info, AccountHealth<'info>>) -> Result<AccountHealthView> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
     let ex = ctx.accounts.exchange.load()?;
-    let q = HealthQuery { decimals: ex.collateral_decimals, now, policy: Policy::Lenient, exchange_status: ex.status() };
+    let q = HealthQuery::new(&ex, &clock, Policy::Lenient);
     let acct = ctx.accounts.margin_account.load()?;
     compute_account_health(&acct, &ctx.accounts.margin_account.key(), ctx.remaining_accounts, &q, ex.liquidation_buffer_ppm)
 }
@@ -129,9 +129,10 @@ pub fn compute_account_health(
     q: &HealthQuery,
     buffer_ppm: u32,
 ) -> Result<AccountHealthView> {
-    let cross_pairs = acct.health_slots().count() * 2;
-    require!(remaining.len() >= cross_pairs, ErrorCode::MissingHealthAccounts);
-    let (cross_accounts, isolated_accounts) = remaining.split_at(cross_pairs);
+    // The cross positions' accounts: the price book alone, or a pair per position.
+    let cross_len = if remaining.first().is_some_and(is_price_book) { 1 } else { acct.health_slots().count() * 2 };
+    require!(remaining.len() >= cross_len, ErrorCode::MissingHealthAccounts);
+    let (cross_accounts, isolated_accounts) = remaining.split_at(cross_len);
     let cross = cross_view(acct, cross_accounts, q, buffer_ppm)?;
     require!(isolated_accounts.len() % 3 == 0, ErrorCode::ExtraHealthAccounts);
     let mut isolated = Vec::with_capacity(isolated_accounts.len() / 3);
@@ -148,8 +149,7 @@ fn cross_view(acct: &MarginAccount, cross_accounts: &[AccountInfo], q: &HealthQu
     let mut positions = Vec::with_capacity(book.entries().len());
     for e in book.entries() {
         // The curve for the liquidation price, from the market account the book read.
-        let market = load_checked::<Market>(&cross_accounts[e.market_account])?;
-        let view = MarketView::with(e.pricing, &market, q);
+        let view = MarketView::from_curve(e.pricing, book.curve(e, cross_accounts)?);
         positions.push(position_view(&view, &domain, &e.health, &e.state)?);
     }
     domain_view(&domain, positions, buffer_ppm)
