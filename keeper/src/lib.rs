@@ -16,9 +16,10 @@ use std::collections::BTreeMap;
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::Discriminator;
+use ballast::constants::MAX_PRICE_BOOK_MARKETS;
 use ballast::health::{isolated_health, CrossBook, HealthQuery, MarketView, Policy};
 use ballast::oracle::{read_oracle, OraclePrice};
-use ballast::state::{Exchange, IsolatedPosition, MarginAccount, Market, TriggerBook, TriggerCondition};
+use ballast::state::{Exchange, IsolatedPosition, MarginAccount, Market, PriceBook, TriggerBook, TriggerCondition};
 use ballast_client::ix;
 use ballast_math::adl::{adl_score_ppm, pool_equity, pool_side_pnl};
 use ballast_math::pool::SideTotals;
@@ -114,6 +115,10 @@ pub trait Chain {
     }
 }
 
+/// A simulated transaction and its compute units, or why it stops: the outcome, the
+/// error, and the program's error code.
+type Prepared = Result<(VersionedTransaction, u64), (&'static str, Option<String>, Option<u32>)>;
+
 /// The largest transaction a node accepts, in bytes.
 pub const PACKET_DATA_SIZE: usize = 1_232;
 
@@ -135,7 +140,14 @@ pub struct Config {
     /// (health already counts funding to now; the crank keeps the indices, and the events
     /// that report them, current).
     pub funding_crank_secs: i64,
+    /// Refresh the price book (when it exists) for every market it holds at the start of
+    /// each pass, and pass the book instead of `[market, oracle]` pairs to the cross
+    /// instructions the pass sends (falling back to the pairs when the book is refused).
+    pub price_book: bool,
 }
+
+/// Markets per `refresh_prices` transaction (two accounts each; a legacy transaction holds them).
+pub const REFRESH_MARKETS_PER_TX: usize = 10;
 
 /// Running totals, printed by the binary and read by tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -149,6 +161,10 @@ pub struct Counters {
     pub funding_due: u64,
     /// Positions picked for auto-deleveraging (the pool's equity was negative).
     pub deleverage_due: u64,
+    /// `refresh_prices` transactions decided (each up to [`REFRESH_MARKETS_PER_TX`] markets).
+    pub price_refreshes: u64,
+    /// Cross instructions sent with the price book instead of the pairs.
+    pub via_price_book: u64,
     pub sent: u64,
     pub won: u64,
     /// Another keeper (or the owner) got there first: `NotLiquidatable` / `GuardNotTriggered`.
@@ -165,6 +181,7 @@ pub enum Action {
     ExecuteTrigger { account: Pubkey, id: u32, market_index: u16 },
     UpdateFunding { market: Pubkey, market_index: u16 },
     AutoDeleverage { account: Pubkey, market_index: u16, isolated: bool },
+    RefreshPrices { market_indices: Vec<u16> },
 }
 
 impl Action {
@@ -176,6 +193,7 @@ impl Action {
             Action::ExecuteTrigger { .. } => "execute_trigger_order",
             Action::UpdateFunding { .. } => "update_funding",
             Action::AutoDeleverage { .. } => "auto_deleverage",
+            Action::RefreshPrices { .. } => "refresh_prices",
         }
     }
     fn target(&self) -> Pubkey {
@@ -186,6 +204,7 @@ impl Action {
             Action::ExecuteTrigger { account, .. } => *account,
             Action::UpdateFunding { market, .. } => *market,
             Action::AutoDeleverage { account, .. } => *account,
+            Action::RefreshPrices { .. } => ix::price_book_pda(),
         }
     }
 }
@@ -235,6 +254,8 @@ pub struct Keeper<C: Chain> {
     /// Lookup tables created and extensions sent (what the keeper paid rent and fees for).
     pub tables_created: u64,
     pub table_extensions: u64,
+    /// The price book may serve this pass's cross instructions (it exists and was refreshed).
+    book_usable: bool,
 }
 
 impl<C: Chain> Keeper<C> {
@@ -248,6 +269,7 @@ impl<C: Chain> Keeper<C> {
             lookup_table: None,
             tables_created: 0,
             table_extensions: 0,
+            book_usable: false,
         }
     }
 
@@ -259,15 +281,22 @@ impl<C: Chain> Keeper<C> {
     pub async fn run_once(&mut self) -> ChainResult<Vec<Outcome>> {
         let actions = self.scan().await?;
         let phase = |a: &Action| match a {
-            Action::UpdateFunding { .. } | Action::ExecuteGuard { .. } | Action::ExecuteTrigger { .. } => 0,
-            Action::LiquidateCross { .. } | Action::LiquidateIsolated { .. } => 1,
-            Action::AutoDeleverage { .. } => 2,
+            Action::RefreshPrices { .. } => 0,
+            Action::UpdateFunding { .. } | Action::ExecuteGuard { .. } | Action::ExecuteTrigger { .. } => 1,
+            Action::LiquidateCross { .. } | Action::LiquidateIsolated { .. } => 2,
+            Action::AutoDeleverage { .. } => 3,
         };
         let mut out = vec![];
-        for p in 0..3 {
+        self.book_usable = false;
+        for p in 0..4 {
             let batch: Vec<Action> = actions.iter().filter(|a| phase(a) == p).cloned().collect();
             if !batch.is_empty() {
-                out.extend(self.execute_all(batch).await?);
+                let outcomes = self.execute_all(batch).await?;
+                if p == 0 {
+                    // The book serves the later phases only if every refresh landed.
+                    self.book_usable = outcomes.iter().all(|o| o.result == "won");
+                }
+                out.extend(outcomes);
             }
         }
         Ok(out)
@@ -285,10 +314,12 @@ impl<C: Chain> Keeper<C> {
         let market_accounts = self.chain.program_accounts(&AccountKind::of::<Market>(program, Market::SPACE)).await?;
         let market_accounts: Vec<(Pubkey, Vec<u8>, Market)> =
             market_accounts.into_iter().filter_map(|(address, a)| decode::<Market>(&a.data).map(|m| (address, a.data, m))).collect();
-        // The clock, the exchange and every market's oracle in one read.
-        let keys: Vec<Pubkey> = std::iter::once(exchange_key).chain(market_accounts.iter().map(|(_, _, m)| m.oracle)).collect();
+        // The clock, the exchange, the price book and every market's oracle in one read.
+        let keys: Vec<Pubkey> =
+            [exchange_key, ix::price_book_pda()].into_iter().chain(market_accounts.iter().map(|(_, _, m)| m.oracle)).collect();
         let ((slot, now), mut read) = self.chain.clock_and_accounts(&keys).await?;
-        let oracles = read.split_off(1);
+        let oracles = read.split_off(2);
+        let book_exists = read.pop().flatten().is_some_and(|a| a.owner == program && decode::<PriceBook>(&a.data).is_some());
         let exchange = read.pop().flatten().and_then(|a| decode::<Exchange>(&a.data)).ok_or("exchange not found")?;
         let decimals = exchange.collateral_decimals;
         let clock = anchor_lang::prelude::Clock { slot, unix_timestamp: now, ..Default::default() };
@@ -311,6 +342,13 @@ impl<C: Chain> Keeper<C> {
         };
 
         let mut actions = vec![];
+        if self.config.price_book && book_exists {
+            let held: Vec<u16> = markets.keys().copied().filter(|&i| usize::from(i) < MAX_PRICE_BOOK_MARKETS).collect();
+            for chunk in held.chunks(REFRESH_MARKETS_PER_TX) {
+                self.counters.price_refreshes += 1;
+                actions.push(Action::RefreshPrices { market_indices: chunk.to_vec() });
+            }
+        }
         for (index, m) in &markets {
             let priced = prices.get(index).is_some_and(|p| p.price > 0);
             if priced && now.saturating_sub(m.market.last_funding_ts) >= self.config.funding_crank_secs {
@@ -465,14 +503,27 @@ impl<C: Chain> Keeper<C> {
     }
 
     /// The program instruction for an action, built by `ballast-client` (the builders the
-    /// tests and the migrations use).
+    /// tests and the migrations use), with `[market, oracle]` pairs for the cross positions.
     pub async fn instruction(&mut self, action: &Action) -> ChainResult<Instruction> {
+        self.instruction_with(action, false).await
+    }
+
+    /// The cross positions' health accounts: the price book alone, or their pairs.
+    async fn cross_health(&mut self, account: &Pubkey, skip: u16, book: bool) -> ChainResult<Vec<Pubkey>> {
+        if book {
+            return Ok(vec![ix::price_book_pda()]);
+        }
+        self.health_keys(account, Some(skip)).await
+    }
+
+    /// [`Self::instruction`], reading the cross positions from the price book when `book`.
+    async fn instruction_with(&mut self, action: &Action, book: bool) -> ChainResult<Instruction> {
         let keeper = self.payer.pubkey();
         let token = self.config.keeper_token;
         Ok(match *action {
             Action::LiquidateCross { account, market_index } => {
                 let (_, oracle) = self.market_and_oracle(market_index).await?;
-                let health = self.health_keys(&account, Some(market_index)).await?;
+                let health = self.cross_health(&account, market_index, book).await?;
                 ix::liquidate_cross(keeper, token, account, market_index, oracle, u64::MAX, &health)
             }
             Action::LiquidateIsolated { account, position, market_index } => {
@@ -483,12 +534,12 @@ impl<C: Chain> Keeper<C> {
             Action::ExecuteGuard { account, position, market_index } => {
                 let (_, oracle) = self.market_and_oracle(market_index).await?;
                 debug_assert_eq!(position, ix::isolated_pda(&account, market_index));
-                let health = self.health_keys(&account, Some(market_index)).await?;
+                let health = self.cross_health(&account, market_index, book).await?;
                 ix::execute_margin_guard(keeper, token, account, market_index, oracle, &health)
             }
             Action::ExecuteTrigger { account, id, market_index } => {
                 let (_, oracle) = self.market_and_oracle(market_index).await?;
-                let health = self.health_keys(&account, Some(market_index)).await?;
+                let health = self.cross_health(&account, market_index, book).await?;
                 ix::execute_trigger_order(keeper, token, account, id, market_index, oracle, &health)
             }
             Action::AutoDeleverage { account, market_index, isolated } => {
@@ -505,6 +556,13 @@ impl<C: Chain> Keeper<C> {
             Action::UpdateFunding { market_index, .. } => {
                 let (_, oracle) = self.market_and_oracle(market_index).await?;
                 ix::update_funding(market_index, oracle)
+            }
+            Action::RefreshPrices { ref market_indices } => {
+                let mut pairs = vec![];
+                for &i in market_indices {
+                    pairs.push(self.market_and_oracle(i).await?);
+                }
+                ix::refresh_prices(&pairs)
             }
         })
     }
@@ -568,8 +626,27 @@ impl<C: Chain> Keeper<C> {
 
     /// Builds the action's transaction (v0 through the lookup table when a legacy one is
     /// too large) and simulates it: `Ok(tx, units)` to send, or the outcome that stops here.
+    /// Cross instructions try the price book first when this pass refreshed it, and fall
+    /// back to the pairs when the program refuses the book (too old, a market beyond it).
     async fn prepare(&mut self, action: &Action) -> ChainResult<Result<(VersionedTransaction, u64), (&'static str, Option<String>)>> {
-        let ix = self.instruction(action).await?;
+        let reads_cross = matches!(action, Action::LiquidateCross { .. } | Action::ExecuteGuard { .. } | Action::ExecuteTrigger { .. });
+        if self.book_usable && reads_cross {
+            let refused = [ballast::error::ErrorCode::PriceBookStale, ballast::error::ErrorCode::MarketNotInPriceBook].map(u32::from);
+            match self.prepare_with(action, true).await? {
+                Err((_, _, Some(code))) if refused.contains(&code) => {}
+                Ok(ready) => {
+                    self.counters.via_price_book += 1;
+                    return Ok(Ok(ready));
+                }
+                Err((result, error, _)) => return Ok(Err((result, error))),
+            }
+        }
+        Ok(self.prepare_with(action, false).await?.map_err(|(result, error, _)| (result, error)))
+    }
+
+    /// Builds and simulates; a refusal carries the program's error code.
+    async fn prepare_with(&mut self, action: &Action, book: bool) -> ChainResult<Prepared> {
+        let ix = self.instruction_with(action, book).await?;
         let [limit, price] = self.budget();
         let blockhash = self.chain.latest_blockhash().await?;
         let ixs = [limit, price, ix];
@@ -588,10 +665,10 @@ impl<C: Chain> Keeper<C> {
             let error = format!(
                 "transaction is {size} bytes, over the {PACKET_DATA_SIZE}-byte limit: this account needs a v0 transaction with an address lookup table (enable lookup tables, docs/KEEPERS.md)"
             );
-            return Ok(Err(("failed", Some(error))));
+            return Ok(Err(("failed", Some(error), None)));
         }
         Ok(match self.chain.simulate(&tx).await? {
-            Err(f) => Err((classify(&f), Some(f.message))),
+            Err(f) => Err((classify(&f), Some(f.message), f.custom_code)),
             Ok(units) => Ok((tx, units)),
         })
     }

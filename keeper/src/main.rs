@@ -3,7 +3,8 @@
 //! Options: `--interval-ms 1000`, `--cu-limit 400000`, `--priority-micro-lamports 0`,
 //! `--funding-crank-secs 600`, `--max-backoff-ms 30000`, `--once` (one pass, then exit),
 //! `--ws ws://127.0.0.1:8900` (default: derived from `--rpc`), `--subscribe false` (rescan
-//! every pass instead of following accounts by `programSubscribe`), `--resync-secs 60`.
+//! every pass instead of following accounts by `programSubscribe`), `--resync-secs 60`,
+//! `--price-book false` (do not refresh the price book or pass it to cross instructions).
 //! A config file holds the same settings (snake_case keys, e.g. `"interval_ms": 500`); flags override it. See docs/KEEPERS.md.
 
 use std::time::{Duration, Instant};
@@ -33,7 +34,7 @@ impl Settings {
 
     /// The settings of a config file: a JSON object of known keys.
     fn parse_file(path: &str, text: &str) -> Result<serde_json::Value, String> {
-        const KNOWN: [&str; 12] = [
+        const KNOWN: [&str; 13] = [
             "rpc",
             "keypair",
             "program_id",
@@ -46,6 +47,7 @@ impl Settings {
             "ws",
             "subscribe",
             "resync_secs",
+            "price_book",
         ];
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("{path}: {e}"))?;
         let obj = v.as_object().ok_or(format!("{path}: a JSON object of settings"))?;
@@ -109,6 +111,7 @@ async fn run() -> Result<(), String> {
         priority_micro_lamports: s.number("priority_micro_lamports", 0)?,
         lookup_tables: true,
         funding_crank_secs: s.number("funding_crank_secs", 600)?,
+        price_book: s.number("price_book", true)?,
     };
     if config.program_id != ballast::ID {
         return Err(format!("program id {} is not the program this keeper is built for ({})", config.program_id, ballast::ID));
@@ -137,7 +140,8 @@ async fn run() -> Result<(), String> {
                 "cycle": cycle, "ok": error.is_none(), "error": error, "millis": started.elapsed().as_millis() as u64,
                 "consecutive_failures": failures, "scanned": c.scanned, "liquidatable": c.liquidatable,
                 "guards_due": c.guards_due, "triggers_due": c.triggers_due, "funding_due": c.funding_due,
-                "deleverage_due": c.deleverage_due, "sent": c.sent, "won": c.won, "lost": c.lost, "failed": c.failed,
+                "deleverage_due": c.deleverage_due, "price_refreshes": c.price_refreshes, "via_price_book": c.via_price_book,
+                "sent": c.sent, "won": c.won, "lost": c.lost, "failed": c.failed,
                 "rpc_calls": rpc.calls, "rpc_scans": rpc.scans, "notifications": rpc.notifications,
                 "subscription_failures": rpc.subscription_failures,
                 "subscription_error": keeper.chain.subscription_error(),

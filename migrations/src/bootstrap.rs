@@ -55,6 +55,9 @@ pub struct Deployment {
     pub program_id: String,
     pub exchange: String,
     pub vault: String,
+    /// The price book (`refresh_prices`); empty in deployments written before it existed.
+    #[serde(default)]
+    pub price_book: String,
     pub collateral_mint: String,
     pub collateral_decimals: u8,
     pub admin: String,
@@ -143,6 +146,9 @@ pub async fn bootstrap(net: &mut Net, config: &Config, keys: &Keys) -> NetResult
             oracle: oracle.to_string(),
         });
     }
+    // The price book: cross instructions may read it instead of a pair per position once a
+    // keeper refreshes it (docs/KEEPERS.md).
+    net.send(&[ix::init_price_book(keys.admin.pubkey())], &[&keys.admin]).await?;
     // Hand the exchange over: the final admin (a multisig vault) accepts with its own signature.
     let pending_admin = config.final_admin()?;
     if let Some(admin) = pending_admin {
@@ -153,6 +159,7 @@ pub async fn bootstrap(net: &mut Net, config: &Config, keys: &Keys) -> NetResult
         program_id: ballast::ID.to_string(),
         exchange: ix::exchange_pda().to_string(),
         vault: ix::vault_pda().to_string(),
+        price_book: ix::price_book_pda().to_string(),
         collateral_mint: mint.to_string(),
         collateral_decimals: config.collateral_decimals,
         admin: keys.admin.pubkey().to_string(),

@@ -51,7 +51,9 @@ async fn the_keeper_liquidates_an_unhealthy_account_and_executes_a_reached_stop_
     net.send(&[ix::place_trigger_order(careful.pubkey(), careful_account, stop)], &[&careful]).await.unwrap();
 
     // The keeper, over its own JSON-RPC connection.
-    let (keeper_key, keeper_config) = keeper(&mut local.net, &mint, 400_000).await;
+    let (keeper_key, mut keeper_config) = keeper(&mut local.net, &mint, 400_000).await;
+    // It refreshes the price book each pass and passes it to the cross instructions.
+    keeper_config.price_book = true;
     let keeper_token = keeper_config.keeper_token;
     // Its websocket URL points at a closed port: every pass falls back to a rescan.
     let chain = RpcChain::new(&local.validator.rpc_url).unwrap().with_subscriptions("ws://127.0.0.1:1");
@@ -60,15 +62,19 @@ async fn the_keeper_liquidates_an_unhealthy_account_and_executes_a_reached_stop_
     // Healthy: the keeper scans the account and leaves it alone.
     bot.run_once().await.unwrap();
     assert!(bot.counters.scanned >= 1, "{:?}", bot.counters);
-    assert_eq!((bot.counters.liquidatable, bot.counters.triggers_due, bot.counters.sent), (0, 0, 0), "{:?}", bot.counters);
+    // Only the price book's refresh was sent.
+    let c = bot.counters;
+    assert_eq!((c.liquidatable, c.triggers_due, c.price_refreshes, c.sent, c.won), (0, 0, 1, 1, 1), "{c:?}\n{}", bot.log.join("\n"));
 
     // BTC falls to 48,600: equity ≈ 1,170 USD against ≈ 1,215 USD maintenance.
     local.publish(btc_oracle, 48_600).await;
     let net = &mut local.net;
     bot.run_once().await.unwrap();
+    // A refresh, the liquidation and the stop-loss (both through the book unless it had
+    // aged past its limit by then, when the keeper falls back to the pairs).
     assert_eq!(
-        (bot.counters.liquidatable, bot.counters.triggers_due, bot.counters.won),
-        (1, 1, 2),
+        (bot.counters.liquidatable, bot.counters.triggers_due, bot.counters.price_refreshes, bot.counters.won),
+        (1, 1, 2, 4),
         "{:?}\n{}",
         bot.counters,
         bot.log.join("\n")

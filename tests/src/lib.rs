@@ -210,6 +210,9 @@ pub struct Harness {
     pub transition_checks: u64,
     /// The state after the last transaction (every account the harness knows).
     pub last_world: Option<invariants::World>,
+    /// When true, the harness's cross-reading instructions pass the price book instead of
+    /// `[market, oracle]` pairs ([`Self::health_accounts`]).
+    pub health_from_price_book: bool,
 }
 
 impl Harness {
@@ -247,6 +250,7 @@ impl Harness {
             vault_surplus: 0,
             transition_checks: 0,
             last_world: None,
+            health_from_price_book: false,
         };
         for k in [h.admin.pubkey(), h.guardian.pubkey(), h.oracle_authority.pubkey()] {
             h.airdrop(k, 100_000_000_000).await;
@@ -278,6 +282,7 @@ impl Harness {
             // The in-process runtime's slots move only when a test warps them.
             lookup_tables: false,
             funding_crank_secs: 3_600,
+            price_book: true,
         };
         ballast_keeper::Keeper::new(chain, keeper.key.insecure_clone(), config)
     }
@@ -718,6 +723,9 @@ impl Harness {
     /// `[market, oracle]` per cross slot in health of `account` (open, or holding
     /// unsettled profit), in slot order.
     pub async fn health_accounts(&mut self, account: Pubkey) -> Vec<Pubkey> {
+        if self.health_from_price_book {
+            return book();
+        }
         let m = self.margin(account).await;
         let mut out = vec![];
         for p in m.health_slots() {
@@ -730,6 +738,9 @@ impl Harness {
 
     /// Health accounts for an instruction that names `market_index` (its pair is omitted).
     pub async fn health_accounts_except(&mut self, account: Pubkey, market_index: u16) -> Vec<Pubkey> {
+        if self.health_from_price_book {
+            return book();
+        }
         let m = self.margin(account).await;
         let mut out = vec![];
         for p in m.health_slots().filter(|p| p.market_index != market_index) {

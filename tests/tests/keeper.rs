@@ -249,3 +249,34 @@ async fn the_bot_deleverages_the_winner_once_a_liquidation_leaves_the_pool_short
     assert!(bot.scan().await.unwrap().is_empty());
     h.check_invariants().await;
 }
+
+#[tokio::test]
+async fn the_bot_refreshes_the_price_book_first_and_liquidates_through_it() {
+    let mut h = setup().await;
+    for _ in 0..3 {
+        h.add_push_market(100.0, MarketParams { spread_ppm: 0, ..default_market_params() }).await;
+    }
+    h.init_price_book().await;
+    let keeper = h.user("keeper", 0).await;
+    // 1 BTC at 20x and 1 unit of each $100 market at 10x on $2,600: after BTC falls to
+    // $48,600, equity $1,200 < maintenance $1,215 + 3 × $2.50.
+    let alice = trader(&mut h, "alice", 2_600 * USD, UNIT, MarginMode::Cross).await;
+    for i in 1..=3 {
+        h.trade(&alice, i, UNIT, MarginMode::Cross, 10).await;
+    }
+    h.set_price(BTC, 48_600.0, 0.0).await;
+    let mut bot = h.keeper_bot(&keeper).await;
+    let outcomes = bot.run_once().await.unwrap();
+    let names: Vec<(String, &str)> = outcomes.iter().map(|o| (format!("{:?}", o.action), o.result)).collect();
+    assert_eq!(
+        names,
+        vec![
+            (format!("{:?}", Action::RefreshPrices { market_indices: vec![0, 1, 2, 3] }), "won"),
+            (format!("{:?}", Action::LiquidateCross { account: alice.account, market_index: BTC }), "won"),
+        ]
+    );
+    let c = bot.counters;
+    assert_eq!((c.price_refreshes, c.via_price_book, c.liquidatable, c.won, c.failed), (1, 1, 1, 2, 0));
+    assert!(h.margin(alice.account).await.cross_positions[0].base < UNIT, "BTC was reduced");
+    h.check_invariants().await;
+}

@@ -11,4 +11,8 @@ export const MAX_CROSS_SLOTS = 16;
 export const MAX_TRIGGER_TIP = 1_000_000n;
 /** Slots within which an unfinished liquidation may continue. */
 export const LIQUIDATION_CONTINUATION_SLOTS = 150n;
-export const SEEDS = { exchange: "exchange", vault: "vault", market: "market", margin: "margin", isolated: "isolated", triggers: "triggers" } as const;
+/** Markets the price book has entries for (indices below this; `MAX_PRICE_BOOK_MARKETS`). */
+export const MAX_PRICE_BOOK_MARKETS = 32;
+/** Oldest price-book entry an instruction accepts, in slots since `refresh_prices` (`MAX_PRICE_BOOK_AGE_SLOTS`). */
+export const MAX_PRICE_BOOK_AGE_SLOTS = 4n;
+export const SEEDS = { exchange: "exchange", vault: "vault", market: "market", margin: "margin", isolated: "isolated", triggers: "triggers", priceBook: "price_book" } as const;

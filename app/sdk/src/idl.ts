@@ -1490,6 +1490,66 @@ export const IDL = {
       ]
     },
     {
+      "name": "init_price_book",
+      "docs": [
+        "Permissionless: creates the empty price book (PDA `[\"price_book\"]`). Once per program."
+      ],
+      "discriminator": [
+        157,
+        234,
+        106,
+        155,
+        13,
+        236,
+        168,
+        86
+      ],
+      "accounts": [
+        {
+          "name": "payer",
+          "docs": [
+            "Pays the book's rent (anyone: the book has one address and no owner)."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "price_book",
+          "docs": [
+            "The price book (PDA `[\"price_book\"]`), created empty."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  112,
+                  114,
+                  105,
+                  99,
+                  101,
+                  95,
+                  98,
+                  111,
+                  111,
+                  107
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "system_program",
+          "docs": [
+            "The system program."
+          ],
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": []
+    },
+    {
       "name": "initialize_exchange",
       "docs": [
         "Admin: creates the exchange singleton (PDA `[\"exchange\"]`) and its collateral vault",
@@ -2027,6 +2087,78 @@ export const IDL = {
           "type": "pubkey"
         }
       ]
+    },
+    {
+      "name": "refresh_prices",
+      "docs": [
+        "Permissionless crank: copies markets and their oracle readings into the price book,",
+        "which cross-reading instructions may pass instead of a `[market, oracle]` pair per",
+        "position.",
+        "",
+        "Remaining accounts: `[market, oracle]` pairs, any markets, any order."
+      ],
+      "discriminator": [
+        26,
+        136,
+        132,
+        143,
+        236,
+        52,
+        178,
+        12
+      ],
+      "accounts": [
+        {
+          "name": "exchange",
+          "docs": [
+            "The exchange singleton (PDA `[\"exchange\"]`): its status, decimals and configuration epoch."
+          ],
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  101,
+                  120,
+                  99,
+                  104,
+                  97,
+                  110,
+                  103,
+                  101
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "price_book",
+          "docs": [
+            "The price book (PDA `[\"price_book\"]`)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  112,
+                  114,
+                  105,
+                  99,
+                  101,
+                  95,
+                  98,
+                  111,
+                  111,
+                  107
+                ]
+              }
+            ]
+          }
+        }
+      ],
+      "args": []
     },
     {
       "name": "remove_isolated_margin",
@@ -2911,8 +3043,10 @@ export const IDL = {
         {
           "name": "exchange",
           "docs": [
-            "The exchange singleton (PDA `[\"exchange\"]`), for its admin."
+            "The exchange singleton (PDA `[\"exchange\"]`), for its admin.",
+            "Written: its market configuration epoch moves, so price-book entries taken before the change are not used."
           ],
+          "writable": true,
           "pda": {
             "seeds": [
               {
@@ -3261,6 +3395,19 @@ export const IDL = {
         227,
         198,
         154
+      ]
+    },
+    {
+      "name": "PriceBook",
+      "discriminator": [
+        58,
+        79,
+        217,
+        46,
+        6,
+        199,
+        93,
+        200
       ]
     },
     {
@@ -4175,6 +4322,26 @@ export const IDL = {
       "code": 6095,
       "name": "LeverageAboveVolatilityCap",
       "msg": "Leverage above the market's maximum scaled down by its volatility"
+    },
+    {
+      "code": 6096,
+      "name": "MarketNotInPriceBook",
+      "msg": "The market's index is beyond the price book's capacity: pass its market and oracle instead"
+    },
+    {
+      "code": 6097,
+      "name": "PriceBookStale",
+      "msg": "A price-book entry is missing, too old, or older than a market configuration change: refresh it first"
+    },
+    {
+      "code": 6098,
+      "name": "PriceBookStateInvalid",
+      "msg": "Price book state violates its invariants"
+    },
+    {
+      "code": 6099,
+      "name": "PriceBookCannotRealise",
+      "msg": "Realising profit writes the market: pass the [market, oracle] pairs instead of the price book"
     }
   ],
   "types": [
@@ -4841,11 +5008,19 @@ export const IDL = {
             "type": "u64"
           },
           {
+            "name": "market_config_epoch",
+            "docs": [
+              "Counts changes of any market's configuration (`update_market`, a market's status):",
+              "price-book entries written under an older count are not used (docs/MATH.md, \"Price book\")."
+            ],
+            "type": "u64"
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                56
+                48
               ]
             }
           }
@@ -6521,6 +6696,232 @@ export const IDL = {
               "(profit % × effective leverage; `ballast_math::adl::adl_light`)."
             ],
             "type": "u8"
+          }
+        ]
+      }
+    },
+    {
+      "name": "PriceBook",
+      "serialization": "bytemuck",
+      "repr": {
+        "kind": "c"
+      },
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "version",
+            "type": "u8"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          },
+          {
+            "name": "_padding",
+            "type": {
+              "array": [
+                "u8",
+                6
+              ]
+            }
+          },
+          {
+            "name": "reserved",
+            "type": {
+              "array": [
+                "u8",
+                56
+              ]
+            }
+          },
+          {
+            "name": "entries",
+            "docs": [
+              "Entry `i` is market `i`'s."
+            ],
+            "type": {
+              "array": [
+                {
+                  "defined": {
+                    "name": "PriceEntry"
+                  }
+                },
+                32
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "PriceEntry",
+      "docs": [
+        "One market's copy. `refreshed_slot == 0`: never written."
+      ],
+      "serialization": "bytemuck",
+      "repr": {
+        "kind": "c"
+      },
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "refreshed_slot",
+            "docs": [
+              "Slot `refresh_prices` wrote the entry in."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "config_epoch",
+            "docs": [
+              "The exchange's `market_config_epoch` then."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "price",
+            "docs": [
+              "The oracle's price converted into the price scale (rounded down; 0 when not positive)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "conf",
+            "docs": [
+              "Its confidence in the price scale (rounded up)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "publish_time",
+            "docs": [
+              "The oracle's publish time: the reading's age is counted from it when the entry is read."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "last_valid_price",
+            "docs": [
+              "The market's last valid price."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "long_index",
+            "docs": [
+              "The market's funding indices accrued (in memory) to the refresh's time."
+            ],
+            "type": {
+              "defined": {
+                "name": "WrappedI128"
+              }
+            }
+          },
+          {
+            "name": "short_index",
+            "type": {
+              "defined": {
+                "name": "WrappedI128"
+              }
+            }
+          },
+          {
+            "name": "pnl_weight_ppm",
+            "type": "u32"
+          },
+          {
+            "name": "transfer_floor_ppm",
+            "type": "u32"
+          },
+          {
+            "name": "invalid_price_haircut_ppm",
+            "type": "u32"
+          },
+          {
+            "name": "max_fill_age_secs",
+            "type": "u32"
+          },
+          {
+            "name": "leverage_scale_ppm",
+            "docs": [
+              "The market's volatility scale of the tier maximum then, ppm."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "max_oracle_age_secs",
+            "type": "u32"
+          },
+          {
+            "name": "market_index",
+            "type": "u16"
+          },
+          {
+            "name": "status",
+            "docs": [
+              "The market's own [`MarketStatus`]."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "quality",
+            "docs": [
+              "The reading's class apart from its age: 0 valid, 1 too uncertain, 2 not positive."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "tier_count",
+            "type": "u8"
+          },
+          {
+            "name": "ramp_from_tier_count",
+            "type": "u8"
+          },
+          {
+            "name": "_padding",
+            "type": {
+              "array": [
+                "u8",
+                2
+              ]
+            }
+          },
+          {
+            "name": "tiers",
+            "type": {
+              "array": [
+                {
+                  "defined": {
+                    "name": "LeverageTier"
+                  }
+                },
+                4
+              ]
+            }
+          },
+          {
+            "name": "ramp_from_tiers",
+            "type": {
+              "array": [
+                {
+                  "defined": {
+                    "name": "LeverageTier"
+                  }
+                },
+                4
+              ]
+            }
+          },
+          {
+            "name": "ramp_start_ts",
+            "type": "i64"
+          },
+          {
+            "name": "ramp_end_ts",
+            "type": "i64"
           }
         ]
       }

@@ -9,16 +9,21 @@
  * | `trade`, `set_leverage`, `add_isolated_margin`, `liquidate_cross`, `execute_margin_guard` | `[market, oracle]` per cross slot in health other than the instruction's market, slot order |
  * | `account_health` | `[market, oracle]` per cross slot in health, slot order, then `[isolated_position, market, oracle]` per isolated position |
  * | `defund_pool` | `[market, oracle]` for every market, index order |
+ * | `refresh_prices` | `[market, oracle]` per market to refresh, any order |
  * | the rest | none |
  *
  * A cross slot is "in health" when it is in use and open or holding unsettled profit.
+ * Every cross-reading instruction above also accepts the price book alone (`[priceBookPda()]`)
+ * in place of the cross pairs, while its entries are fresh (refreshed at most
+ * `MAX_PRICE_BOOK_AGE_SLOTS` slots ago and since the last market configuration change); a
+ * withdrawal that must realise profit still needs the pairs.
  */
 import { BN, Program, type Idl, type Provider } from "./anchor.js";
 import { AccountMeta, Connection, PublicKey, TransactionInstruction } from "@solana/web3.js";
 import { inHealth, type MarginAccount, type MarketStatus, type TriggerCondition } from "./accounts.js";
 import { PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID } from "./constants.js";
 import { IDL } from "./idl.js";
-import { exchangePda, isolatedPda, marginPda, marketPda, triggerBookPda, vaultPda } from "./pda.js";
+import { exchangePda, isolatedPda, marginPda, marketPda, priceBookPda, triggerBookPda, vaultPda } from "./pda.js";
 import type { MarginMode } from "./previews.js";
 
 export type { MarginMode };
@@ -154,6 +159,7 @@ export class InstructionBuilder {
   }
   get exchange() { return exchangePda(this.programId); }
   get vault() { return vaultPda(this.programId); }
+  get priceBook() { return priceBookPda(this.programId); }
   market(index: number) { return marketPda(index, this.programId); }
   isolated(marginAccount: PublicKey, index: number) { return isolatedPda(marginAccount, index, this.programId); }
   margin(owner: PublicKey, subId = 0) { return marginPda(owner, subId, this.programId); }
@@ -275,9 +281,10 @@ export class InstructionBuilder {
       .accountsStrict({ authority: a.authority, exchange: this.exchange, marginAccount: a.marginAccount, vault: this.vault, source: a.source, tokenProgram: TOKEN_PROGRAM_ID })
       .instruction();
   }
-  /** `health`: `[market, oracle]` per cross slot in health (markets writable: a withdrawal may realise profit). */
+  /** `health`: `[market, oracle]` per cross slot in health (markets writable: a withdrawal may realise profit), or the price book alone (read-only). */
   withdraw(a: { owner: PublicKey; marginAccount: PublicKey; destination: PublicKey; amount: bigint; health: PublicKey[] }): Promise<TransactionInstruction> {
-    const rest = a.health.map((k, i) => ({ pubkey: k, isSigner: false, isWritable: i % 2 === 0 }));
+    const pairs = a.health.length % 2 === 0;
+    const rest = a.health.map((k, i) => ({ pubkey: k, isSigner: false, isWritable: pairs && i % 2 === 0 }));
     return this.m
       .withdraw(bn(a.amount))
       .accountsStrict({ owner: a.owner, exchange: this.exchange, marginAccount: a.marginAccount, vault: this.vault, destination: a.destination, tokenProgram: TOKEN_PROGRAM_ID })
@@ -341,6 +348,15 @@ export class InstructionBuilder {
       })
       .remainingAccounts(a.markets.map(ro))
       .instruction();
+  }
+  /** Creates the price book (anyone, once per program). */
+  initPriceBook(a: { payer: PublicKey }): Promise<TransactionInstruction> {
+    return this.m.initPriceBook().accountsStrict({ payer: a.payer, priceBook: priceBookPda(this.programId), systemProgram: SYSTEM_PROGRAM_ID }).instruction();
+  }
+  /** Copies each market and its oracle reading into the price book (anyone). */
+  refreshPrices(a: { markets: MarketRef[] }): Promise<TransactionInstruction> {
+    const rest = a.markets.flatMap((m) => [ro(this.market(m.index)), ro(m.oracle)]);
+    return this.m.refreshPrices().accountsStrict({ exchange: this.exchange, priceBook: priceBookPda(this.programId) }).remainingAccounts(rest).instruction();
   }
   updateFunding(a: { marketIndex: number; oracle: PublicKey }): Promise<TransactionInstruction> {
     return this.m.updateFunding().accountsStrict({ exchange: this.exchange, market: this.market(a.marketIndex), oracle: a.oracle }).instruction();

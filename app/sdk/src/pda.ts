@@ -33,3 +33,8 @@ export function isolatedPda(marginAccount: PublicKey, marketIndex: number, progr
 export function triggerBookPda(marginAccount: PublicKey, programId: PublicKey = PROGRAM_ID): PublicKey {
   return PublicKey.findProgramAddressSync([enc(SEEDS.triggers), marginAccount.toBytes()], programId)[0];
 }
+
+/** `["price_book"]`: passed alone as an instruction's health accounts, it replaces the `[market, oracle]` pairs. */
+export function priceBookPda(programId: PublicKey = PROGRAM_ID): PublicKey {
+  return PublicKey.findProgramAddressSync([enc(SEEDS.priceBook)], programId)[0];
+}

@@ -5,7 +5,7 @@ import {
   accountHealthOffChain, decodeAccountHealth, decodeError, errorCode, healthAccounts, parseEvents, previewMarginChange,
   previewOpen, previewSetLeverage, stressTest, decodeMarginAccount, decodeMarket, decodePushOracle, decodeExchange,
   ACCOUNT_SIZES, marketPda, math, exchangePda, encodeExchange, encodeMarket, encodeMarginAccount, encodeIsolatedPosition,
-  encodePushOracle, encodePriceUpdateV2, decodeIsolatedPosition, isolatedPda, decodeTriggerBook, triggerBookPda, PYTH_RECEIVER_ID, decodePriceUpdateV2, BallastClient, PROGRAM_ID, previewLiquidationIsolated, buildV0Transaction, lookupTableAddresses,
+  encodePushOracle, encodePriceUpdateV2, decodeIsolatedPosition, isolatedPda, decodeTriggerBook, triggerBookPda, priceBookPda, MAX_PRICE_BOOK_AGE_SLOTS, PYTH_RECEIVER_ID, decodePriceUpdateV2, BallastClient, PROGRAM_ID, previewLiquidationIsolated, buildV0Transaction, lookupTableAddresses,
 } from "../src/index.js";
 import { AddressLookupTableAccount, Keypair, PublicKey } from "@solana/web3.js";
 import { World, Trader, marketParams } from "./bootstrap.js";
@@ -606,5 +606,34 @@ describe("trigger orders", () => {
     r = w.svm.send([await w.ix.cancelTriggerOrder({ authority: gail.kp.publicKey, marginAccount: gail.margin, id: 0 })], [gail.kp]);
     assert.ok(r.ok, r.logs.join("\n"));
     assert.equal(decodeTriggerBook(w.svm.data(triggerBookPda(gail.margin))!).orders.length, 0);
+  });
+});
+
+describe("price book", () => {
+  test("refreshed, it stands in for every [market, oracle] pair: same view, same trade; too old, refused", async () => {
+    const hana = await w.trader(20_000n * USD);
+    assert.ok((await trade(hana, BTC, UNIT / 10n, "Cross", 10)).ok);
+    assert.ok((await trade(hana, ETH, UNIT, "Cross", 10)).ok);
+    const markets = [BTC, ETH].map((index) => ({ index, oracle: w.oracles[index] }));
+    w.svm.must([await w.ix.initPriceBook({ payer: w.admin.publicKey })], [w.admin]);
+    w.svm.advance(0n);
+    w.svm.must([await w.ix.refreshPrices({ markets })]);
+    w.svm.advance(0n);
+    const simulateView = async (health: PublicKey[]) => {
+      const r = w.svm.simulate([await w.ix.accountHealth({ marginAccount: hana.margin, health })]);
+      assert.ok(r.ok, r.logs.join("\n"));
+      return decodeAccountHealth(r.returnData);
+    };
+    assert.deepEqual(await simulateView([priceBookPda()]), await simulateView(healthAccounts(w.account(hana), w.oracleMap())));
+    const buy = await w.ix.trade({
+      authority: hana.kp.publicKey, marginAccount: hana.margin, marketIndex: ETH, oracle: w.oracles[ETH], baseDelta: UNIT,
+      limitPrice: 1n << 63n, mode: "Cross", leverage: 0, health: [priceBookPda()],
+    });
+    const r = w.svm.send([buy], [hana.kp]);
+    assert.ok(r.ok, r.logs.join("\n"));
+    // MAX_PRICE_BOOK_AGE_SLOTS slots later the entries are too old (`advance` moves 1 + 2·secs slots).
+    w.svm.advance(MAX_PRICE_BOOK_AGE_SLOTS / 2n);
+    const late = w.svm.send([await w.ix.withdraw({ owner: hana.kp.publicKey, marginAccount: hana.margin, destination: hana.token, amount: USD, health: [priceBookPda()] })], [hana.kp]);
+    assert.equal(decodeError(late.logs)?.name, "PriceBookStale");
   });
 });

@@ -233,9 +233,10 @@ pub fn withdraw(owner: Pubkey, margin_account: Pubkey, destination: Pubkey, amou
         token_program: TOKEN_PROGRAM,
     }
     .to_account_metas(None);
-    // Markets (even positions) writable, oracles read-only.
+    // Markets (even positions) writable, oracles read-only; the price book alone read-only.
+    let pairs = health.len() % 2 == 0;
     accounts.extend(health.iter().enumerate().map(|(i, k)| {
-        if i % 2 == 0 {
+        if pairs && i % 2 == 0 {
             AccountMeta::new(*k, false)
         } else {
             AccountMeta::new_readonly(*k, false)

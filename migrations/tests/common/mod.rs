@@ -86,7 +86,7 @@ pub async fn funded_trader(net: &mut Net, keys: &Keys, mint: &Pubkey, usd: u64, 
 
 /// A keeper's key (with SOL for fees) and its configuration: rewards to a new token
 /// account of `mint`, `compute_unit_limit` per transaction, lookup tables on, funding
-/// cranked hourly.
+/// cranked hourly, the price book left alone (a test that wants it turns it on).
 pub async fn keeper(net: &mut Net, mint: &Pubkey, compute_unit_limit: u32) -> (Keypair, KeeperConfig) {
     let key = Keypair::new();
     net.airdrop(&key.pubkey(), 10_000_000_000).await.unwrap();
@@ -98,6 +98,7 @@ pub async fn keeper(net: &mut Net, mint: &Pubkey, compute_unit_limit: u32) -> (K
         priority_micro_lamports: 0,
         lookup_tables: true,
         funding_crank_secs: 3_600,
+        price_book: false,
     };
     (key, config)
 }

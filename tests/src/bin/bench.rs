@@ -203,8 +203,25 @@ struct SweepRow {
     cu: [u64; SWEEP_COLUMNS.len()],
 }
 
-/// Cross-account instructions over 1, 2, 4, 8 and 16 open cross positions.
-async fn sweep(t: &mut Table) -> (Vec<SweepRow>, (usize, usize)) {
+/// Where the sweep's instructions read the other cross positions' prices.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Health {
+    /// A `[market, oracle]` pair per position.
+    Accounts,
+    /// The price book, refreshed (in its own transaction) one slot before each measured one.
+    PriceBook,
+}
+
+/// Refreshes the price book before a measured transaction when the sweep reads it.
+async fn fresh(h: &mut Harness, health: Health) {
+    if health == Health::PriceBook {
+        h.refresh_prices().await;
+    }
+}
+
+/// Cross-account instructions over 1, 2, 4, 8 and 16 open cross positions, and (through
+/// the price book) `refresh_prices` over every market.
+async fn sweep(t: &mut Table, health: Health) -> (Vec<SweepRow>, (usize, usize)) {
     let mut out = vec![];
     let mut sizes = (0, 0);
     for n in [1usize, 2, 4, 8, 16] {
@@ -220,16 +237,25 @@ async fn sweep(t: &mut Table) -> (Vec<SweepRow>, (usize, usize)) {
         for i in 1..n as u16 {
             h.trade(&alice, i, UNIT, MarginMode::Cross, 10).await;
         }
+        if health == Health::PriceBook {
+            h.init_price_book().await;
+            h.health_from_price_book = true;
+        }
         // The measured trade opens the last position (BTC) against n − 1 others.
+        fresh(&mut h, health).await;
         let ixn = h.trade_ix(&alice, BTC, 100 * MILLI, MarginMode::Cross, 10).await;
         let trade = h.ok(&[ixn], &[&alice.key]).await.compute_units;
+        fresh(&mut h, health).await;
         let ixn = h.withdraw_ix(&alice, USD).await;
         let withdraw = h.ok(&[ixn], &[&alice.key]).await.compute_units;
+        fresh(&mut h, health).await;
         let ixn = h.set_leverage_ix(&alice, BTC, 9).await;
         let set_leverage = h.ok(&[ixn], &[&alice.key]).await.compute_units;
         // An isolated position beside the n cross positions: margin moves and a guard read
         // the whole cross domain.
+        fresh(&mut h, health).await;
         h.trade(&alice, iso, UNIT, MarginMode::Isolated, 10).await;
+        fresh(&mut h, health).await;
         let ixn = h.add_margin_ix(&alice, iso, 10 * USD).await;
         let add_margin = h.ok(&[ixn], &[&alice.key]).await.compute_units;
         let keeper = h.user("keeper", 0).await;
@@ -237,9 +263,11 @@ async fn sweep(t: &mut Table) -> (Vec<SweepRow>, (usize, usize)) {
         // 20× trigger is due.
         h.ok(&[ix::set_margin_guard(alice.pubkey(), alice.account, iso, 20_000_000, USD, 10 * USD)], &[&alice.key]).await;
         let oracle = h.markets[usize::from(iso)].oracle;
-        let health = h.health_accounts(alice.account).await;
-        let ixn = ix::execute_margin_guard(keeper.pubkey(), keeper.token, alice.account, iso, oracle, &health);
+        fresh(&mut h, health).await;
+        let accounts = h.health_accounts(alice.account).await;
+        let ixn = ix::execute_margin_guard(keeper.pubkey(), keeper.token, alice.account, iso, oracle, &accounts);
         let guard = h.ok(&[ixn], &[&keeper.key]).await.compute_units;
+        fresh(&mut h, health).await;
         let view = {
             let keys = h.health_accounts(alice.account).await;
             let ixs = h.with_budget(&[ix::account_health(alice.account, &keys)]);
@@ -249,11 +277,18 @@ async fn sweep(t: &mut Table) -> (Vec<SweepRow>, (usize, usize)) {
             sim.simulation_details.map_or(0, |d| d.units_consumed)
         };
         // Take out everything transferable, then halve BTC: the cross domain is liquidatable.
+        fresh(&mut h, health).await;
         let free = h.view(&alice, &[]).await.cross.transferable;
+        fresh(&mut h, health).await;
         h.withdraw(&alice, free - 1).await;
         h.set_price(BTC, 25_000.0, 2.5).await;
         for i in 1..n as u16 {
             h.set_price(i, 100.0, 0.01).await;
+        }
+        if health == Health::PriceBook {
+            // The crank's cost: every market (n cross, one isolated) in one transaction.
+            let refresh = h.refresh_prices().await.compute_units;
+            t.add(format!("refresh_prices, {} markets", n + 1), refresh);
         }
         let ixn = h.liquidate_cross_ix(&keeper, &alice, BTC, u64::MAX).await;
         if n == 16 {
@@ -268,10 +303,26 @@ async fn sweep(t: &mut Table) -> (Vec<SweepRow>, (usize, usize)) {
         }
         let liq = h.ok(&[ixn], &[&keeper.key]).await.compute_units;
         let cu = [trade, withdraw, set_leverage, add_margin, guard, view, liq];
-        t.add(format!("sweep n={n}: {cu:?}"), trade);
+        let tag = if health == Health::PriceBook { "sweep (price book)" } else { "sweep" };
+        t.add(format!("{tag} n={n}: {cu:?}"), trade);
         out.push(SweepRow { n, cu });
     }
     (out, sizes)
+}
+
+/// Writes a sweep's table and its marginal-cost line; returns the marginal CU per column.
+fn sweep_table(md: &mut String, sweep: &[SweepRow]) -> Vec<u64> {
+    let _ = writeln!(md, "| open cross positions | {} |", SWEEP_COLUMNS.join(" | "));
+    let _ = writeln!(md, "|---:|{}", "---:|".repeat(SWEEP_COLUMNS.len()));
+    for r in sweep {
+        let cells: Vec<String> = r.cu.iter().map(u64::to_string).collect();
+        let _ = writeln!(md, "| {} | {} |", r.n, cells.join(" | "));
+    }
+    let (first, last) = (sweep.first().unwrap(), sweep.last().unwrap());
+    let marginal: Vec<u64> = (0..SWEEP_COLUMNS.len()).map(|c| last.cu[c].saturating_sub(first.cu[c]) / (last.n - first.n) as u64).collect();
+    let described: Vec<String> = SWEEP_COLUMNS.iter().zip(&marginal).map(|(name, m)| format!("{name} {m}")).collect();
+    let _ = writeln!(md, "\nMarginal CU per additional cross position (1 → 16): {}.", described.join(", "));
+    marginal
 }
 
 /// The SPL Token transfer of this runtime's bundled token program.
@@ -423,7 +474,8 @@ async fn main() {
     single_paths(&mut t).await;
     adl_paths(&mut t).await;
     volatility_paths(&mut t).await;
-    let (sweep, sizes) = sweep(&mut t).await;
+    let (sweep_accounts, sizes) = sweep(&mut t, Health::Accounts).await;
+    let (sweep, book_sizes) = sweep(&mut t, Health::PriceBook).await;
     let spl = spl_token_transfer().await;
     let anchor = anchor_calibration().await;
     let so = std::fs::metadata(rt::bytecode_dir().join("ballast.so")).map(|m| m.len()).unwrap_or(0);
@@ -467,21 +519,19 @@ async fn main() {
     for (name, cu) in t.rows.iter().filter(|(n, _)| !n.starts_with("sweep")) {
         let _ = writeln!(md, "| {name} | {cu} |");
     }
-    let _ = writeln!(md, "\n## Cross positions sweep\n");
-    let _ = writeln!(md, "| open cross positions | {} |", SWEEP_COLUMNS.join(" | "));
-    let _ = writeln!(md, "|---:|{}", "---:|".repeat(SWEEP_COLUMNS.len()));
-    for r in &sweep {
-        let cells: Vec<String> = r.cu.iter().map(u64::to_string).collect();
-        let _ = writeln!(md, "| {} | {} |", r.n, cells.join(" | "));
-    }
-    let (first, last) = (sweep.first().unwrap(), sweep.last().unwrap());
-    let marginal: Vec<u64> = (0..SWEEP_COLUMNS.len()).map(|c| last.cu[c].saturating_sub(first.cu[c]) / (last.n - first.n) as u64).collect();
-    let described: Vec<String> = SWEEP_COLUMNS.iter().zip(&marginal).map(|(name, m)| format!("{name} {m}")).collect();
-    let _ = writeln!(md, "\nMarginal CU per additional cross position (1 → 16): {}.", described.join(", "));
+    let _ = writeln!(md, "\n## Cross positions sweep, through the price book\n");
+    let _ = writeln!(md, "Each instruction passes the price book instead of a `[market, oracle]` pair per other cross");
+    let _ = writeln!(md, "position; `refresh_prices` over every market ran one slot before (its cost is in the table above).\n");
+    let marginal = sweep_table(&mut md, &sweep);
+    let _ = writeln!(md, "\n## Cross positions sweep, through the accounts\n");
+    let _ = writeln!(md, "The same instructions with a `[market, oracle]` pair per other cross position.\n");
+    let marginal_accounts = sweep_table(&mut md, &sweep_accounts);
+    let last = sweep.last().unwrap();
     let (legacy, v0) = sizes;
     let _ = writeln!(md, "\nThe 16-position `liquidate_cross` transaction (with compute-unit limit and price instructions) is");
-    let _ = writeln!(md, "{legacy} bytes as a legacy transaction and {v0} bytes as a v0 transaction whose address lookup table");
-    let _ = writeln!(md, "holds the accounts that are neither signers nor programs; the limit is {PACKET_DATA_SIZE} bytes.");
+    let _ = writeln!(md, "{} bytes through the price book. Through the accounts it is {legacy} bytes as a legacy", book_sizes.0);
+    let _ = writeln!(md, "transaction and {v0} bytes as a v0 transaction whose address lookup table holds the accounts that");
+    let _ = writeln!(md, "are neither signers nor programs; the limit is {PACKET_DATA_SIZE} bytes.");
     let rent = |bytes: usize| (bytes as u64 + 128) * 3_480 * 2;
     let _ = writeln!(md, "\n## Accounts\n\n| account | bytes | rent-exempt lamports |\n|---|---:|---:|");
     for (name, bytes) in [
@@ -491,6 +541,7 @@ async fn main() {
         ("IsolatedPosition", IsolatedPosition::SPACE),
         ("PushOracle", ballast::state::PushOracle::SPACE),
         ("TriggerBook", ballast::state::TriggerBook::SPACE),
+        ("PriceBook", ballast::state::PriceBook::SPACE),
     ] {
         let _ = writeln!(md, "| {name} | {bytes} | {} |", rent(bytes));
     }
@@ -498,7 +549,8 @@ async fn main() {
     // The instructions' marginal cost; the simulated view also prices each position's
     // liquidation and is reported beside it.
     let view_marginal = marginal[VIEW_COLUMN];
-    let marginal = marginal.iter().enumerate().filter(|(c, _)| *c != VIEW_COLUMN).map(|(_, m)| *m).max().unwrap_or(0);
+    let largest = |m: &[u64]| m.iter().enumerate().filter(|(c, _)| *c != VIEW_COLUMN).map(|(_, m)| *m).max().unwrap_or(0);
+    let (marginal, marginal_accounts) = (largest(&marginal), largest(&marginal_accounts));
     let targets: [(&str, u64, u64, u64, &str); 6] = [
         (
             "marginal CU per cross position (largest over the sweep's instructions)",
@@ -576,7 +628,7 @@ async fn main() {
     }
 
     let mut failures = vec![];
-    for (what, &cu) in SWEEP_COLUMNS.iter().zip(&last.cu) {
+    for (what, &cu) in SWEEP_COLUMNS.iter().zip(&sweep_accounts.last().unwrap().cu) {
         if cu > SIXTEEN_POSITION_CU_LIMIT {
             failures.push(format!("{what} at 16 cross positions costs {cu} CU (> {SIXTEEN_POSITION_CU_LIMIT})"));
         }
