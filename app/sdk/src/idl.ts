@@ -6797,7 +6797,9 @@ export const IDL = {
           {
             "name": "publish_time",
             "docs": [
-              "The oracle's publish time: the reading's age is counted from it when the entry is read."
+              "When the reading was published (the refresh's time less the reading's age; a publish",
+              "time ahead of the clock counts as the refresh's): its age is counted from it when the",
+              "entry is read."
             ],
             "type": "i64"
           },

@@ -14,7 +14,7 @@
 
 use crate::checked::{self, Rounding};
 use crate::constants::{EFFECTIVE_LEVERAGE_SCALE, NOTIONAL_DIVISOR, PPM};
-use crate::error::MathResult;
+use crate::error::{MathError, MathResult};
 use crate::oracle::conservative_price;
 use crate::position::{notional, notional_and_value, weighted_pnl};
 use crate::tiers::{self, Maintenance, Tier};
@@ -206,21 +206,24 @@ impl DomainHealth {
     }
 
     pub fn add(&mut self, p: &PositionHealth) -> MathResult<()> {
-        const OP: &str = "domain health";
+        // One overflow test at the end: each sum is checked, and the first that overflows
+        // leaves the domain unchanged (a typed error, no partial update).
         let funding = i128::from(p.pending_funding);
         let unsettled = i128::from(p.unsettled);
-        self.notional = checked::add(self.notional, i128::from(p.notional), OP)?;
-        self.maintenance_equity =
-            checked::sub(checked::add(checked::add(self.maintenance_equity, p.pnl, OP)?, unsettled, OP)?, funding, OP)?;
-        self.maintenance = checked::add(self.maintenance, i128::from(p.maintenance), OP)?;
-        self.initial_equity =
-            checked::sub(checked::add(checked::add(self.initial_equity, p.initial_pnl, OP)?, p.unsettled_weighted, OP)?, funding, OP)?;
-        self.initial = checked::add(self.initial, i128::from(p.initial), OP)?;
-        self.transfer_floor = checked::add(self.transfer_floor, i128::from(p.transfer_floor), OP)?;
-        self.realisable_pnl = checked::add(self.realisable_pnl, p.realisable, OP)?;
-        if p.adverse {
-            self.adverse_positions = self.adverse_positions.saturating_add(1);
-        }
+        let next = (|| {
+            Some(Self {
+                collateral: self.collateral,
+                notional: self.notional.checked_add(i128::from(p.notional))?,
+                maintenance_equity: self.maintenance_equity.checked_add(p.pnl)?.checked_add(unsettled)?.checked_sub(funding)?,
+                maintenance: self.maintenance.checked_add(i128::from(p.maintenance))?,
+                initial_equity: self.initial_equity.checked_add(p.initial_pnl)?.checked_add(p.unsettled_weighted)?.checked_sub(funding)?,
+                initial: self.initial.checked_add(i128::from(p.initial))?,
+                transfer_floor: self.transfer_floor.checked_add(i128::from(p.transfer_floor))?,
+                realisable_pnl: self.realisable_pnl.checked_add(p.realisable)?,
+                adverse_positions: self.adverse_positions.saturating_add(u32::from(p.adverse)),
+            })
+        })();
+        *self = next.ok_or(MathError::overflow("domain health"))?;
         Ok(())
     }
 

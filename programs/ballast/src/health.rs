@@ -148,7 +148,9 @@ pub struct Pricing {
     /// market that is not paused (a flat slot holding unsettled profit needs no price).
     strict: bool,
     halted: bool,
-    pub oracle: OraclePrice,
+    /// The reading's class and age (what the strict policy and fills check).
+    validity: OracleValidity,
+    age: i64,
 }
 
 impl MarketView {
@@ -182,11 +184,6 @@ impl MarketView {
         self.pricing.market_index
     }
 
-    /// The oracle reading the view was taken at.
-    pub fn oracle(&self) -> &OraclePrice {
-        &self.pricing.oracle
-    }
-
     /// The maintenance curve the view values with.
     pub fn maintenance(&self) -> &MaintenanceTables {
         &self.maintenance
@@ -213,7 +210,8 @@ impl Pricing {
             adverse,
             strict: q.policy == Policy::Strict,
             halted,
-            oracle: *oracle,
+            validity: oracle.validity,
+            age: oracle.age,
         })
     }
 
@@ -236,7 +234,8 @@ impl Pricing {
             adverse,
             strict: q.policy == Policy::Strict,
             halted: e.status().max(q.exchange_status) == MarketStatus::Paused,
-            oracle,
+            validity: oracle.validity,
+            age: oracle.age,
         }
     }
 
@@ -245,7 +244,7 @@ impl Pricing {
     /// in a market that is not paused.
     pub fn value(&self, maintenance: &MaintenanceTables, p: &PositionState) -> Result<PositionHealth> {
         if self.strict && p.base != 0 {
-            self.oracle.require_valid()?;
+            self.reading().require_valid()?;
             require!(!self.halted, ErrorCode::Paused);
         }
         let index = if p.base >= 0 { self.long_index } else { self.short_index };
@@ -274,7 +273,12 @@ impl Pricing {
     /// Realising profit from a position of this market is a fill against the pool: it
     /// needs a fresh valid price (the audit's H-2).
     pub fn require_fill(&self) -> Result<()> {
-        self.oracle.require_fill(self.max_fill_age_secs)
+        self.reading().require_fill(self.max_fill_age_secs)
+    }
+
+    /// The reading as far as the policy checks look at it.
+    fn reading(&self) -> OraclePrice {
+        OraclePrice { price: self.reference_price, conf: self.conf, validity: self.validity, age: self.age }
     }
 }
 
@@ -338,20 +342,23 @@ impl CrossBook {
         let named = named.map(|n| MarketView::of(n.market, n.oracle, q)).transpose()?;
         // Fixed capacity: the heap used does not grow with the number of positions.
         let mut entries = Vec::with_capacity(MAX_CROSS_POSITIONS);
-        let others = |slot: &&CrossPosition| slot.in_health() && named.is_none_or(|n| n.market_index() != slot.market_index);
+        let valued = |slot: &&CrossPosition| slot.in_health() && named.is_none_or(|n| n.market_index() != slot.market_index);
+        // Σ of the valued positions, summed as they are valued.
+        let mut others = DomainHealth::new(0);
         let source = if let [book_ai] = remaining {
             let book = load_checked::<PriceBook>(book_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
-            for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| others(s)) {
+            for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| valued(s)) {
                 let entry = book.fresh_entry(slot.market_index, q.slot, q.market_config_epoch)?;
                 let pricing = Pricing::of_entry(entry, q);
                 let state = PositionState::of_slot(slot);
                 let health = pricing.value(&entry.maintenance_at(q.now), &state)?;
+                others.add(&health).math()?;
                 entries.push(Entry { slot: i, state, pricing, health, market_account: 0 });
             }
             Source::PriceBook
         } else {
             let mut next = 0usize;
-            for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| others(s)) {
+            for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| valued(s)) {
                 let market_ai = remaining.get(next).ok_or(ErrorCode::MissingHealthAccounts)?;
                 let oracle_ai = remaining.get(next + 1).ok_or(ErrorCode::MissingHealthAccounts)?;
                 let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
@@ -361,13 +368,13 @@ impl CrossBook {
                 let pricing = Pricing::of(&market, &oracle, q)?;
                 let state = PositionState::of_slot(slot);
                 let health = pricing.value(&market.maintenance_at(q.now), &state)?;
+                others.add(&health).math()?;
                 entries.push(Entry { slot: i, state, pricing, health, market_account: next });
                 next += 2;
             }
             require!(remaining.len() == next, ErrorCode::ExtraHealthAccounts);
             Source::Accounts
         };
-        let others = sum(&entries)?;
         Ok(Self { entries, others, named, now: q.now, source })
     }
 

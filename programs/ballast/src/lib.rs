@@ -215,20 +215,6 @@ pub mod ballast {
 
     // ----- keeper -----
 
-    /// Permissionless: creates the empty price book (PDA `["price_book"]`). Once per program.
-    pub fn init_price_book(ctx: Context<InitPriceBook>) -> Result<()> {
-        instructions::init_price_book(ctx)
-    }
-
-    /// Permissionless crank: copies markets and their oracle readings into the price book,
-    /// which cross-reading instructions may pass instead of a `[market, oracle]` pair per
-    /// position.
-    ///
-    /// Remaining accounts: `[market, oracle]` pairs, any markets, any order.
-    pub fn refresh_prices<'info>(ctx: Context<'info, RefreshPrices<'info>>) -> Result<()> {
-        instructions::refresh_prices(ctx)
-    }
-
     /// Permissionless crank: accrues the market's funding up to now.
     pub fn update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
         instructions::update_funding(ctx)
@@ -307,5 +293,21 @@ pub mod ballast {
         leverage: u16,
     ) -> Result<()> {
         instructions::trade(ctx, base_delta, limit_price, mode, leverage)
+    }
+
+    // ----- price book (last: the dispatcher tries instructions in order) -----
+
+    /// Permissionless: creates the empty price book (PDA `["price_book"]`). Once per program.
+    pub fn init_price_book(ctx: Context<InitPriceBook>) -> Result<()> {
+        instructions::init_price_book(ctx)
+    }
+
+    /// Permissionless crank: copies markets and their oracle readings into the price book,
+    /// which cross-reading instructions may pass instead of a `[market, oracle]` pair per
+    /// position.
+    ///
+    /// Remaining accounts: `[market, oracle]` pairs, any markets, any order.
+    pub fn refresh_prices<'info>(ctx: Context<'info, RefreshPrices<'info>>) -> Result<()> {
+        instructions::refresh_prices(ctx)
     }
 }

@@ -185,6 +185,21 @@ async fn single_paths(t: &mut Table) {
     t.add("close_trigger_book", h.ok(&[ix::close_trigger_book(erin.pubkey(), erin.account)], &[&erin.key]).await.compute_units);
 }
 
+/// Why the marginal cost per cross position is what it is (`{ACCOUNTS}`: the same through the accounts).
+const MARGINAL_WHY: &str = "measured through the price book (through the accounts: {ACCOUNTS} CU). With compute-unit \
+     probes in the cross scan, each further position costs its book entry found and checked \
+     for freshness (about 30 CU), its pricing taken from the entry (about 85) and its \
+     maintenance curve (about 70), one valuation (about 790, of which the margin math is about \
+     600: two 64×64-bit products divided by 1e12, the tiered maintenance margin, the tier cap, \
+     initial margin, floor and weights, each checked; the rest builds its inputs and moves its \
+     result), its twelve checked 128-bit sums into the domain (about 225) and its entry in the \
+     cross book (about 130); the instruction's later checks of the book against the account \
+     add about 100. The price book removed the runtime's entry for two accounts, the market \
+     check and the oracle read (about 870 per position). What would close the rest: fewer \
+     copies of the valuation's 128-byte result (it is moved four times), a cross book that \
+     keeps an index into the price book instead of a copy of the pricing, and sums on words \
+     where the bounds allow";
+
 /// Columns of the sweep: every instruction that reads the whole cross domain.
 const SWEEP_COLUMNS: [&str; 7] = [
     "trade (opens the last)",
@@ -551,26 +566,14 @@ async fn main() {
     let view_marginal = marginal[VIEW_COLUMN];
     let largest = |m: &[u64]| m.iter().enumerate().filter(|(c, _)| *c != VIEW_COLUMN).map(|(_, m)| *m).max().unwrap_or(0);
     let (marginal, marginal_accounts) = (largest(&marginal), largest(&marginal_accounts));
+    let marginal_why = MARGINAL_WHY.replace("{ACCOUNTS}", &marginal_accounts.to_string());
     let targets: [(&str, u64, u64, u64, &str); 6] = [
         (
-            "marginal CU per cross position (largest over the sweep's instructions)",
+            "marginal CU per cross position (largest over the sweep's instructions, through the price book)",
             marginal,
             1_200,
             800,
-            "measured with compute-unit probes in the cross scan, each further position costs the \
-             runtime's and Anchor's entry for its two accounts (about 370 CU), its market account \
-             checked (about 115), its oracle checked, parsed, classified and converted (about 380), \
-             its pricing (status, funding indices, volatility scale: about 140) and curve (about 70), \
-             one valuation (about 750: two 64×64-bit products divided by 1e12, the tiered maintenance \
-             margin, the tier cap, initial margin, floor and weights, each checked), its entry in the \
-             book (about 210) and its twelve checked 128-bit sums into the domain (about 320). Word \
-             paths for the floor, the maintenance margin and the oracle's confidence test, no funding \
-             product when the index has not moved, and book entries without the tier tables took it \
-             from 3,217 to this. What would close the rest: sums and results on words where the \
-             bounds allow, fewer copies of the valuation's result, and prices converted once per slot \
-             instead of per reader (which needs a different account list). Whether the official \
-             toolchain's backend compiles this math more cheaply cannot be measured here: the \
-             calibration covers Anchor's own work only",
+            &marginal_why,
         ),
         (
             "set_leverage isolated (largest path)",
@@ -584,11 +587,13 @@ async fn main() {
              savings above and a leaner event",
         ),
         (
-            "account_health per cross position (simulated view)",
+            "account_health per cross position (simulated view, through the price book)",
             view_marginal,
             2_000,
             1_200,
-            "the view values each position like the instructions do and also solves its liquidation price",
+            "through the price book; the view values each position like the instructions do and \
+             also computes its entry price, effective leverage and liquidation price (the tier \
+             pieces solved one by one, with 128-bit divisions)",
         ),
         ("liquidate_isolated", row("liquidate_isolated"), 30_000, 18_000, "the stretch needs the same per-valuation savings as above"),
         (
@@ -596,7 +601,7 @@ async fn main() {
             last.cu[LIQUIDATE_COLUMN],
             45_000,
             33_000,
-            "fifteen other positions are each read, their funding accrued to now and valued once; the \
+            "through the price book; fifteen other positions are each valued once, and the \
              per-position cost above is the lever",
         ),
         ("MarginAccount bytes", MarginAccount::SPACE as u64, 1_800, 1_200, ""),

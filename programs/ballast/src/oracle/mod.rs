@@ -31,8 +31,6 @@ pub struct OraclePrice {
     pub validity: OracleValidity,
     /// Seconds since the price was published (0 for a publish time ahead of the clock).
     pub age: i64,
-    /// The oracle's publish time (unix seconds).
-    pub publish_time: i64,
 }
 
 impl OraclePrice {
@@ -85,5 +83,5 @@ pub fn read_oracle(market: &Market, account: &AccountInfo, quote_decimals: u8, n
     // A positive mantissa below the price scale's resolution is not a usable price.
     let validity = if price == 0 { OracleValidity::NonPositive } else { validity };
     let age = now.saturating_sub(raw.publish_time).max(0);
-    Ok(OraclePrice { price, conf, validity, age, publish_time: raw.publish_time })
+    Ok(OraclePrice { price, conf, validity, age })
 }

@@ -26,7 +26,9 @@ pub struct PriceEntry {
     pub price: u64,
     /// Its confidence in the price scale (rounded up).
     pub conf: u64,
-    /// The oracle's publish time: the reading's age is counted from it when the entry is read.
+    /// When the reading was published (the refresh's time less the reading's age; a publish
+    /// time ahead of the clock counts as the refresh's): its age is counted from it when the
+    /// entry is read.
     pub publish_time: i64,
     /// The market's last valid price.
     pub last_valid_price: u64,
@@ -104,7 +106,7 @@ pub fn is_price_book(ai: &AccountInfo) -> bool {
 impl PriceEntry {
     /// Copies what valuation reads from `market` and its `oracle` reading, with the
     /// funding indices accrued to the reading's time.
-    pub fn record(market: &Market, oracle: &OraclePrice, indices: (i128, i128), slot: u64, config_epoch: u64) -> Result<Self> {
+    pub fn record(market: &Market, oracle: &OraclePrice, indices: (i128, i128), clock: &Clock, config_epoch: u64) -> Result<Self> {
         let quality = match oracle.validity {
             OracleValidity::NonPositive => QUALITY_NON_POSITIVE,
             OracleValidity::TooUncertain => QUALITY_TOO_UNCERTAIN,
@@ -116,11 +118,11 @@ impl PriceEntry {
         let mut short_index = WrappedI128::default();
         short_index.set(indices.1);
         Ok(Self {
-            refreshed_slot: slot,
+            refreshed_slot: clock.slot,
             config_epoch,
             price: oracle.price,
             conf: oracle.conf,
-            publish_time: oracle.publish_time,
+            publish_time: clock.unix_timestamp.saturating_sub(oracle.age),
             last_valid_price: market.last_valid_price,
             long_index,
             short_index,
@@ -157,7 +159,7 @@ impl PriceEntry {
         } else {
             OracleValidity::Valid
         };
-        OraclePrice { price: self.price, conf: self.conf, validity, age, publish_time: self.publish_time }
+        OraclePrice { price: self.price, conf: self.conf, validity, age }
     }
 
     pub fn status(&self) -> MarketStatus {

@@ -31,7 +31,7 @@ pub fn refresh_prices<'info>(ctx: Context<'info, RefreshPrices<'info>>) -> Resul
         let halted = market.effective_status(ex.status()) == MarketStatus::Paused;
         let indices = funding::indices_at(&market, oracle.price, clock.unix_timestamp, halted)?;
         let entry = book.entries.get_mut(usize::from(market.market_index)).ok_or(ErrorCode::MarketNotInPriceBook)?;
-        *entry = PriceEntry::record(&market, &oracle, indices, clock.slot, ex.market_config_epoch)?;
+        *entry = PriceEntry::record(&market, &oracle, indices, &clock, ex.market_config_epoch)?;
     }
     book.invariant()
 }
