@@ -234,7 +234,7 @@ pub fn withdraw(owner: Pubkey, margin_account: Pubkey, destination: Pubkey, amou
     }
     .to_account_metas(None);
     // Markets (even positions) writable, oracles read-only; the price book alone read-only.
-    let pairs = health.len() % 2 == 0;
+    let pairs = health.len().is_multiple_of(2);
     accounts.extend(health.iter().enumerate().map(|(i, k)| {
         if pairs && i % 2 == 0 {
             AccountMeta::new(*k, false)
