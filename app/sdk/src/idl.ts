@@ -2134,28 +2134,10 @@ export const IDL = {
         {
           "name": "price_book",
           "docs": [
-            "The price book (PDA `[\"price_book\"]`)."
+            "The price book (PDA `[\"price_book\"]`; recognised by owner and discriminator: only",
+            "`init_price_book` creates one, at that address)."
           ],
-          "writable": true,
-          "pda": {
-            "seeds": [
-              {
-                "kind": "const",
-                "value": [
-                  112,
-                  114,
-                  105,
-                  99,
-                  101,
-                  95,
-                  98,
-                  111,
-                  111,
-                  107
-                ]
-              }
-            ]
-          }
+          "writable": true
         }
       ],
       "args": []

@@ -1,6 +1,5 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::PRICE_BOOK_SEED;
 use crate::controller::funding;
 use crate::error::ErrorCode;
 use crate::oracle::read_oracle;
@@ -10,8 +9,9 @@ use crate::state::{load_checked, Exchange, Market, MarketStatus, PriceBook, Pric
 pub struct RefreshPrices<'info> {
     /// The exchange singleton (PDA `["exchange"]`): its status, decimals and configuration epoch.
     pub exchange: AccountLoader<'info, Exchange>,
-    /// The price book (PDA `["price_book"]`).
-    #[account(mut, seeds = [PRICE_BOOK_SEED], bump = price_book.load()?.bump)]
+    /// The price book (PDA `["price_book"]`; recognised by owner and discriminator: only
+    /// `init_price_book` creates one, at that address).
+    #[account(mut)]
     pub price_book: AccountLoader<'info, PriceBook>,
 }
 
