@@ -115,6 +115,10 @@ pub trait Chain {
     }
 }
 
+/// What the program answers when it will not use the price book (the pairs would serve).
+const BOOK_REFUSALS: [ballast::error::ErrorCode; 2] =
+    [ballast::error::ErrorCode::PriceBookStale, ballast::error::ErrorCode::MarketNotInPriceBook];
+
 /// A simulated transaction and its compute units, or why it stops: the outcome, the
 /// error, and the program's error code.
 type Prepared = Result<(VersionedTransaction, u64), (&'static str, Option<String>, Option<u32>)>;
@@ -163,7 +167,7 @@ pub struct Counters {
     pub deleverage_due: u64,
     /// `refresh_prices` transactions decided (each up to [`REFRESH_MARKETS_PER_TX`] markets).
     pub price_refreshes: u64,
-    /// Cross instructions sent with the price book instead of the pairs.
+    /// Cross instructions that landed through the price book instead of the pairs.
     pub via_price_book: u64,
     pub sent: u64,
     pub won: u64,
@@ -343,7 +347,9 @@ impl<C: Chain> Keeper<C> {
 
         let mut actions = vec![];
         if self.config.price_book && book_exists {
-            let held: Vec<u16> = markets.keys().copied().filter(|&i| usize::from(i) < MAX_PRICE_BOOK_MARKETS).collect();
+            // Markets whose oracle reads: one that does not would fail its whole transaction.
+            let held: Vec<u16> =
+                markets.keys().copied().filter(|&i| usize::from(i) < MAX_PRICE_BOOK_MARKETS && prices.contains_key(&i)).collect();
             for chunk in held.chunks(REFRESH_MARKETS_PER_TX) {
                 self.counters.price_refreshes += 1;
                 actions.push(Action::RefreshPrices { market_indices: chunk.to_vec() });
@@ -626,22 +632,19 @@ impl<C: Chain> Keeper<C> {
 
     /// Builds the action's transaction (v0 through the lookup table when a legacy one is
     /// too large) and simulates it: `Ok(tx, units)` to send, or the outcome that stops here.
-    /// Cross instructions try the price book first when this pass refreshed it, and fall
-    /// back to the pairs when the program refuses the book (too old, a market beyond it).
-    async fn prepare(&mut self, action: &Action) -> ChainResult<Result<(VersionedTransaction, u64), (&'static str, Option<String>)>> {
-        let reads_cross = matches!(action, Action::LiquidateCross { .. } | Action::ExecuteGuard { .. } | Action::ExecuteTrigger { .. });
-        if self.book_usable && reads_cross {
-            let refused = [ballast::error::ErrorCode::PriceBookStale, ballast::error::ErrorCode::MarketNotInPriceBook].map(u32::from);
-            match self.prepare_with(action, true).await? {
-                Err((_, _, Some(code))) if refused.contains(&code) => {}
-                Ok(ready) => {
-                    self.counters.via_price_book += 1;
-                    return Ok(Ok(ready));
-                }
-                Err((result, error, _)) => return Ok(Err((result, error))),
+    /// Liquidations and trigger executions (lenient readers, which accept entries up to four
+    /// slots old) try the price book first when this pass refreshed it; any refusal through
+    /// the book is simulated again with the pairs, so the book can only save work, never
+    /// lose an action. `Ok((tx, units, through the book))`. Margin guards read the cross
+    /// domain strictly (this slot's entries only) and always take the pairs.
+    async fn prepare(&mut self, action: &Action) -> ChainResult<Result<(VersionedTransaction, u64, bool), (&'static str, Option<String>)>> {
+        let lenient_cross = matches!(action, Action::LiquidateCross { .. } | Action::ExecuteTrigger { .. });
+        if self.book_usable && lenient_cross {
+            if let Ok((tx, units)) = self.prepare_with(action, true).await? {
+                return Ok(Ok((tx, units, true)));
             }
         }
-        Ok(self.prepare_with(action, false).await?.map_err(|(result, error, _)| (result, error)))
+        Ok(self.prepare_with(action, false).await?.map(|(tx, units)| (tx, units, false)).map_err(|(result, error, _)| (result, error)))
     }
 
     /// Builds and simulates; a refusal carries the program's error code.
@@ -700,27 +703,54 @@ impl<C: Chain> Keeper<C> {
 
     /// Prepares and simulates every action, sends those that pass together, then waits for
     /// all of them (one confirmation round trip for the batch instead of one per action).
+    ///
+    /// An action sent through the price book that the program refused on chain — the book
+    /// aged past its limit while the transaction waited — is rebuilt with the pairs and
+    /// sent once more in the same pass.
     pub async fn execute_all(&mut self, actions: Vec<Action>) -> ChainResult<Vec<Outcome>> {
         let mut outcomes: Vec<Option<Outcome>> = vec![];
-        let mut ready: Vec<(usize, Action, VersionedTransaction, u64)> = vec![];
+        let mut ready: Vec<(usize, Action, VersionedTransaction, u64, bool)> = vec![];
         for action in actions {
             let i = outcomes.len();
             match self.prepare(&action).await? {
-                Ok((tx, units)) => {
+                Ok((tx, units, book)) => {
                     outcomes.push(None);
-                    ready.push((i, action, tx, units));
+                    ready.push((i, action, tx, units, book));
                 }
                 Err((result, error)) => outcomes.push(Some(self.record(action, result, 0, error))),
             }
         }
+        let mut retry: Vec<(usize, Action)> = vec![];
         let txs: Vec<VersionedTransaction> = ready.iter().map(|r| r.2.clone()).collect();
         self.counters.sent += txs.len() as u64;
         let results = self.chain.send_all(&txs).await?;
-        for ((i, action, _, units), result) in ready.into_iter().zip(results) {
-            outcomes[i] = Some(match result {
-                Ok(()) => self.record(action, "won", units, None),
-                Err(f) => self.record(action, classify(&f), units, Some(f.message)),
-            });
+        for ((i, action, _, units, book), result) in ready.into_iter().zip(results) {
+            match result {
+                Ok(()) => {
+                    self.counters.via_price_book += u64::from(book);
+                    outcomes[i] = Some(self.record(action, "won", units, None));
+                }
+                Err(f) if book && f.custom_code.is_some_and(|c| BOOK_REFUSALS.map(u32::from).contains(&c)) => retry.push((i, action)),
+                Err(f) => outcomes[i] = Some(self.record(action, classify(&f), units, Some(f.message))),
+            }
+        }
+        let mut resend: Vec<(usize, Action, VersionedTransaction, u64)> = vec![];
+        for (i, action) in retry {
+            match self.prepare_with(&action, false).await? {
+                Ok((tx, units)) => resend.push((i, action, tx, units)),
+                Err((result, error, _)) => outcomes[i] = Some(self.record(action, result, 0, error)),
+            }
+        }
+        if !resend.is_empty() {
+            let txs: Vec<VersionedTransaction> = resend.iter().map(|r| r.2.clone()).collect();
+            self.counters.sent += txs.len() as u64;
+            let results = self.chain.send_all(&txs).await?;
+            for ((i, action, _, units), result) in resend.into_iter().zip(results) {
+                outcomes[i] = Some(match result {
+                    Ok(()) => self.record(action, "won", units, None),
+                    Err(f) => self.record(action, classify(&f), units, Some(f.message)),
+                });
+            }
         }
         Ok(outcomes.into_iter().map(|o| o.expect("every action has an outcome")).collect())
     }

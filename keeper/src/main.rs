@@ -88,7 +88,7 @@ fn load_keypair(path: &str) -> Result<Keypair, String> {
 async fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{}", include_str!("main.rs").lines().take(5).map(|l| l.trim_start_matches("//! ")).collect::<Vec<_>>().join("\n"));
+        println!("{}", include_str!("main.rs").lines().take(8).map(|l| l.trim_start_matches("//! ")).collect::<Vec<_>>().join("\n"));
         return Ok(());
     }
     let s = Settings::load(args)?;

@@ -86,6 +86,8 @@ export interface Exchange {
   pendingGuardian: PublicKey;
   /** What the pool owes beyond its cash (0 whenever `poolBalance` > 0). */
   poolDeficit: bigint;
+  /** Moves with every market configuration change; price-book entries written under another value are not used. */
+  marketConfigEpoch?: bigint;
 }
 
 export function decodeExchange(data: Uint8Array): Exchange {
@@ -113,8 +115,9 @@ export function decodeExchange(data: Uint8Array): Exchange {
     pendingAdmin: r.pubkey(),
     pendingGuardian: r.pubkey(),
     poolDeficit: r.u64(),
+    marketConfigEpoch: r.u64(),
   };
-  r.skip(56);
+  r.skip(48);
   done(r, "Exchange");
   return e;
 }

@@ -49,7 +49,7 @@ export function encodeExchange(e: Exchange): Uint8Array {
   w.key(e.admin).key(e.guardian).key(e.collateralMint).key(e.vault);
   w.i64(e.accountClaims).u64(e.poolBalance).u64(e.insuranceBalance).u64(e.feeBalance);
   w.u32(e.takerFeePpm).u32(e.protocolFeeSharePpm).u32(e.liquidationBufferPpm).skip(4).u64(e.marginGuardTip);
-  w.key(e.pendingAdmin).key(e.pendingGuardian).u64(e.poolDeficit).skip(56);
+  w.key(e.pendingAdmin).key(e.pendingGuardian).u64(e.poolDeficit).u64(e.marketConfigEpoch ?? 0n).skip(48);
   return finish(w, "Exchange");
 }
 

@@ -19,9 +19,10 @@ pub const MAX_MARGIN_GUARD_TIP: u64 = 10_000_000;
 pub const MAX_TRIGGER_TIP: u64 = 1_000_000;
 pub const PRICE_BOOK_SEED: &[u8] = b"price_book";
 
-/// Markets the price book has entries for (indices `0..MAX_PRICE_BOOK_MARKETS`); positions
-/// in later markets are valued through their `[market, oracle]` accounts only.
+/// Markets the price book has entries for (indices `0..MAX_PRICE_BOOK_MARKETS`); an account
+/// with a cross position in a later market reads its cross domain through pairs only.
 pub const MAX_PRICE_BOOK_MARKETS: usize = 32;
-/// Oldest price-book entry a reader accepts, in slots since `refresh_prices` wrote it
-/// (about 1.6 s at 400 ms slots). docs/MATH.md, "Price book".
+/// Oldest price-book entry a lenient reader (liquidation, reduction, view) accepts, in
+/// slots since `refresh_prices` wrote it (about 1.6 s at 400 ms slots); strict readers
+/// (value leaving a domain, new risk) accept only the current slot's. docs/MATH.md, "Price book".
 pub const MAX_PRICE_BOOK_AGE_SLOTS: u64 = 4;

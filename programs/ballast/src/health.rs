@@ -25,6 +25,7 @@ use ballast_math::funding::pending_funding;
 use ballast_math::margin::{DomainHealth, PositionHealth, PositionRisk};
 use ballast_math::OracleValidity;
 
+use crate::constants::MAX_PRICE_BOOK_AGE_SLOTS;
 use crate::controller::funding;
 use crate::error::ErrorCode;
 use crate::events::DomainSnapshot;
@@ -347,8 +348,11 @@ impl CrossBook {
         let mut others = DomainHealth::new(0);
         let source = if let [book_ai] = remaining {
             let book = load_checked::<PriceBook>(book_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
+            // Value leaving a domain or new risk: only this slot's entries, so no reader can
+            // pick an older price once its oracle has moved on (docs/SECURITY.md).
+            let max_age = if q.policy == Policy::Strict { 0 } else { MAX_PRICE_BOOK_AGE_SLOTS };
             for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| valued(s)) {
-                let entry = book.fresh_entry(slot.market_index, q.slot, q.market_config_epoch)?;
+                let entry = book.fresh_entry(slot.market_index, q.slot, q.market_config_epoch, max_age)?;
                 let pricing = Pricing::of_entry(entry, q);
                 let state = PositionState::of_slot(slot);
                 let health = pricing.value(&entry.maintenance_at(q.now), &state)?;

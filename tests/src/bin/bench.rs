@@ -227,11 +227,22 @@ enum Health {
     PriceBook,
 }
 
-/// Refreshes the price book before a measured transaction when the sweep reads it.
+/// Refreshes the price book before a measured transaction when the sweep reads it, and
+/// holds the slot so the measured transaction lands in the refresh's slot (strict readers
+/// take only this slot's entries); [`measured`] releases it.
 async fn fresh(h: &mut Harness, health: Health) {
     if health == Health::PriceBook {
+        h.hold_slot = false;
         h.refresh_prices().await;
+        h.hold_slot = true;
     }
+}
+
+/// Sends a measured transaction and releases the slot [`fresh`] held.
+async fn measured(h: &mut Harness, ixs: &[Instruction], signers: &[&Keypair]) -> u64 {
+    let cu = h.ok(ixs, signers).await.compute_units;
+    h.hold_slot = false;
+    cu
 }
 
 /// Cross-account instructions over 1, 2, 4, 8 and 16 open cross positions, and (through
@@ -259,20 +270,21 @@ async fn sweep(t: &mut Table, health: Health) -> (Vec<SweepRow>, (usize, usize))
         // The measured trade opens the last position (BTC) against n − 1 others.
         fresh(&mut h, health).await;
         let ixn = h.trade_ix(&alice, BTC, 100 * MILLI, MarginMode::Cross, 10).await;
-        let trade = h.ok(&[ixn], &[&alice.key]).await.compute_units;
+        let trade = measured(&mut h, &[ixn], &[&alice.key]).await;
         fresh(&mut h, health).await;
         let ixn = h.withdraw_ix(&alice, USD).await;
-        let withdraw = h.ok(&[ixn], &[&alice.key]).await.compute_units;
+        let withdraw = measured(&mut h, &[ixn], &[&alice.key]).await;
         fresh(&mut h, health).await;
         let ixn = h.set_leverage_ix(&alice, BTC, 9).await;
-        let set_leverage = h.ok(&[ixn], &[&alice.key]).await.compute_units;
+        let set_leverage = measured(&mut h, &[ixn], &[&alice.key]).await;
         // An isolated position beside the n cross positions: margin moves and a guard read
         // the whole cross domain.
         fresh(&mut h, health).await;
-        h.trade(&alice, iso, UNIT, MarginMode::Isolated, 10).await;
+        let ixn = h.trade_ix(&alice, iso, UNIT, MarginMode::Isolated, 10).await;
+        measured(&mut h, &[ixn], &[&alice.key]).await;
         fresh(&mut h, health).await;
         let ixn = h.add_margin_ix(&alice, iso, 10 * USD).await;
-        let add_margin = h.ok(&[ixn], &[&alice.key]).await.compute_units;
+        let add_margin = measured(&mut h, &[ixn], &[&alice.key]).await;
         let keeper = h.user("keeper", 0).await;
         // The position holds about 8× its maintenance margin (10x plus the margin added): a
         // 20× trigger is due.
@@ -281,7 +293,7 @@ async fn sweep(t: &mut Table, health: Health) -> (Vec<SweepRow>, (usize, usize))
         fresh(&mut h, health).await;
         let accounts = h.health_accounts(alice.account).await;
         let ixn = ix::execute_margin_guard(keeper.pubkey(), keeper.token, alice.account, iso, oracle, &accounts);
-        let guard = h.ok(&[ixn], &[&keeper.key]).await.compute_units;
+        let guard = measured(&mut h, &[ixn], &[&keeper.key]).await;
         fresh(&mut h, health).await;
         let view = {
             let keys = h.health_accounts(alice.account).await;
@@ -295,7 +307,8 @@ async fn sweep(t: &mut Table, health: Health) -> (Vec<SweepRow>, (usize, usize))
         fresh(&mut h, health).await;
         let free = h.view(&alice, &[]).await.cross.transferable;
         fresh(&mut h, health).await;
-        h.withdraw(&alice, free - 1).await;
+        let ixn = h.withdraw_ix(&alice, free - 1).await;
+        measured(&mut h, &[ixn], &[&alice.key]).await;
         h.set_price(BTC, 25_000.0, 2.5).await;
         for i in 1..n as u16 {
             h.set_price(i, 100.0, 0.01).await;
@@ -536,7 +549,8 @@ async fn main() {
     }
     let _ = writeln!(md, "\n## Cross positions sweep, through the price book\n");
     let _ = writeln!(md, "Each instruction passes the price book instead of a `[market, oracle]` pair per other cross");
-    let _ = writeln!(md, "position; `refresh_prices` over every market ran one slot before (its cost is in the table above).\n");
+    let _ = writeln!(md, "position; `refresh_prices` over every market ran just before, in the same slot (strict readers take only");
+    let _ = writeln!(md, "the current slot's entries; its cost is in the table above).\n");
     let marginal = sweep_table(&mut md, &sweep);
     let _ = writeln!(md, "\n## Cross positions sweep, through the accounts\n");
     let _ = writeln!(md, "The same instructions with a `[market, oracle]` pair per other cross position.\n");

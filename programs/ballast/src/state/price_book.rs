@@ -7,9 +7,11 @@
 
 use anchor_lang::prelude::*;
 use ballast_math::constants::MAX_TIERS;
-use ballast_math::oracle::OracleValidity;
+use ballast_math::oracle::{classify, OracleValidity};
 
-use crate::constants::{MAX_PRICE_BOOK_AGE_SLOTS, MAX_PRICE_BOOK_MARKETS};
+#[cfg(doc)]
+use crate::constants::MAX_PRICE_BOOK_AGE_SLOTS;
+use crate::constants::MAX_PRICE_BOOK_MARKETS;
 use crate::error::ErrorCode;
 use crate::oracle::OraclePrice;
 use crate::state::{maintenance_curve, LeverageTier, MaintenanceTables, Market, MarketStatus, WrappedI128, ACCOUNT_VERSION};
@@ -77,12 +79,12 @@ impl PriceBook {
     pub const SPACE: usize = 8 + core::mem::size_of::<PriceBook>();
 
     /// Market `market_index`'s entry as a reader may use it: written for that market, at
-    /// most [`MAX_PRICE_BOOK_AGE_SLOTS`] before `slot`, under the exchange's current
-    /// configuration epoch.
-    pub fn fresh_entry(&self, market_index: u16, slot: u64, config_epoch: u64) -> Result<&PriceEntry> {
+    /// most `max_age_slots` before `slot` ([`MAX_PRICE_BOOK_AGE_SLOTS`] for lenient reads,
+    /// 0 — this slot — for strict ones), under the exchange's current configuration epoch.
+    pub fn fresh_entry(&self, market_index: u16, slot: u64, config_epoch: u64, max_age_slots: u64) -> Result<&PriceEntry> {
         let e = self.entries.get(usize::from(market_index)).ok_or(ErrorCode::MarketNotInPriceBook)?;
         require!(e.refreshed_slot != 0 && e.market_index == market_index, ErrorCode::PriceBookStale);
-        require!(slot.saturating_sub(e.refreshed_slot) <= MAX_PRICE_BOOK_AGE_SLOTS, ErrorCode::PriceBookStale);
+        require!(slot.saturating_sub(e.refreshed_slot) <= max_age_slots, ErrorCode::PriceBookStale);
         require!(e.config_epoch == config_epoch, ErrorCode::PriceBookStale);
         Ok(e)
     }
@@ -91,6 +93,7 @@ impl PriceBook {
         require!(self.version == ACCOUNT_VERSION, ErrorCode::InvalidAccountVersion);
         for (i, e) in self.entries.iter().enumerate() {
             require!(e.refreshed_slot == 0 || usize::from(e.market_index) == i, ErrorCode::PriceBookStateInvalid);
+            require!(e.quality <= QUALITY_NON_POSITIVE && MarketStatus::from_u8(e.status).is_some(), ErrorCode::PriceBookStateInvalid);
         }
         Ok(())
     }
@@ -107,10 +110,19 @@ impl PriceEntry {
     /// Copies what valuation reads from `market` and its `oracle` reading, with the
     /// funding indices accrued to the reading's time.
     pub fn record(market: &Market, oracle: &OraclePrice, indices: (i128, i128), clock: &Clock, config_epoch: u64) -> Result<Self> {
-        let quality = match oracle.validity {
+        // The class apart from age (age is judged when the entry is read). A reading already
+        // stale was never put to the confidence test: it is taken here on the converted
+        // values (confidence rounded up, price down: never more lenient than the raw test).
+        let validity = match oracle.validity {
+            OracleValidity::Stale => {
+                let price = i64::try_from(oracle.price).unwrap_or(i64::MAX);
+                classify(price, oracle.conf, clock.unix_timestamp, clock.unix_timestamp, u32::MAX, market.max_oracle_conf_ppm)
+            }
+            v => v,
+        };
+        let quality = match validity {
             OracleValidity::NonPositive => QUALITY_NON_POSITIVE,
             OracleValidity::TooUncertain => QUALITY_TOO_UNCERTAIN,
-            // Age is judged when the entry is read.
             OracleValidity::Valid | OracleValidity::Stale => QUALITY_VALID,
         };
         let mut long_index = WrappedI128::default();

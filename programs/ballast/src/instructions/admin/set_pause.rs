@@ -53,8 +53,10 @@ pub fn set_pause(ctx: Context<SetPause>, status: MarketStatus) -> Result<()> {
             }
             m.status = status.as_u8();
             m.invariant()?;
-            // Price-book entries carry the market's status: older ones are not used.
-            ctx.accounts.exchange.load_mut()?.market_config_changed();
+            if status != before {
+                // Price-book entries carry the market's status: older ones are not used.
+                ctx.accounts.exchange.load_mut()?.market_config_changed();
+            }
             (Some(m.market_index), before)
         }
         None => {

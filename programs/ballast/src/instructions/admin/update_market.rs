@@ -57,12 +57,15 @@ pub fn market_params(m: &Market) -> MarketParams {
 pub fn update_market(ctx: Context<UpdateMarket>, params: MarketParams) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
     params.validate(ex.taker_fee_ppm)?;
-    ex.market_config_changed();
     let mut m = ctx.accounts.market.load_mut()?;
     let before = market_params(&m);
     m.ramp_tiers(&params, Clock::get()?.unix_timestamp)?;
     m.apply_params(&params);
     m.invariant()?;
+    if before != params {
+        // Price-book entries copy the parameters: those taken before are not used.
+        ex.market_config_changed();
+    }
     emit!(MarketUpdated { market: ctx.accounts.market.key(), market_index: m.market_index, before, after: params });
     Ok(())
 }
