@@ -76,6 +76,14 @@ pub enum Step {
     },
     /// Republishes every market at its last price (keeps oracles fresh).
     Refresh,
+    /// `refresh_prices` over every market (the price book).
+    RefreshBook,
+    /// Where cross-reading instructions read the other positions' prices from now on: 0 the
+    /// `[market, oracle]` pairs, 1 the price book as it stands, 2 the price book refreshed
+    /// in the same transaction.
+    Book {
+        mode: u8,
+    },
     Time {
         secs: u32,
     },
@@ -237,7 +245,9 @@ fn step(r: &mut Rng) -> Step {
             Step::Price { market, move_bp, conf_bp }
         }
         140..=149 => Step::ZeroPrice { market },
-        150..=229 => Step::Refresh,
+        150..=214 => Step::Refresh,
+        215..=224 => Step::RefreshBook,
+        225..=229 => Step::Book { mode: r.below(3) as u8 },
         230..=279 => Step::Time { secs: if r.chance(10) { r.range(3_600, 3 * 86_400) as u32 } else { r.range(1, 90) as u32 } },
         280..=289 => Step::Slots { n: r.range(1, 400) as u32 },
         290..=349 => Step::Deposit { user, dollars: r.range(10, 20_000) as u32 },
@@ -324,6 +334,8 @@ pub struct Fuzz {
     flows: Vec<(u128, u128)>,
     /// Per user: the most its positions could have earned at the valid prices (quote native).
     earn_bound: Vec<f64>,
+    /// [`Step::Book`]'s mode.
+    book_mode: u8,
     pub report: Report,
 }
 
@@ -384,6 +396,7 @@ impl Fuzz {
         let thin = ix::defund_pool(admin.pubkey(), h.admin_token, 10_000_000 * USD - 1_000 * USD, &h.all_markets());
         h.ok(&[thin], &[&admin]).await;
         let keeper = h.user("keeper", 0).await;
+        h.init_price_book().await;
         let mut f = Self {
             h,
             users,
@@ -392,6 +405,7 @@ impl Fuzz {
             total_tokens: 0,
             flows: vec![(50_000 * u128::from(USD), 0); usize::from(USERS)],
             earn_bound: vec![0.0; usize::from(USERS)],
+            book_mode: 0,
             report: Report::default(),
         };
         f.total_tokens = f.tokens().await;
@@ -493,6 +507,12 @@ impl Fuzz {
             }
         }
         let signers: Vec<&solana_keypair::Keypair> = keys.iter().collect();
+        let refresh =
+            |i: &Instruction| i.data.starts_with(<ballast::instruction::RefreshPrices as anchor_lang::Discriminator>::DISCRIMINATOR);
+        if self.book_mode == 2 && ixs.iter().any(|i| !refresh(i) && i.accounts.iter().any(|m| m.pubkey == ix::price_book_pda())) {
+            // This slot's entries, which strict readers of the book need.
+            ixs.insert(0, self.h.refresh_prices_ix());
+        }
         let ixs = &ixs[..];
         // The harness checks every invariant, and that a refusal changed nothing.
         match self.h.send(ixs, &signers).await {
@@ -652,6 +672,7 @@ impl Fuzz {
                 (vec![t], Some(usize::from(user)))
             }
             Step::Sync => (vec![ix::sync_vault()], None),
+            Step::RefreshBook => (vec![h.refresh_prices_ix()], None),
             Step::Crank { market } => (vec![ix::update_funding(u16::from(market), h.markets[usize::from(market)].oracle)], None),
             Step::Delegate { user, to } => {
                 let u = &self.users[usize::from(user)];
@@ -728,6 +749,7 @@ impl Fuzz {
             Step::Price { .. }
             | Step::ZeroPrice { .. }
             | Step::Refresh
+            | Step::Book { .. }
             | Step::Time { .. }
             | Step::Slots { .. }
             | Step::Pause { .. }
@@ -841,6 +863,10 @@ impl Fuzz {
                 self.publish(market, p, p * f64::from(conf_bp) / 10_000.0).await;
             }
             Step::ZeroPrice { market } => self.publish(market, 0.0, 0.0).await,
+            Step::Book { mode } => {
+                self.book_mode = mode;
+                self.h.health_from_price_book = mode > 0;
+            }
             Step::Refresh => {
                 for m in 0..MARKETS {
                     let p = self.price[usize::from(m)];

@@ -209,7 +209,11 @@ fn named(ix: &Instruction, k: Kind, world: &World) -> (Option<Pubkey>, Option<Pu
 /// more than one Ballast instruction are checked for §8.7a and domain confinement only.
 pub fn check_transition(ixs: &[Instruction], pre: &World, post: &World) {
     check_funding_time(pre, post);
-    let ours: Vec<&Instruction> = ixs.iter().filter(|i| i.program_id == ballast::ID).collect();
+    // A price-book refresh riding along changes no domain: the checks follow the instruction it serves.
+    let ours: Vec<&Instruction> = ixs
+        .iter()
+        .filter(|i| i.program_id == ballast::ID && !i.data.starts_with(ballast::instruction::RefreshPrices::DISCRIMINATOR))
+        .collect();
     // §8.3: no domain account changes unless the transaction names it.
     let named_keys: Vec<Pubkey> = ours.iter().flat_map(|i| i.accounts.iter().map(|a| a.pubkey)).collect();
     for key in pre.accounts.keys() {

@@ -804,7 +804,10 @@ impl Harness {
     /// The `account_health` view for `user`, reporting the isolated positions in
     /// `isolated` — computed by the program's own code on the current account data.
     pub async fn view(&mut self, user: &User, isolated: &[u16]) -> ballast::instructions::AccountHealthView {
+        // Through the pairs, whatever the harness passes to instructions.
+        let book = std::mem::replace(&mut self.health_from_price_book, false);
         let cross = self.health_accounts(user.account).await;
+        self.health_from_price_book = book;
         self.view_with(user, cross, isolated).await
     }
 
