@@ -119,9 +119,8 @@ pub trait Chain {
 const BOOK_REFUSALS: [ballast::error::ErrorCode; 2] =
     [ballast::error::ErrorCode::PriceBookStale, ballast::error::ErrorCode::MarketNotInPriceBook];
 
-/// A simulated transaction and its compute units, or why it stops: the outcome, the
-/// error, and the program's error code.
-type Prepared = Result<(VersionedTransaction, u64), (&'static str, Option<String>, Option<u32>)>;
+/// A simulated transaction and its compute units, or why it stops: the outcome and the error.
+type Prepared = Result<(VersionedTransaction, u64), (&'static str, Option<String>)>;
 
 /// The largest transaction a node accepts, in bytes.
 pub const PACKET_DATA_SIZE: usize = 1_232;
@@ -644,10 +643,10 @@ impl<C: Chain> Keeper<C> {
                 return Ok(Ok((tx, units, true)));
             }
         }
-        Ok(self.prepare_with(action, false).await?.map(|(tx, units)| (tx, units, false)).map_err(|(result, error, _)| (result, error)))
+        Ok(self.prepare_with(action, false).await?.map(|(tx, units)| (tx, units, false)))
     }
 
-    /// Builds and simulates; a refusal carries the program's error code.
+    /// Builds and simulates the action, reading the cross positions from the book when `book`.
     async fn prepare_with(&mut self, action: &Action, book: bool) -> ChainResult<Prepared> {
         let ix = self.instruction_with(action, book).await?;
         let [limit, price] = self.budget();
@@ -668,10 +667,10 @@ impl<C: Chain> Keeper<C> {
             let error = format!(
                 "transaction is {size} bytes, over the {PACKET_DATA_SIZE}-byte limit: this account needs a v0 transaction with an address lookup table (enable lookup tables, docs/KEEPERS.md)"
             );
-            return Ok(Err(("failed", Some(error), None)));
+            return Ok(Err(("failed", Some(error))));
         }
         Ok(match self.chain.simulate(&tx).await? {
-            Err(f) => Err((classify(&f), Some(f.message), f.custom_code)),
+            Err(f) => Err((classify(&f), Some(f.message))),
             Ok(units) => Ok((tx, units)),
         })
     }
@@ -738,7 +737,7 @@ impl<C: Chain> Keeper<C> {
         for (i, action) in retry {
             match self.prepare_with(&action, false).await? {
                 Ok((tx, units)) => resend.push((i, action, tx, units)),
-                Err((result, error, _)) => outcomes[i] = Some(self.record(action, result, 0, error)),
+                Err((result, error)) => outcomes[i] = Some(self.record(action, result, 0, error)),
             }
         }
         if !resend.is_empty() {
