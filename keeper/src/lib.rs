@@ -436,8 +436,8 @@ impl<C: Chain> Keeper<C> {
             let Ok(book) = with_infos(&mut health_accounts, |infos| CrossBook::scan(&m, infos, &q, None)) else { continue };
             let Ok(domain) = book.domain(&m) else { continue };
             for e in book.entries() {
-                let (Some(price), s) = (prices.get(&e.pricing.market_index), &e.state) else { continue };
-                let target = Action::AutoDeleverage { account: key, market_index: e.pricing.market_index, isolated: false };
+                let (Some(price), s) = (prices.get(&e.market_index), &e.state) else { continue };
+                let target = Action::AutoDeleverage { account: key, market_index: e.market_index, isolated: false };
                 adl.consider(target, s.base, s.cost_basis, s.unsettled, price.price, e.health.notional, domain.maintenance_equity);
             }
             if !m.has_open_cross_positions() {
@@ -452,8 +452,8 @@ impl<C: Chain> Keeper<C> {
             let target = book
                 .entries()
                 .iter()
-                .filter(|e| e.state.base != 0 && fillable(e.pricing.market_index))
-                .map(|e| (e.health.maintenance, e.pricing.market_index))
+                .filter(|e| e.state.base != 0 && fillable(e.market_index))
+                .map(|e| (e.health.maintenance, e.market_index))
                 .max()
                 .map(|(_, i)| i);
             if let Some(market_index) = target {

@@ -348,37 +348,68 @@ impl DomainHealth {
 /// Each piece's root is kept if its notional lies inside that piece. A long's price is
 /// rounded up and a short's down (the warning comes early, never late). `None` when no
 /// positive price liquidates the position (a long whose collateral covers a fall to 0).
+///
+/// The pieces are visited from the lowest notional up and the first kept root is the
+/// answer. A piece whose root provably lies past its upper bound is passed over without
+/// the division ([`root_past_piece`]): its rounded price could not have been kept.
 pub fn liquidation_price(base: BaseLots, cost_basis: i64, maintenance: &Maintenance, rest_equity: i128) -> MathResult<Option<Price>> {
     const OP: &str = "liquidation price";
     if base.is_flat() {
         return Ok(None);
     }
-    let b = i128::from(base.get());
+    let long = base.is_long();
     let abs_b = i128::from(base.unsigned_abs());
-    let scale = checked::mul(NOTIONAL_DIVISOR, PPM, OP)?; // 1e18
-    let rounding = if base.is_long() { Rounding::Ceil } else { Rounding::Floor };
-    let (pieces, count) = maintenance.pieces()?;
-    for piece in &pieces[..count] {
-        let (rate, deduction) = (piece.rate, piece.deduction);
-        let numerator = checked::sub(
-            checked::mul(checked::sub(i128::from(cost_basis), rest_equity, OP)?, scale, OP)?,
-            checked::mul(deduction, NOTIONAL_DIVISOR, OP)?,
-            OP,
-        )?;
-        let denominator = checked::sub(checked::mul(b, PPM, OP)?, checked::mul(abs_b, rate, OP)?, OP)?;
-        let p = checked::div(numerator, denominator, rounding, OP)?;
+    let signed_b = checked::mul(i128::from(base.get()), PPM, OP)?;
+    // (cost_basis − rest)·1e6; the numerator's (cost_basis − rest)·1e18 must fit too.
+    let shortfall = checked::mul(checked::sub(i128::from(cost_basis), rest_equity, OP)?, PPM, OP)?;
+    checked::mul(shortfall, NOTIONAL_DIVISOR, OP)?;
+    let rounding = if long { Rounding::Ceil } else { Rounding::Floor };
+    let found = maintenance.find_piece(|piece| {
+        let denominator = checked::sub(signed_b, checked::mul(abs_b, piece.rate, OP)?, OP)?;
+        // numerator / 1e12 = (cost_basis − rest)·1e6 − D
+        let x = checked::sub(shortfall, piece.deduction, OP)?;
+        if piece.to.is_some_and(|to| root_past_piece(long, x, denominator, piece.rate, to)) {
+            return Ok(None);
+        }
+        let p = checked::div(checked::mul(x, NOTIONAL_DIVISOR, OP)?, denominator, rounding, OP)?;
         if p <= 0 {
             // For a long, f(p) = equity − maintenance rises with p: no positive root.
             // For a short a non-positive root means it is liquidatable at any price.
-            return Ok(if base.is_long() { None } else { Some(Price(0)) });
+            return Ok(Some(if long { None } else { Some(Price(0)) }));
         }
-        let Ok(price) = u64::try_from(p).map(Price) else { continue };
-        let Ok(n) = notional(base, price, Rounding::Floor) else { continue };
-        if n >= piece.from && piece.to.is_none_or(|h| n < h) {
-            return Ok(Some(price));
-        }
+        let Ok(price) = u64::try_from(p).map(Price) else { return Ok(None) };
+        let Ok(n) = notional(base, price, Rounding::Floor) else { return Ok(None) };
+        Ok((n >= piece.from && piece.to.is_none_or(|h| n < h)).then_some(Some(price)))
+    })?;
+    Ok(found.flatten())
+}
+
+/// Whether a piece's root, once rounded, lies at or past the piece's upper bound `to`, so
+/// that [`liquidation_price`] would not keep it — decided without dividing.
+///
+/// The piece's root is where `φ(p) = p·den − 1e12·x` is 0, with `den = base·1e6 −
+/// |base|·r` and `x = (cost_basis − rest)·1e6 − D`. At the price `P` where the notional is
+/// exactly `to` (`P·|base| = to·1e12`), `φ(P) = 1e12·G` with
+///
+/// ```text
+/// G = to·(±1e6 − r) − x        (+ for a long)
+/// ```
+///
+/// A long (`den > 0`, φ rising) has its root at or above `P` when `G ≤ 0`; its price is
+/// rounded up, so its notional is at least `to`. A short (`den < 0`, φ falling) is rounded
+/// down, so it needs its root at or above `P + 1`: `φ(P + 1) = 1e12·G + den ≥ 0`; then
+/// `floor(root) > P` and its notional is again at least `to`. Any overflow answers `false`
+/// (the piece is then solved as usual).
+fn root_past_piece(long: bool, x: i128, den: i128, rate: i128, to: u64) -> bool {
+    const OP: &str = "liquidation price";
+    const MINUS_PPM: i128 = -1_000_000;
+    let slope = if long { PPM } else { MINUS_PPM };
+    let g = checked::sub(slope, rate, OP).and_then(|s| checked::mul(i128::from(to), s, OP)).and_then(|a| checked::sub(a, x, OP));
+    match (long, g) {
+        (true, Ok(g)) => den > 0 && g <= 0,
+        (false, Ok(g)) => den < 0 && checked::mul(g, NOTIONAL_DIVISOR, OP).and_then(|v| checked::add(v, den, OP)).is_ok_and(|v| v >= 0),
+        (_, Err(_)) => false,
     }
-    Ok(None)
 }
 
 #[cfg(test)]
@@ -419,6 +450,47 @@ mod tests {
             d.add(&p.health().unwrap()).unwrap();
         }
         d
+    }
+
+    #[test]
+    fn an_overflowing_sum_leaves_the_domain_unchanged() {
+        let p = PositionHealth {
+            notional: 5,
+            pnl: 5,
+            maintenance: 5,
+            initial_pnl: 5,
+            initial: 5,
+            transfer_floor: 5,
+            realisable: 5,
+            adverse: true,
+            ..PositionHealth::default()
+        };
+        const NEAR: i128 = i128::MAX - 1;
+        let fields: [fn(&mut DomainHealth); 7] = [
+            |d| d.notional = NEAR,
+            |d| d.maintenance_equity = NEAR,
+            |d| d.maintenance = NEAR,
+            |d| d.initial_equity = NEAR,
+            |d| d.initial = NEAR,
+            |d| d.transfer_floor = NEAR,
+            |d| d.realisable_pnl = NEAR,
+        ];
+        for set in fields {
+            let mut d = DomainHealth::new(7);
+            set(&mut d);
+            let before = d;
+            assert!(d.add(&p).is_err());
+            assert_eq!(d, before);
+        }
+        // Funding owed past the bottom of both equities is an overflow too.
+        let mut d = DomainHealth::new(0);
+        d.maintenance_equity = i128::MIN + 1;
+        let before = d;
+        assert!(d.add(&PositionHealth { pending_funding: 5, ..PositionHealth::default() }).is_err());
+        assert_eq!(d, before);
+        let mut d = DomainHealth::new(3);
+        d.add(&p).unwrap();
+        assert_eq!((d.notional, d.maintenance_equity, d.initial_equity, d.adverse_positions), (5, 8, 8, 1));
     }
 
     #[test]

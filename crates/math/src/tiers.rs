@@ -330,6 +330,38 @@ impl<'a> Maintenance<'a> {
     }
 }
 
+impl Maintenance<'_> {
+    /// Visits the curve's linear pieces, lowest notional first, until `f` returns a value.
+    /// Without a ramp the pieces are the tiers (what [`Self::pieces`] gives), each rate and
+    /// deduction carried on from the tier before, so no table is built and pieces past the
+    /// one `f` stops at are never computed; during a ramp, the pieces of [`Self::pieces`].
+    pub fn find_piece<T>(&self, mut f: impl FnMut(&MaintenancePiece) -> MathResult<Option<T>>) -> MathResult<Option<T>> {
+        const OP: &str = "maintenance pieces";
+        let increasing = self.tiers.windows(2).all(|w| w[0].notional_threshold < w[1].notional_threshold);
+        if self.ramp_from.is_some() || !increasing {
+            let (pieces, count) = self.pieces()?;
+            for piece in &pieces[..count] {
+                if let Some(found) = f(piece)? {
+                    return Ok(Some(found));
+                }
+            }
+            return Ok(None);
+        }
+        let (mut prev_rate, mut deduction) = (0i128, 0i128);
+        for (k, t) in self.tiers.iter().enumerate() {
+            let rate = maintenance_rate_ppm(t.max_leverage)?;
+            let step = checked::mul(i128::from(t.notional_threshold), checked::sub(rate, prev_rate, OP)?, OP)?;
+            deduction = checked::add(deduction, step, OP)?;
+            prev_rate = rate;
+            let to = self.tiers.get(k.saturating_add(1)).map(|next| next.notional_threshold);
+            if let Some(found) = f(&MaintenancePiece { rate, deduction, from: t.notional_threshold, to })? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// One linear piece of a maintenance curve: `MM(N) = (N × rate − deduction) / 1e6` for
 /// `from ≤ N < to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

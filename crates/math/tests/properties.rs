@@ -423,4 +423,84 @@ proptest! {
             prop_assert_eq!(mul_div(a, b, c, rounding, "t").ok(), expect, "{} × {} / {}", a, b, c);
         }
     }
+
+    /// The liquidation price equals the plain solution: every piece of the curve solved in
+    /// exact integer arithmetic, the first root rounded against the trader that lands in its
+    /// own piece. Sizes span one lot to a billion units, tier gaps can be a few native units,
+    /// and most cases put the root within a few price units of a tier boundary (where
+    /// pieces are passed over without dividing and rounding decides the piece).
+    #[test]
+    fn liquidation_price_is_the_first_root_inside_its_piece(
+        tiers in tiers_strategy(), narrow in prop::collection::vec(1u64..=64, 3), use_narrow in any::<bool>(),
+        units in 1u64..=1_000_000_000_000_000_000, shift in 0u32..60, long in any::<bool>(), entry in 1u64..=MAX_PRICE,
+        boundary in 0usize..4, price_jitter in -3i128..=3, equity_jitter in -3i128..=3, near in 0u8..4,
+        far_rest in -(1i128 << 70)..(1i128 << 70), ramp in prop::option::of((tiers_strategy(), 0u32..1_000_000)),
+    ) {
+        let tiers = if use_narrow {
+            // Tiers a few units of notional apart.
+            let mut t = tiers.clone();
+            let mut threshold = 0u64;
+            for (i, tier) in t.iter_mut().enumerate().skip(1) {
+                threshold += narrow[i - 1];
+                tier.notional_threshold = threshold;
+            }
+            t
+        } else {
+            tiers
+        };
+        let magnitude = (units >> shift).max(1) as i64;
+        let base = if long { magnitude } else { -magnitude };
+        let cb = cost_basis_at(BaseLots(base), Price(entry)).unwrap_or(0);
+        let m = match &ramp {
+            Some((old, f)) => Maintenance { tiers: &tiers, ramp_from: Some((old, *f)) },
+            None => Maintenance::of(&tiers),
+        };
+        let rest = if near == 0 {
+            far_rest
+        } else {
+            // Equity equal to maintenance (give or take a few units) at a price a few units
+            // from where the notional crosses a tier threshold.
+            let threshold = tiers[boundary % tiers.len()].notional_threshold.max(1);
+            let abs = i128::from(magnitude);
+            let at = (i128::from(threshold) * NOTIONAL_DIVISOR / abs + price_jitter).max(1);
+            let n = u64::try_from(abs * at / NOTIONAL_DIVISOR).unwrap_or(u64::MAX);
+            let value = i128::from(base) * at / NOTIONAL_DIVISOR;
+            i128::from(cb) - value + i128::from(m.margin(n).unwrap_or(0)) + equity_jitter
+        };
+        prop_assert_eq!(liquidation_price(BaseLots(base), cb, &m, rest).ok(), plain_liquidation_price(base, cb, &m, rest));
+    }
+}
+
+/// Every piece solved in turn: `p = ((cost_basis − rest)·1e18 − D·1e12) / (base·1e6 −
+/// |base|·r)`, rounded up for a long and down for a short, kept when its notional
+/// (rounded down) lies in the piece; `None` (the outer) when any step overflows.
+fn plain_liquidation_price(base: i64, cb: i64, m: &Maintenance, rest: i128) -> Option<Option<Price>> {
+    let (pieces, count) = m.pieces().ok()?;
+    let floor_div = |a: i128, b: i128| -> i128 {
+        let q = a / b;
+        if (a % b != 0) && ((a < 0) != (b < 0)) {
+            q - 1
+        } else {
+            q
+        }
+    };
+    for piece in &pieces[..count] {
+        let numerator =
+            (i128::from(cb) - rest).checked_mul(1_000_000_000_000_000_000)?.checked_sub(piece.deduction.checked_mul(NOTIONAL_DIVISOR)?)?;
+        let denominator = i128::from(base) * 1_000_000 - i128::from(base.unsigned_abs()) * piece.rate;
+        if denominator == 0 {
+            return None;
+        }
+        let p = if base > 0 { -floor_div(-numerator, denominator) } else { floor_div(numerator, denominator) };
+        if p <= 0 {
+            return Some(if base > 0 { None } else { Some(Price(0)) });
+        }
+        let Ok(price) = u64::try_from(p) else { continue };
+        let n = i128::from(base.unsigned_abs()) * i128::from(price) / NOTIONAL_DIVISOR;
+        let Ok(n) = u64::try_from(n) else { continue };
+        if n >= piece.from && piece.to.is_none_or(|h| n < h) {
+            return Some(Some(Price(price)));
+        }
+    }
+    Some(None)
 }

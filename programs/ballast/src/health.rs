@@ -165,11 +165,6 @@ impl MarketView {
         Self { pricing, maintenance: market.maintenance_at(q.now) }
     }
 
-    /// A view from pricing taken earlier in the instruction and a curve read with it.
-    pub fn from_curve(pricing: Pricing, maintenance: MaintenanceTables) -> Self {
-        Self { pricing, maintenance }
-    }
-
     /// Values one position (see [`Pricing::value`]).
     pub fn value(&self, p: &PositionState) -> Result<PositionHealth> {
         self.pricing.value(&self.maintenance, p)
@@ -301,7 +296,7 @@ pub struct Entry {
     /// The slot's fields when it was valued: `domain()` refuses to use the health if the
     /// account changed them without a `revalue`.
     pub state: PositionState,
-    pub pricing: Pricing,
+    pub market_index: u16,
     pub health: PositionHealth,
     /// Index of the entry's market account among the remaining accounts (read from the
     /// price book: 0, the book's index).
@@ -324,6 +319,10 @@ pub enum Source {
 /// parsed twice.
 pub struct CrossBook {
     entries: Vec<Entry>,
+    /// Each entry's pricing, in the same order, when read from the accounts (what
+    /// realising profit and revaluing need); empty when read from the price book, whose
+    /// entries are only summed and viewed.
+    pricings: Vec<Pricing>,
     /// Σ of the entries' healths (collateral 0): the domain without collateral and
     /// without the named market, summed once.
     others: DomainHealth,
@@ -343,6 +342,7 @@ impl CrossBook {
         let named = named.map(|n| MarketView::of(n.market, n.oracle, q)).transpose()?;
         // Fixed capacity: the heap used does not grow with the number of positions.
         let mut entries = Vec::with_capacity(MAX_CROSS_POSITIONS);
+        let mut pricings = Vec::new();
         let valued = |slot: &&CrossPosition| slot.in_health() && named.is_none_or(|n| n.market_index() != slot.market_index);
         // Σ of the valued positions, summed as they are valued.
         let mut others = DomainHealth::new(0);
@@ -355,9 +355,10 @@ impl CrossBook {
                 let entry = book.fresh_entry(slot.market_index, q.slot, q.market_config_epoch, max_age)?;
                 let pricing = Pricing::of_entry(entry, q);
                 let state = PositionState::of_slot(slot);
-                let health = pricing.value(&entry.maintenance_at(q.now), &state)?;
+                let curve = entry.maintenance_at(q.now);
+                let health = pricing.value(&curve, &state)?;
                 others.add(&health).math()?;
-                entries.push(Entry { slot: i, state, pricing, health, market_account: 0 });
+                entries.push(Entry { slot: i, state, market_index: entry.market_index, health, market_account: 0 });
             }
             Source::PriceBook
         } else {
@@ -373,13 +374,18 @@ impl CrossBook {
                 let state = PositionState::of_slot(slot);
                 let health = pricing.value(&market.maintenance_at(q.now), &state)?;
                 others.add(&health).math()?;
-                entries.push(Entry { slot: i, state, pricing, health, market_account: next });
+                entries.push(Entry { slot: i, state, market_index: market.market_index, health, market_account: next });
+                if pricings.capacity() == 0 {
+                    // Allocated at the first position only: most instructions read none.
+                    pricings.reserve_exact(MAX_CROSS_POSITIONS);
+                }
+                pricings.push(pricing);
                 next += 2;
             }
             require!(remaining.len() == next, ErrorCode::ExtraHealthAccounts);
             Source::Accounts
         };
-        Ok(Self { entries, others, named, now: q.now, source })
+        Ok(Self { entries, pricings, others, named, now: q.now, source })
     }
 
     /// Where the book read its prices.
@@ -392,18 +398,29 @@ impl CrossBook {
     pub fn curve(&self, e: &Entry, remaining: &[AccountInfo]) -> Result<MaintenanceTables> {
         let ai = remaining.get(e.market_account).ok_or(ErrorCode::CrossBookOutOfSync)?;
         match self.source {
-            Source::PriceBook => {
-                let book = load_checked::<PriceBook>(ai)?;
-                let entry = book.entries.get(usize::from(e.pricing.market_index)).ok_or(ErrorCode::CrossBookOutOfSync)?;
-                require!(entry.market_index == e.pricing.market_index, ErrorCode::CrossBookOutOfSync);
-                Ok(entry.maintenance_at(self.now))
-            }
+            Source::PriceBook => Ok(book_entry(&*load_checked::<PriceBook>(ai)?, e)?.maintenance_at(self.now)),
             Source::Accounts => {
                 let market = load_checked::<Market>(ai)?;
-                require!(market.market_index == e.pricing.market_index, ErrorCode::CrossBookOutOfSync);
+                require!(market.market_index == e.market_index, ErrorCode::CrossBookOutOfSync);
                 Ok(market.maintenance_at(self.now))
             }
         }
+    }
+
+    /// Calls `f` with each entry, in slot order, and the curve it was valued on (as
+    /// [`Self::curve`], with the price book loaded once for all of them).
+    pub fn each_with_curve(&self, remaining: &[AccountInfo], mut f: impl FnMut(&Entry, &MaintenanceTables) -> Result<()>) -> Result<()> {
+        if self.source == Source::PriceBook {
+            let book = load_checked::<PriceBook>(remaining.first().ok_or(ErrorCode::CrossBookOutOfSync)?)?;
+            for e in &self.entries {
+                f(e, &book_entry(&book, e)?.maintenance_at(self.now))?;
+            }
+            return Ok(());
+        }
+        for e in &self.entries {
+            f(e, &self.curve(e, remaining)?)?;
+        }
+        Ok(())
     }
 
     /// The valued positions, in slot order.
@@ -416,13 +433,24 @@ impl CrossBook {
     /// curve of its market account (`remaining`: the accounts the book was scanned from;
     /// the market must not be borrowed mutably).
     pub fn revalue(&mut self, account: &MarginAccount, slot: usize, remaining: &[AccountInfo]) -> Result<()> {
-        let i = self.entries.iter().position(|e| e.slot == slot).ok_or(ErrorCode::CrossBookOutOfSync)?;
+        let i = self.index_of(slot)?;
         let curve = self.curve(&self.entries[i], remaining)?;
+        let pricing = *self.pricings.get(i).ok_or(ErrorCode::PriceBookCannotRealise)?;
         let e = &mut self.entries[i];
         e.state = PositionState::of_slot(&account.cross_positions[slot]);
-        e.health = e.pricing.value(&curve, &e.state)?;
+        e.health = pricing.value(&curve, &e.state)?;
         self.others = sum(&self.entries)?;
         Ok(())
+    }
+
+    /// The pricing the slot's entry was valued at (read from the accounts only: the price
+    /// book's entries keep none).
+    pub fn pricing(&self, slot: usize) -> Result<&Pricing> {
+        Ok(self.pricings.get(self.index_of(slot)?).ok_or(ErrorCode::PriceBookCannotRealise)?)
+    }
+
+    fn index_of(&self, slot: usize) -> Result<usize> {
+        Ok(self.entries.iter().position(|e| e.slot == slot).ok_or(ErrorCode::CrossBookOutOfSync)?)
     }
 
     /// The named market's view.
@@ -480,6 +508,13 @@ impl CrossBook {
         }
         Ok(d)
     }
+}
+
+/// The price-book entry `e` was read from.
+fn book_entry<'a>(book: &'a PriceBook, e: &Entry) -> Result<&'a PriceEntry> {
+    let entry = book.entries.get(usize::from(e.market_index)).ok_or(ErrorCode::CrossBookOutOfSync)?;
+    require!(entry.market_index == e.market_index, ErrorCode::CrossBookOutOfSync);
+    Ok(entry)
 }
 
 /// Σ of the entries' position healths, on zero collateral.

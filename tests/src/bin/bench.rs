@@ -188,17 +188,18 @@ async fn single_paths(t: &mut Table) {
 /// Why the marginal cost per cross position is what it is (`{ACCOUNTS}`: the same through the accounts).
 const MARGINAL_WHY: &str = "measured through the price book (through the accounts: {ACCOUNTS} CU). With compute-unit \
      probes in the cross scan, each further position costs its book entry found and checked \
-     for freshness (about 30 CU), its pricing taken from the entry (about 85) and its \
-     maintenance curve (about 70), one valuation (about 790, of which the margin math is about \
+     for freshness (about 25 CU), its pricing taken from the entry (about 85) and its \
+     maintenance curve (about 70), one valuation (about 800, of which the margin math is about \
      600: two 64×64-bit products divided by 1e12, the tiered maintenance margin, the tier cap, \
      initial margin, floor and weights, each checked; the rest builds its inputs and moves its \
-     result), its twelve checked 128-bit sums into the domain (about 225) and its entry in the \
-     cross book (about 130); the instruction's later checks of the book against the account \
-     add about 100. The price book removed the runtime's entry for two accounts, the market \
-     check and the oracle read (about 870 per position). What would close the rest: fewer \
-     copies of the valuation's 128-byte result (it is moved four times), a cross book that \
-     keeps an index into the price book instead of a copy of the pricing, and sums on words \
-     where the bounds allow";
+     result), its eleven checked 128-bit sums into the domain (about 235) and its entry in the \
+     cross book (about 105; the entry keeps no copy of the pricing); the instruction's later \
+     checks of the book against the account add about 100. The price book removed the \
+     runtime's entry for two accounts, the market check and the oracle read (about 870 per \
+     position). The sums were tried as overflowing additions tested once: that cost about 70 \
+     more. What would close the rest: valuing straight from the book entry (no pricing or \
+     curve copied per position), fewer moves of the valuation's 128-byte result, and \
+     requirements summed on words where the bounds allow";
 
 /// Columns of the sweep: every instruction that reads the whole cross domain.
 const SWEEP_COLUMNS: [&str; 7] = [
@@ -605,9 +606,12 @@ async fn main() {
             view_marginal,
             2_000,
             1_200,
-            "through the price book; the view values each position like the instructions do and \
-             also computes its entry price, effective leverage and liquidation price (the tier \
-             pieces solved one by one, with 128-bit divisions)",
+            "through the price book; the view values each position like the instructions do (about \
+             1,400, see above) and also computes its entry price (about 240), its liquidation price \
+             (about 1,250: the first maintenance piece whose root can lie inside it, found without \
+             dividing, then solved with one 128-bit division) and its ADL indicator, with the \
+             curve read again and the result serialised (about 400). The liquidation price was \
+             about 2,500 while every piece of the curve was built as a table and solved",
         ),
         ("liquidate_isolated", row("liquidate_isolated"), 30_000, 18_000, "the stretch needs the same per-valuation savings as above"),
         (

@@ -52,7 +52,7 @@ pub fn realise_cross(acct: &mut MarginAccount, book: &mut CrossBook, remaining: 
         }
         // Realising writes the market: the price book has no market to write.
         require!(book.source() == Source::Accounts, ErrorCode::PriceBookCannotRealise);
-        e.pricing.require_fill()?;
+        book.pricing(e.slot)?.require_fill()?;
         {
             // The market's mutable borrow ends before the book reads its curve again.
             let mut market = load_checked_mut::<Market>(&remaining[e.market_account])?;

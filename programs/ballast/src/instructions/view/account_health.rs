@@ -8,7 +8,7 @@ use crate::error::ErrorCode;
 use crate::health::{domain_of, CrossBook, HealthQuery, MarketView, Policy, PositionState};
 use crate::oracle::read_oracle;
 use crate::safe::MathExt;
-use crate::state::{is_price_book, load_checked, Exchange, IsolatedPosition, MarginAccount, Market};
+use crate::state::{is_price_book, load_checked, Exchange, IsolatedPosition, MaintenanceTables, MarginAccount, Market};
 
 #[derive(Accounts)]
 pub struct AccountHealth<'info> {
@@ -87,11 +87,16 @@ fn domain_view(d: &DomainHealth, positions: Vec<PositionView>, buffer_ppm: u32) 
 }
 
 /// `rest` for the liquidation price: the domain without this position's PnL and margin.
-fn position_view(view: &MarketView, d: &DomainHealth, h: &PositionHealth, p: &PositionState) -> Result<PositionView> {
+fn position_view(
+    market_index: u16,
+    curve: &MaintenanceTables,
+    d: &DomainHealth,
+    h: &PositionHealth,
+    p: &PositionState,
+) -> Result<PositionView> {
     let rest = d.maintenance_equity - h.pnl - (d.maintenance - i128::from(h.maintenance));
-    let curve = view.maintenance();
     Ok(PositionView {
-        market_index: view.market_index(),
+        market_index,
         leverage: p.leverage,
         base: p.base,
         entry_price: entry_price(BaseLots(p.base), p.cost_basis).math()?.map_or(0, Price::get),
@@ -147,11 +152,11 @@ fn cross_view(acct: &MarginAccount, cross_accounts: &[AccountInfo], q: &HealthQu
     let book = CrossBook::scan(acct, cross_accounts, q, None)?;
     let domain = book.domain(acct)?;
     let mut positions = Vec::with_capacity(book.entries().len());
-    for e in book.entries() {
-        // The curve for the liquidation price, from the market account the book read.
-        let view = MarketView::from_curve(e.pricing, book.curve(e, cross_accounts)?);
-        positions.push(position_view(&view, &domain, &e.health, &e.state)?);
-    }
+    // Each liquidation price on the curve of the market account the book read.
+    book.each_with_curve(cross_accounts, |e, curve| {
+        positions.push(position_view(e.market_index, curve, &domain, &e.health, &e.state)?);
+        Ok(())
+    })?;
     domain_view(&domain, positions, buffer_ppm)
 }
 
@@ -168,7 +173,7 @@ fn isolated_view(triple: &[AccountInfo], account_key: &Pubkey, q: &HealthQuery, 
     let d = domain_of(p.collateral, &h)?;
     let mut positions = Vec::new();
     if p.base != 0 || p.unsettled_pnl != 0 {
-        positions.push(position_view(&view, &d, &h, &state)?);
+        positions.push(position_view(view.market_index(), view.maintenance(), &d, &h, &state)?);
     }
     domain_view(&d, positions, buffer_ppm)
 }
