@@ -13,6 +13,8 @@ pub const PRICE_SCALE_EXPONENT: i32 = 3;
 
 /// `notional (quote native) = |base| × price / NOTIONAL_DIVISOR`.
 pub const NOTIONAL_DIVISOR: i128 = 1_000_000_000_000; // BASE_PRECISION × PRICE_SCALE = 1e12
+/// [`NOTIONAL_DIVISOR`] as a word.
+pub const NOTIONAL_DIVISOR_WORD: u64 = 1_000_000_000_000;
 
 /// Ratios (margin fractions, fees, weights, floors): parts per million, 1e6 = 100%.
 pub const PPM: i128 = 1_000_000;

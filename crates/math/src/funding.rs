@@ -7,6 +7,7 @@ use crate::error::MathResult;
 
 /// Funding a position owes since its snapshot: `|base| × (index − snapshot) / 1e15`,
 /// rounded up (a debt rounds up, a credit rounds toward zero).
+#[inline(always)]
 pub fn pending_funding(base: i64, index_now: i128, snapshot: i128) -> MathResult<i64> {
     const OP: &str = "pending funding";
     // Nothing accrued since the snapshot (a position touched this second, or a market

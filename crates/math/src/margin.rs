@@ -13,7 +13,7 @@
 //! ```
 
 use crate::checked::{self, Rounding};
-use crate::constants::{EFFECTIVE_LEVERAGE_SCALE, NOTIONAL_DIVISOR, PPM};
+use crate::constants::{EFFECTIVE_LEVERAGE_SCALE, NOTIONAL_DIVISOR, NOTIONAL_DIVISOR_WORD, PPM};
 use crate::error::{MathError, MathResult};
 use crate::oracle::conservative_price;
 use crate::position::{notional, notional_and_value, weighted_pnl};
@@ -94,6 +94,7 @@ pub struct PositionHealth {
 impl PositionRisk<'_> {
     /// Both views at the oracle price: maintenance at the plain price, initial at the
     /// conservative side (price ∓ confidence against the trader) with positive PnL weighted.
+    #[inline(always)]
     pub fn health(&self) -> MathResult<PositionHealth> {
         const OP: &str = "unrealized pnl";
         let (base, price) = (BaseLots(self.base), Price(self.price));
@@ -135,6 +136,7 @@ impl PositionRisk<'_> {
         Maintenance { tiers: self.tiers, ramp_from: self.ramp_from }
     }
 
+    #[inline(always)]
     fn finish(
         &self,
         notional: u64,
@@ -352,10 +354,16 @@ impl DomainHealth {
 /// The pieces are visited from the lowest notional up and the first kept root is the
 /// answer. A piece whose root provably lies past its upper bound is passed over without
 /// the division ([`root_past_piece`]): its rounded price could not have been kept.
+#[inline(always)]
 pub fn liquidation_price(base: BaseLots, cost_basis: i64, maintenance: &Maintenance, rest_equity: i128) -> MathResult<Option<Price>> {
     const OP: &str = "liquidation price";
     if base.is_flat() {
         return Ok(None);
+    }
+    if maintenance.ramp_from.is_none() {
+        if let Some(found) = liquidation_price_on_words(base, cost_basis, maintenance.tiers, rest_equity) {
+            return Ok(found);
+        }
     }
     let long = base.is_long();
     let abs_b = i128::from(base.unsigned_abs());
@@ -382,6 +390,77 @@ pub fn liquidation_price(base: BaseLots, cost_basis: i64, maintenance: &Maintena
         Ok((n >= piece.from && piece.to.is_none_or(|h| n < h)).then_some(Some(price)))
     })?;
     Ok(found.flatten())
+}
+
+/// [`liquidation_price`] on machine words, for the common case: no ramp, a tier table with
+/// increasing thresholds, leverages of at least 1 and rates that never fall (every table
+/// `validate_tiers` accepts, the only tables a market holds; the checks stop at the
+/// answer's tier, so a table that breaks them further on is not noticed), and
+/// `|cost_basis − rest| < 2^63`. The same steps as the
+/// general path, each bounded so that no operation can overflow: rates are below 2^20,
+/// deductions below 2^86 and `(cost_basis − rest)·1e6` below 2^83; a numerator whose
+/// `x` does not fit a word, or a case outside these bounds, returns `None` and the
+/// general path answers. Property-tested equal to solving every piece.
+#[allow(clippy::arithmetic_side_effects)]
+#[inline(always)]
+fn liquidation_price_on_words(base: BaseLots, cost_basis: i64, tiers: &[Tier], rest: i128) -> Option<Option<Price>> {
+    const PPM_U: u64 = 1_000_000;
+    let long = base.is_long();
+    let abs_b = base.unsigned_abs();
+    // (cost_basis − rest)·1e6 as a sign and a magnitude below 2^83.
+    let shortfall = i128::from(cost_basis).checked_sub(rest)?;
+    let shortfall_ppm = checked::mul_wide(u64::try_from(shortfall.unsigned_abs()).ok()?, PPM_U);
+    let shortfall_ppm = if shortfall < 0 { -i128::try_from(shortfall_ppm).ok()? } else { i128::try_from(shortfall_ppm).ok()? };
+    let (mut prev_rate, mut deduction) = (0u64, 0u128);
+    for (k, t) in tiers.iter().enumerate() {
+        let to = tiers.get(k + 1).map(|next| next.notional_threshold);
+        // Thresholds are checked as far as the answer reaches (no pass over the table).
+        if to.is_some_and(|to| to <= t.notional_threshold) || t.max_leverage == 0 {
+            return None;
+        }
+        let rate = PPM_U.div_ceil(2 * u64::from(t.max_leverage));
+        deduction += checked::mul_wide(t.notional_threshold, rate.checked_sub(prev_rate)?);
+        prev_rate = rate;
+        // x = (cost_basis − rest)·1e6 − D; |den| = |base|·(1e6 ∓ r).
+        let x = shortfall_ppm - i128::try_from(deduction).ok()?;
+        let slope = if long { PPM_U - rate } else { PPM_U + rate };
+        let den = checked::mul_wide(abs_b, slope);
+        if let Some(to) = to {
+            // See `root_past_piece`: G = to·(±1e6 − r) − x.
+            let along = checked::mul_wide(to, slope);
+            let past = if long {
+                // G ≤ 0: to·(1e6 − r) ≤ x.
+                x > 0 && along <= x.unsigned_abs()
+            } else {
+                // 1e12·G ≥ |den| with G = −x − to·(1e6 + r).
+                x < 0
+                    && x.unsigned_abs() > along
+                    && match u64::try_from(x.unsigned_abs() - along) {
+                        Ok(g) => checked::mul_wide(g, NOTIONAL_DIVISOR_WORD) >= den,
+                        Err(_) => true,
+                    }
+            };
+            if past {
+                continue;
+            }
+        }
+        // The root 1e12·x / den, rounded up for a long and down for a short (den < 0).
+        let positive = if long { x > 0 } else { x < 0 };
+        if !positive {
+            return Some(if long { None } else { Some(Price(0)) });
+        }
+        let (q, r) = checked::udivrem(checked::mul_wide(u64::try_from(x.unsigned_abs()).ok()?, NOTIONAL_DIVISOR_WORD), den)?;
+        let p = if long && r != 0 { q + 1 } else { q };
+        if p == 0 {
+            return Some(if long { None } else { Some(Price(0)) });
+        }
+        let Ok(price) = u64::try_from(p) else { continue };
+        let Ok(n) = u64::try_from(checked::div_by_notional_divisor(checked::mul_wide(abs_b, price)).0) else { continue };
+        if n >= t.notional_threshold && to.is_none_or(|h| n < h) {
+            return Some(Some(Price(price)));
+        }
+    }
+    Some(None)
 }
 
 /// Whether a piece's root, once rounded, lies at or past the piece's upper bound `to`, so

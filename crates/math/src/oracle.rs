@@ -114,6 +114,7 @@ pub fn classify(
 /// The conservative price for valuing a position: `price − conf` for a long (its asset
 /// is worth less), `price + conf` for a short (its liability is worth more). A long's
 /// conservative price floors at zero.
+#[inline(always)]
 pub fn conservative_price(price: Price, conf: Price, is_long: bool) -> MathResult<Price> {
     if is_long {
         Ok(Price(price.get().saturating_sub(conf.get())))

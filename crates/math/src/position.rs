@@ -63,6 +63,7 @@ pub fn weighted_pnl(pnl: i128, weight_ppm: u32) -> MathResult<i128> {
 
 /// Entry price implied by a position: `|cost_basis| × 1e12 / |base|`, rounded down.
 /// `None` for a flat position.
+#[inline(always)]
 pub fn entry_price(base: BaseLots, cost_basis: i64) -> MathResult<Option<Price>> {
     const OP: &str = "entry price";
     if base.is_flat() {

@@ -77,11 +77,13 @@ pub fn maintenance_rate_ppm(max_leverage: u16) -> MathResult<i128> {
 }
 
 /// Index of the tier that applies to `notional`.
+#[inline(always)]
 pub fn tier_index(tiers: &[Tier], notional: u64) -> usize {
     tiers.iter().rposition(|t| t.notional_threshold <= notional).unwrap_or(0)
 }
 
 /// Highest leverage allowed at `notional`.
+#[inline(always)]
 pub fn max_leverage_at(tiers: &[Tier], notional: u64) -> u16 {
     tiers.get(tier_index(tiers, notional)).map_or(1, |t| t.max_leverage)
 }
@@ -141,6 +143,7 @@ pub fn rate_and_deduction(tiers: &[Tier], i: usize) -> MathResult<(i128, i128)> 
 }
 
 /// Initial margin `notional / leverage`, rounded up. Leverage 0 is an invalid input.
+#[inline(always)]
 pub fn initial_margin(notional: u64, leverage: u16) -> MathResult<u64> {
     const OP: &str = "initial margin";
     if leverage == 0 {
@@ -151,6 +154,7 @@ pub fn initial_margin(notional: u64, leverage: u16) -> MathResult<u64> {
 
 /// The part of a position's notional that may never leave its domain:
 /// `notional × floor_ppm / 1e6`, rounded up.
+#[inline(always)]
 pub fn transfer_floor(notional: u64, floor_ppm: u32) -> MathResult<u64> {
     const OP: &str = "transfer floor";
     // Word path: a notional below 2^64 / 1e6 (about $18M at 6 decimals) times a floor of at

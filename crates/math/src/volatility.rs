@@ -103,6 +103,7 @@ pub fn leverage_scale_ppm(variance: u64, target_ppm: u32, floor_ppm: u32) -> Mat
 }
 
 /// The highest leverage new risk may take: `⌊tier_max × scale⌋`, at least 1.
+#[inline(always)]
 pub fn scaled_max_leverage(tier_max: u16, scale_ppm: u32) -> u16 {
     let scaled = u64::from(tier_max).saturating_mul(u64::from(scale_ppm)).checked_div(1_000_000).unwrap_or(0);
     u16::try_from(scaled).unwrap_or(u16::MAX).clamp(1, tier_max.max(1))
