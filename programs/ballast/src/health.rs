@@ -388,6 +388,15 @@ impl CrossBook {
         Ok(Self { entries, pricings, others, named, now: q.now, source })
     }
 
+    /// For a view, which changes nothing: the book and the cross domain as scanned. With
+    /// no named market and the account borrowed unchanged throughout, the domain is the
+    /// scan's sum plus the collateral; the slots need no second walk (`domain`'s check).
+    pub fn scan_unchanged(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery) -> Result<(Self, DomainHealth)> {
+        let book = Self::scan(account, remaining, q, None)?;
+        let domain = book.others.with_collateral_change(i128::from(account.cross_collateral)).math()?;
+        Ok((book, domain))
+    }
+
     /// Where the book read its prices.
     pub fn source(&self) -> Source {
         self.source

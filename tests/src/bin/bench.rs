@@ -189,17 +189,20 @@ async fn single_paths(t: &mut Table) {
 const MARGINAL_WHY: &str = "measured through the price book (through the accounts: {ACCOUNTS} CU). With compute-unit \
      probes in the cross scan, each further position costs its book entry found and checked \
      for freshness (about 25 CU), its pricing taken from the entry (about 85) and its \
-     maintenance curve (about 70), one valuation (about 800, of which the margin math is about \
-     600: two 64×64-bit products divided by 1e12, the tiered maintenance margin, the tier cap, \
+     maintenance curve (about 70), one valuation (about 730, of which the margin math is about \
+     530: two 64×64-bit products divided by 1e12, the tiered maintenance margin, the tier cap, \
      initial margin, floor and weights, each checked; the rest builds its inputs and moves its \
      result), its eleven checked 128-bit sums into the domain (about 235) and its entry in the \
      cross book (about 105; the entry keeps no copy of the pricing); the instruction's later \
      checks of the book against the account add about 100. The price book removed the \
      runtime's entry for two accounts, the market check and the oracle read (about 870 per \
-     position). The sums were tried as overflowing additions tested once: that cost about 70 \
-     more. What would close the rest: valuing straight from the book entry (no pricing or \
-     curve copied per position), fewer moves of the valuation's 128-byte result, and \
-     requirements summed on words where the bounds allow";
+     position). Tried and measured slower: the sums as overflowing additions tested once (or \
+     plain additions behind a bounds test), the valuation written in place in the entry, and \
+     forcing the valuation's caller inline. The whole program is optimised as one unit, so \
+     inlining moves costs between instructions: a change here can cost or save tens of CU \
+     elsewhere, and each one was kept only if no instruction got slower. What would close the rest: valuing straight from \
+     the book entry (no pricing or curve copied per position, which needs the stored tiers in \
+     the math crate's layout) and requirements summed on words where the bounds allow";
 
 /// Columns of the sweep: every instruction that reads the whole cross domain.
 const SWEEP_COLUMNS: [&str; 7] = [
@@ -607,11 +610,12 @@ async fn main() {
             2_000,
             1_200,
             "through the price book; the view values each position like the instructions do (about \
-             1,400, see above) and also computes its entry price (about 240), its liquidation price \
-             (about 1,250: the first maintenance piece whose root can lie inside it, found without \
-             dividing, then solved with one 128-bit division) and its ADL indicator, with the \
-             curve read again and the result serialised (about 400). The liquidation price was \
-             about 2,500 while every piece of the curve was built as a table and solved",
+             1,300, see above) and also computes its entry price (about 170), its liquidation \
+             price (about 310, on machine words: the first tier whose root can lie inside it, \
+             then one division) and its ADL indicator, with the curve read again and the result \
+             written to the return data (about 300). The last 2 CU are a matter of inlining: one \
+             arrangement measured 1,981 but made set_leverage isolated 15 CU slower than before \
+             this work; the one kept makes it 300 CU cheaper",
         ),
         ("liquidate_isolated", row("liquidate_isolated"), 30_000, 18_000, "the stretch needs the same per-valuation savings as above"),
         (
