@@ -338,6 +338,10 @@ impl DomainHealth {
 /// The oracle price at which the domain's maintenance equity equals its maintenance
 /// margin, moving only this position's price.
 ///
+/// For tier tables `validate_tiers` accepts (the only ones a market holds: its invariant
+/// checks both tables). On a table it refuses, the answer is unspecified: the word path
+/// and the checked path may then differ, and an error may be reported as none.
+///
 /// `rest_equity` is the domain's maintenance equity without this position's PnL, minus
 /// the other positions' maintenance margin. Within a linear piece `i` of the maintenance
 /// curve (a tier, or a piece of a ramp: [`Maintenance::pieces`]) the condition is linear:
@@ -396,9 +400,9 @@ pub fn liquidation_price(base: BaseLots, cost_basis: i64, maintenance: &Maintena
 /// increasing thresholds, leverages of at least 1 and rates that never fall (every table
 /// `validate_tiers` accepts, the only tables a market holds; the checks stop at the
 /// answer's tier, so a table that breaks them further on is not noticed), and
-/// `|cost_basis − rest| < 2^63`. The same steps as the
+/// `|cost_basis − rest| < 2^64`. The same steps as the
 /// general path, each bounded so that no operation can overflow: rates are below 2^20,
-/// deductions below 2^86 and `(cost_basis − rest)·1e6` below 2^83; a numerator whose
+/// deductions below 2^86 and `(cost_basis − rest)·1e6` below 2^84; a numerator whose
 /// `x` does not fit a word, or a case outside these bounds, returns `None` and the
 /// general path answers. Property-tested equal to solving every piece.
 #[allow(clippy::arithmetic_side_effects)]
@@ -407,7 +411,7 @@ fn liquidation_price_on_words(base: BaseLots, cost_basis: i64, tiers: &[Tier], r
     const PPM_U: u64 = 1_000_000;
     let long = base.is_long();
     let abs_b = base.unsigned_abs();
-    // (cost_basis − rest)·1e6 as a sign and a magnitude below 2^83.
+    // (cost_basis − rest)·1e6 as a sign and a magnitude below 2^84.
     let shortfall = i128::from(cost_basis).checked_sub(rest)?;
     let shortfall_ppm = checked::mul_wide(u64::try_from(shortfall.unsigned_abs()).ok()?, PPM_U);
     let shortfall_ppm = if shortfall < 0 { -i128::try_from(shortfall_ppm).ok()? } else { i128::try_from(shortfall_ppm).ok()? };

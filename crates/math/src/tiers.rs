@@ -338,7 +338,8 @@ impl Maintenance<'_> {
     /// Visits the curve's linear pieces, lowest notional first, until `f` returns a value.
     /// Without a ramp the pieces are the tiers (what [`Self::pieces`] gives), each rate and
     /// deduction carried on from the tier before, so no table is built and pieces past the
-    /// one `f` stops at are never computed; during a ramp, the pieces of [`Self::pieces`].
+    /// one `f` stops at are never computed; during a ramp, or on a table whose thresholds
+    /// do not increase, the pieces of [`Self::pieces`] (merged and sorted).
     pub fn find_piece<T>(&self, mut f: impl FnMut(&MaintenancePiece) -> MathResult<Option<T>>) -> MathResult<Option<T>> {
         const OP: &str = "maintenance pieces";
         let increasing = self.tiers.windows(2).all(|w| w[0].notional_threshold < w[1].notional_threshold);

@@ -614,8 +614,8 @@ async fn main() {
              price (about 310, on machine words: the first tier whose root can lie inside it, \
              then one division) and its ADL indicator, with the curve read again and the result \
              written to the return data (about 300). The last 2 CU are a matter of inlining: one \
-             arrangement measured 1,981 but made set_leverage isolated 15 CU slower than before \
-             this work; the one kept makes it 300 CU cheaper",
+             arrangement measured 1,981 but made set_leverage isolated 15 CU slower than it had \
+             been; the one kept makes it 300 CU cheaper",
         ),
         ("liquidate_isolated", row("liquidate_isolated"), 30_000, 18_000, "the stretch needs the same per-valuation savings as above"),
         (

@@ -23,6 +23,8 @@ pub struct AccountHealth<'info> {
 
 /// One position as a front-end shows it.
 // The program serialises it by hand (below); the IDL build derives it, for its type.
+// `DomainView` derives `AnchorSerialize`, whose IDL half needs this type's: a build that
+// turns on `anchor-lang/idl-build` must do it through this crate's `idl-build` feature.
 #[cfg_attr(feature = "idl-build", derive(AnchorSerialize))]
 #[derive(AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PositionView {
