@@ -21,8 +21,11 @@ use crate::checked::{self, Rounding};
 use crate::constants::{DEFAULT_TRANSFER_FLOOR_PPM, MAX_LEVERAGE, MAX_TIERS, PPM, PPM_PRODUCT_BOUND, PPM_WORD};
 use crate::error::MathResult;
 
-/// One leverage tier.
+/// One leverage tier. `repr(C)` (the threshold, then the leverage, padded to 16 bytes) is
+/// the layout a market account stores its tiers in, so the program reads a stored table
+/// as `&[Tier]` without copying it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 pub struct Tier {
     /// Lowest notional (quote native) at which this tier applies; 0 for the first tier.
     pub notional_threshold: u64,

@@ -23,6 +23,7 @@
 use anchor_lang::prelude::*;
 use ballast_math::funding::pending_funding;
 use ballast_math::margin::{DomainHealth, PositionHealth, PositionRisk};
+use ballast_math::tiers::Maintenance;
 use ballast_math::OracleValidity;
 
 use crate::constants::MAX_PRICE_BOOK_AGE_SLOTS;
@@ -167,7 +168,7 @@ impl MarketView {
 
     /// Values one position (see [`Pricing::value`]).
     pub fn value(&self, p: &PositionState) -> Result<PositionHealth> {
-        self.pricing.value(&self.maintenance, p)
+        self.pricing.value(self.maintenance.curve(), p)
     }
 
     /// See [`Pricing::require_fill`].
@@ -238,7 +239,7 @@ impl Pricing {
     /// Values one position at this price on `maintenance` (the market's curve), with its
     /// funding owed to now. Under the strict policy an open position needs a valid price
     /// in a market that is not paused.
-    pub fn value(&self, maintenance: &MaintenanceTables, p: &PositionState) -> Result<PositionHealth> {
+    pub fn value(&self, maintenance: Maintenance, p: &PositionState) -> Result<PositionHealth> {
         if self.strict && p.base != 0 {
             self.reading().require_valid()?;
             require!(!self.halted, ErrorCode::Paused);
@@ -252,8 +253,8 @@ impl Pricing {
             leverage: p.leverage,
             price: self.reference_price,
             conf: self.conf,
-            tiers: maintenance.tiers(),
-            ramp_from: maintenance.ramp_from(),
+            tiers: maintenance.tiers,
+            ramp_from: maintenance.ramp_from,
             pnl_weight_ppm: self.pnl_weight_ppm,
             transfer_floor_ppm: self.transfer_floor_ppm,
             leverage_scale_ppm: self.leverage_scale_ppm,
@@ -355,8 +356,7 @@ impl CrossBook {
                 let entry = book.fresh_entry(slot.market_index, q.slot, q.market_config_epoch, max_age)?;
                 let pricing = Pricing::of_entry(entry, q);
                 let state = PositionState::of_slot(slot);
-                let curve = entry.maintenance_at(q.now);
-                let health = pricing.value(&curve, &state)?;
+                let health = pricing.value(entry.curve_at(q.now), &state)?;
                 others.add(&health).math()?;
                 entries.push(Entry { slot: i, state, market_index: entry.market_index, health, market_account: 0 });
             }
@@ -372,7 +372,7 @@ impl CrossBook {
                 let oracle = read_oracle(&market, oracle_ai, q.decimals, q.now)?;
                 let pricing = Pricing::of(&market, &oracle, q)?;
                 let state = PositionState::of_slot(slot);
-                let health = pricing.value(&market.maintenance_at(q.now), &state)?;
+                let health = pricing.value(market.curve_at(q.now), &state)?;
                 others.add(&health).math()?;
                 entries.push(Entry { slot: i, state, market_index: market.market_index, health, market_account: next });
                 if pricings.capacity() == 0 {
@@ -418,16 +418,16 @@ impl CrossBook {
 
     /// Calls `f` with each entry, in slot order, and the curve it was valued on (as
     /// [`Self::curve`], with the price book loaded once for all of them).
-    pub fn each_with_curve(&self, remaining: &[AccountInfo], mut f: impl FnMut(&Entry, &MaintenanceTables) -> Result<()>) -> Result<()> {
+    pub fn each_with_curve(&self, remaining: &[AccountInfo], mut f: impl FnMut(&Entry, Maintenance) -> Result<()>) -> Result<()> {
         if self.source == Source::PriceBook {
             let book = load_checked::<PriceBook>(remaining.first().ok_or(ErrorCode::CrossBookOutOfSync)?)?;
             for e in &self.entries {
-                f(e, &book_entry(&book, e)?.maintenance_at(self.now))?;
+                f(e, book_entry(&book, e)?.curve_at(self.now))?;
             }
             return Ok(());
         }
         for e in &self.entries {
-            f(e, &self.curve(e, remaining)?)?;
+            f(e, self.curve(e, remaining)?.curve())?;
         }
         Ok(())
     }
@@ -447,7 +447,7 @@ impl CrossBook {
         let pricing = *self.pricings.get(i).ok_or(ErrorCode::PriceBookCannotRealise)?;
         let e = &mut self.entries[i];
         e.state = PositionState::of_slot(&account.cross_positions[slot]);
-        e.health = pricing.value(&curve, &e.state)?;
+        e.health = pricing.value(curve.curve(), &e.state)?;
         self.others = sum(&self.entries)?;
         Ok(())
     }

@@ -79,10 +79,10 @@ pub fn set(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
 /// tier's always, its volatility-scaled value when the setting rises (new risk).
 fn check_leverage(a: &LeverageAccounts, base: i64, leverage: u16, before: u16) -> Result<()> {
     let notional_now = notional(BaseLots(base), Price(a.oracle.price), Rounding::Ceil).math()?;
-    let tier_max = max_leverage_at(a.market.maintenance_at(a.query.now).tiers(), notional_now);
+    let tier_max = max_leverage_at(a.market.tier_table(), notional_now);
     require!(leverage <= tier_max, ErrorCode::LeverageAboveTierMax);
     if leverage > before {
-        a.market.require_leverage_for_new_risk(a.query.now, notional_now, leverage)?;
+        a.market.require_leverage_for_new_risk(notional_now, leverage)?;
     }
     Ok(())
 }

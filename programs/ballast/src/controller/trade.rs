@@ -212,7 +212,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
     let buffer = ex.liquidation_buffer_ppm;
     if increasing {
         let n_after = notional(BaseLots(pos.base), Price(oracle.price), Rounding::Ceil).math()?;
-        market.require_leverage_for_new_risk(now, n_after, lev)?;
+        market.require_leverage_for_new_risk(n_after, lev)?;
     }
     let domain_after = match &book {
         Some(b) => {

@@ -374,22 +374,33 @@ impl Market {
 
     /// Checks a leverage setting for new risk at `notional`: within the tier's maximum
     /// (`LeverageAboveTierMax`) and within it scaled by volatility (`LeverageAboveVolatilityCap`).
-    pub fn require_leverage_for_new_risk(&self, now: i64, notional: u64, leverage: u16) -> Result<()> {
-        let tier_max = tiers::max_leverage_at(self.maintenance_at(now).tiers(), notional);
+    pub fn require_leverage_for_new_risk(&self, notional: u64, leverage: u16) -> Result<()> {
+        let tier_max = tiers::max_leverage_at(self.tier_table(), notional);
         require!(leverage <= tier_max, ErrorCode::LeverageAboveTierMax);
         require!(leverage <= scaled_max_leverage(tier_max, self.leverage_scale_ppm()?), ErrorCode::LeverageAboveVolatilityCap);
         Ok(())
     }
 
-    /// The tier table as the math crate sees it (on the stack, no allocation).
-    pub fn tier_table(&self) -> ([Tier; MAX_TIERS], usize) {
-        table(&self.tiers, self.tier_count)
+    /// The tier table in force, as the math crate reads it (no copy).
+    pub fn tier_table(&self) -> &[Tier] {
+        math_tiers(&self.tiers, self.tier_count)
     }
 
     /// The maintenance curve at `now`: the tier table, and the table a ramp started by
-    /// `update_market` is moving away from with its progress (ppm) while it lasts.
-    pub fn maintenance_at(&self, now: i64) -> MaintenanceTables {
+    /// `update_market` is moving away from with its progress (ppm) while it lasts. Borrows
+    /// the market's tables; [`Self::maintenance_at`] is the owned copy.
+    pub fn curve_at(&self, now: i64) -> Maintenance<'_> {
         maintenance_curve(
+            (&self.tiers, self.tier_count),
+            (&self.ramp_from_tiers, self.ramp_from_tier_count),
+            (self.ramp_start_ts, self.ramp_end_ts),
+            now,
+        )
+    }
+
+    /// [`Self::curve_at`], copied out of the account (for a view that outlives the borrow).
+    pub fn maintenance_at(&self, now: i64) -> MaintenanceTables {
+        MaintenanceTables::copy(
             (&self.tiers, self.tier_count),
             (&self.ramp_from_tiers, self.ramp_from_tier_count),
             (self.ramp_start_ts, self.ramp_end_ts),
@@ -489,11 +500,12 @@ impl Market {
         require!(MarketStatus::from_u8(self.status).is_some(), ErrorCode::MarketStateInvalid);
         require!(AllowedModes::from_u8(self.allowed_modes).is_some(), ErrorCode::MarketStateInvalid);
         require!(OracleKind::from_u8(self.oracle_kind).is_some(), ErrorCode::MarketStateInvalid);
-        let (t, n) = self.tier_table();
-        require!(tiers::validate_tiers(&t[..n]).is_ok(), ErrorCode::MarketStateInvalid);
+        require!(tiers::validate_tiers(self.tier_table()).is_ok(), ErrorCode::MarketStateInvalid);
         if self.ramp_from_tier_count > 0 {
-            let (t, n) = table(&self.ramp_from_tiers, self.ramp_from_tier_count);
-            require!(tiers::validate_tiers(&t[..n]).is_ok(), ErrorCode::MarketStateInvalid);
+            require!(
+                tiers::validate_tiers(math_tiers(&self.ramp_from_tiers, self.ramp_from_tier_count)).is_ok(),
+                ErrorCode::MarketStateInvalid
+            );
             require!(self.ramp_end_ts >= self.ramp_start_ts, ErrorCode::MarketStateInvalid);
         }
         require!(self.lot_size > 0, ErrorCode::MarketStateInvalid);
@@ -513,19 +525,31 @@ impl Market {
 /// The maintenance curve at `now` from a stored tier table, the table a ramp moves away
 /// from (count 0: none) and the ramp's start and end (shared by the market and its
 /// price-book entry).
-pub fn maintenance_curve(
-    tiers: (&[LeverageTier; MAX_TIERS], u8),
-    ramp_from: (&[LeverageTier; MAX_TIERS], u8),
+pub fn maintenance_curve<'a>(
+    tiers: (&'a [LeverageTier; MAX_TIERS], u8),
+    ramp_from: (&'a [LeverageTier; MAX_TIERS], u8),
     (ramp_start_ts, ramp_end_ts): (i64, i64),
     now: i64,
-) -> MaintenanceTables {
-    let (tiers, count) = table(tiers.0, tiers.1);
-    let ramp = (ramp_from.1 > 0).then(|| tiers::ramp_progress_ppm(ramp_start_ts, ramp_end_ts, now)).flatten().map(|f| {
-        let (from, n) = table(ramp_from.0, ramp_from.1);
-        (from, n, f)
-    });
-    MaintenanceTables { tiers, count, ramp }
+) -> Maintenance<'a> {
+    let ramp = if ramp_from.1 > 0 { tiers::ramp_progress_ppm(ramp_start_ts, ramp_end_ts, now) } else { None };
+    Maintenance { tiers: math_tiers(tiers.0, tiers.1), ramp_from: ramp.map(|f| (math_tiers(ramp_from.0, ramp_from.1), f)) }
 }
+
+/// The first `count` stored tiers as the math crate's [`Tier`]s, in place.
+pub fn math_tiers(stored: &[LeverageTier; MAX_TIERS], count: u8) -> &[Tier] {
+    let stored = &stored[..usize::from(count).min(MAX_TIERS)];
+    // SAFETY: `Tier` is `repr(C)` with the same size, alignment, field offsets and field
+    // types as `LeverageTier` (asserted below at compile time), and its padding may hold
+    // any bytes; the slice is only read, for the borrow of `stored`.
+    unsafe { core::slice::from_raw_parts(stored.as_ptr().cast::<Tier>(), stored.len()) }
+}
+
+const _: () = {
+    use core::mem::{align_of, offset_of, size_of};
+    assert!(size_of::<Tier>() == size_of::<LeverageTier>() && align_of::<Tier>() == align_of::<LeverageTier>());
+    assert!(offset_of!(Tier, notional_threshold) == offset_of!(LeverageTier, notional_threshold));
+    assert!(offset_of!(Tier, max_leverage) == offset_of!(LeverageTier, max_leverage));
+};
 
 fn table(stored: &[LeverageTier; MAX_TIERS], count: u8) -> ([Tier; MAX_TIERS], usize) {
     let mut out = [Tier { notional_threshold: 0, max_leverage: 1 }; MAX_TIERS];
@@ -545,6 +569,21 @@ pub struct MaintenanceTables {
 }
 
 impl MaintenanceTables {
+    /// [`maintenance_curve`], copied out of the stored tables.
+    pub fn copy(
+        tiers: (&[LeverageTier; MAX_TIERS], u8),
+        ramp_from: (&[LeverageTier; MAX_TIERS], u8),
+        (ramp_start_ts, ramp_end_ts): (i64, i64),
+        now: i64,
+    ) -> Self {
+        let (tiers, count) = table(tiers.0, tiers.1);
+        let ramp = (ramp_from.1 > 0).then(|| tiers::ramp_progress_ppm(ramp_start_ts, ramp_end_ts, now)).flatten().map(|f| {
+            let (from, n) = table(ramp_from.0, ramp_from.1);
+            (from, n, f)
+        });
+        Self { tiers, count, ramp }
+    }
+
     /// The tiers in force.
     pub fn tiers(&self) -> &[Tier] {
         &self.tiers[..self.count]
@@ -557,5 +596,43 @@ impl MaintenanceTables {
 
     pub fn curve(&self) -> Maintenance<'_> {
         Maintenance { tiers: self.tiers(), ramp_from: self.ramp_from() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(tiers: &[(u64, u16)]) -> [LeverageTier; MAX_TIERS] {
+        let mut out = [LeverageTier::default(); MAX_TIERS];
+        for (o, &(notional_threshold, max_leverage)) in out.iter_mut().zip(tiers) {
+            // Padding bytes set on purpose: the math view must not read them.
+            *o = LeverageTier { notional_threshold, max_leverage, _padding: [0xAB; 6] };
+        }
+        out
+    }
+
+    #[test]
+    fn the_math_view_of_stored_tiers_reads_the_same_tiers_as_a_copy() {
+        let t = stored(&[(0, 50), (1_000_000, 20), (50_000_000, 5)]);
+        let view = math_tiers(&t, 3);
+        let (copy, n) = table(&t, 3);
+        assert_eq!(view, &copy[..n]);
+        assert_eq!(view[1], Tier { notional_threshold: 1_000_000, max_leverage: 20 });
+        // A count past the table is clamped to it, as the copy does.
+        assert_eq!(math_tiers(&t, u8::MAX).len(), MAX_TIERS);
+        assert!(math_tiers(&t, 0).is_empty());
+    }
+
+    #[test]
+    fn the_borrowed_curve_equals_the_owned_one_during_and_after_a_ramp() {
+        let (to, from) = (stored(&[(0, 50), (1_000_000, 10)]), stored(&[(0, 20)]));
+        for now in [99, 100, 150, 200, 201] {
+            let borrowed = maintenance_curve((&to, 2), (&from, 1), (100, 200), now);
+            let owned = MaintenanceTables::copy((&to, 2), (&from, 1), (100, 200), now);
+            assert_eq!(borrowed, owned.curve(), "at {now}");
+        }
+        let none = maintenance_curve((&to, 2), (&from, 0), (100, 200), 150);
+        assert_eq!(none.ramp_from, None);
     }
 }

@@ -8,6 +8,7 @@
 use anchor_lang::prelude::*;
 use ballast_math::constants::MAX_TIERS;
 use ballast_math::oracle::{classify, OracleValidity};
+use ballast_math::tiers::Maintenance;
 
 #[cfg(doc)]
 use crate::constants::MAX_PRICE_BOOK_AGE_SLOTS;
@@ -178,8 +179,18 @@ impl PriceEntry {
         MarketStatus::from_u8(self.status).unwrap_or(MarketStatus::Paused)
     }
 
-    /// The maintenance curve at `now` (as [`Market::maintenance_at`]).
+    /// [`Self::curve_at`], copied out of the account.
     pub fn maintenance_at(&self, now: i64) -> MaintenanceTables {
+        MaintenanceTables::copy(
+            (&self.tiers, self.tier_count),
+            (&self.ramp_from_tiers, self.ramp_from_tier_count),
+            (self.ramp_start_ts, self.ramp_end_ts),
+            now,
+        )
+    }
+
+    /// The maintenance curve at `now` (as [`Market::curve_at`]), borrowing the entry's tables.
+    pub fn curve_at(&self, now: i64) -> Maintenance<'_> {
         maintenance_curve(
             (&self.tiers, self.tier_count),
             (&self.ramp_from_tiers, self.ramp_from_tier_count),

@@ -2,13 +2,14 @@ use anchor_lang::prelude::*;
 use ballast_math::adl::{adl_light, adl_score_ppm};
 use ballast_math::margin::{liquidation_price, DomainHealth, PositionHealth};
 use ballast_math::position::entry_price;
+use ballast_math::tiers::Maintenance;
 use ballast_math::{BaseLots, Price};
 
 use crate::error::ErrorCode;
 use crate::health::{domain_of, CrossBook, HealthQuery, MarketView, Policy, PositionState};
 use crate::oracle::read_oracle;
 use crate::safe::MathExt;
-use crate::state::{is_price_book, load_checked, Exchange, IsolatedPosition, MaintenanceTables, MarginAccount, Market};
+use crate::state::{is_price_book, load_checked, Exchange, IsolatedPosition, MarginAccount, Market};
 
 #[derive(Accounts)]
 pub struct AccountHealth<'info> {
@@ -128,7 +129,7 @@ fn domain_view(d: &DomainHealth, positions: Vec<PositionView>, buffer_ppm: u32) 
 /// from `spare` = the domain's maintenance equity less its maintenance margin.
 fn position_view(
     market_index: u16,
-    curve: &MaintenanceTables,
+    curve: Maintenance,
     (d, spare): (&DomainHealth, i128),
     h: &PositionHealth,
     p: &PositionState,
@@ -142,7 +143,7 @@ fn position_view(
         unrealized_pnl: clamp_i64(h.pnl),
         pending_funding: h.pending_funding,
         unsettled_pnl: p.unsettled,
-        liquidation_price: liquidation_price(BaseLots(p.base), p.cost_basis, &curve.curve(), rest).math()?.map(Price::get),
+        liquidation_price: liquidation_price(BaseLots(p.base), p.cost_basis, &curve, rest).math()?.map(Price::get),
         adl_light: adl_light(adl_score_ppm(h.pnl, p.cost_basis, h.notional, d.maintenance_equity).math()?),
     })
 }
@@ -213,7 +214,7 @@ fn isolated_view(triple: &[AccountInfo], account_key: &Pubkey, q: &HealthQuery, 
     let mut positions = Vec::new();
     if p.base != 0 || p.unsettled_pnl != 0 {
         let spare = d.maintenance_equity - d.maintenance;
-        positions.push(position_view(view.market_index(), view.maintenance(), (&d, spare), &h, &state)?);
+        positions.push(position_view(view.market_index(), view.maintenance().curve(), (&d, spare), &h, &state)?);
     }
     domain_view(&d, positions, buffer_ppm)
 }
