@@ -122,6 +122,10 @@ impl MarginAccount {
         require!(self.being_liquidated <= 1, ErrorCode::MarginAccountStateInvalid);
         require!(self.owner != Pubkey::default(), ErrorCode::MarginAccountStateInvalid);
         require!(self.delegate != self.owner, ErrorCode::MarginAccountStateInvalid);
+        // Markets seen so far, by index modulo 64: only a slot whose bit is already set can
+        // repeat a market, so only it is compared with the earlier slots (one pass when the
+        // indices differ modulo 64, as they do for up to 64 consecutive markets).
+        let mut seen = 0u64;
         for (i, p) in self.cross_positions.iter().enumerate() {
             match p.in_use {
                 0 => require!(*p == CrossPosition::default(), ErrorCode::MarginAccountStateInvalid),
@@ -129,8 +133,12 @@ impl MarginAccount {
                     require!(p.leverage >= 1, ErrorCode::MarginAccountStateInvalid);
                     require!(p.base != 0 || p.cost_basis == 0, ErrorCode::MarginAccountStateInvalid);
                     require!(p.unsettled_pnl >= 0, ErrorCode::MarginAccountStateInvalid);
-                    let dup = self.cross_positions[i + 1..].iter().any(|q| q.in_use != 0 && q.market_index == p.market_index);
-                    require!(!dup, ErrorCode::MarginAccountStateInvalid);
+                    let bit = 1u64 << (p.market_index % 64);
+                    if seen & bit != 0 {
+                        let dup = self.cross_positions[..i].iter().any(|q| q.in_use != 0 && q.market_index == p.market_index);
+                        require!(!dup, ErrorCode::MarginAccountStateInvalid);
+                    }
+                    seen |= bit;
                 }
                 _ => return err!(ErrorCode::MarginAccountStateInvalid),
             }
@@ -190,5 +198,41 @@ impl MarginAccount {
             .ok_or(ErrorCode::NoFreeCrossSlot)?;
         self.cross_positions[i] = CrossPosition { market_index, in_use: 1, leverage: 1, ..CrossPosition::default() };
         Ok(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(markets: &[u16]) -> MarginAccount {
+        let mut a: MarginAccount = bytemuck::Zeroable::zeroed();
+        a.version = ACCOUNT_VERSION;
+        a.owner = Pubkey::new_from_array([7; 32]);
+        for (slot, &m) in a.cross_positions.iter_mut().zip(markets) {
+            *slot = CrossPosition { market_index: m, leverage: 5, in_use: 1, ..CrossPosition::default() };
+        }
+        a
+    }
+
+    fn duplicated(markets: &[u16]) -> bool {
+        account(markets).invariant().is_err()
+    }
+
+    #[test]
+    fn the_invariant_refuses_a_market_held_in_two_slots_wherever_they_are() {
+        assert!(!duplicated(&[0, 1, 2, 3]));
+        assert!(duplicated(&[2, 2]));
+        assert!(duplicated(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0]));
+        assert!(duplicated(&[5, 9, 200, 9]));
+        // Indices equal modulo 64 share a filter bit without being the same market.
+        assert!(!duplicated(&[1, 65, 129, 193]));
+        assert!(duplicated(&[1, 65, 129, 65]));
+        // A free slot between them does not hide a repeat.
+        let mut a = account(&[3, 4, 3]);
+        a.cross_positions[1] = CrossPosition::default();
+        assert!(a.invariant().is_err());
+        a.cross_positions[2] = CrossPosition::default();
+        assert!(a.invariant().is_ok());
     }
 }
