@@ -212,59 +212,18 @@ impl Pricing {
         })
     }
 
-    /// The pricing of a market from its price-book entry: the reading classified at the
-    /// query's time, the funding indices as accrued at the refresh.
-    pub fn of_entry(e: &PriceEntry, q: &HealthQuery) -> Self {
-        let oracle = e.reading(q.now);
-        let (reference_price, adverse) = reference_price(&oracle, e.last_valid_price);
-        Self {
-            market_index: e.market_index,
-            pnl_weight_ppm: e.pnl_weight_ppm,
-            transfer_floor_ppm: e.transfer_floor_ppm,
-            haircut_ppm: e.invalid_price_haircut_ppm,
-            max_fill_age_secs: e.max_fill_age_secs,
-            leverage_scale_ppm: e.leverage_scale_ppm,
-            long_index: e.long_index.get(),
-            short_index: e.short_index.get(),
-            reference_price,
-            conf: oracle.conf,
-            adverse,
-            strict: q.policy == Policy::Strict,
-            halted: e.status().max(q.exchange_status) == MarketStatus::Paused,
-            validity: oracle.validity,
-            age: oracle.age,
-        }
-    }
-
     /// Values one position at this price on `maintenance` (the market's curve), with its
     /// funding owed to now. Under the strict policy an open position needs a valid price
     /// in a market that is not paused.
     pub fn value(&self, maintenance: Maintenance, p: &PositionState) -> Result<PositionHealth> {
-        if self.strict && p.base != 0 {
-            self.reading().require_valid()?;
-            require!(!self.halted, ErrorCode::Paused);
-        }
-        let index = if p.base >= 0 { self.long_index } else { self.short_index };
-        let risk = PositionRisk {
-            base: p.base,
-            cost_basis: p.cost_basis,
-            pending_funding: pending_funding(p.base, index, p.snapshot).math()?,
-            unsettled_pnl: p.unsettled,
-            leverage: p.leverage,
-            price: self.reference_price,
-            conf: self.conf,
-            tiers: maintenance.tiers,
-            ramp_from: maintenance.ramp_from,
+        let weights = MarketWeights {
             pnl_weight_ppm: self.pnl_weight_ppm,
             transfer_floor_ppm: self.transfer_floor_ppm,
+            haircut_ppm: self.haircut_ppm,
             leverage_scale_ppm: self.leverage_scale_ppm,
         };
-        // A flat slot holding only unsettled profit has no price exposure.
-        if p.base != 0 && self.reference_price == 0 {
-            return err!(ErrorCode::OracleNonPositive);
-        }
-        let h = if self.adverse && p.base != 0 { risk.adverse_health(self.haircut_ppm) } else { risk.health() };
-        h.math()
+        let index = if p.base >= 0 { self.long_index } else { self.short_index };
+        value_position(p, (&self.reading(), self.adverse), index, weights, maintenance, self.strict.then_some(self.halted))
     }
 
     /// Realising profit from a position of this market is a fill against the pool: it
@@ -288,6 +247,75 @@ fn reference_price(oracle: &OraclePrice, last_valid_price: u64) -> (u64, bool) {
         _ if oracle.price > 0 => (oracle.price, true),
         _ => (last_valid_price, true),
     }
+}
+
+/// What a valuation reads from a market besides its price, funding and curve.
+#[derive(Clone, Copy)]
+struct MarketWeights {
+    pnl_weight_ppm: u32,
+    transfer_floor_ppm: u32,
+    haircut_ppm: u32,
+    leverage_scale_ppm: u32,
+}
+
+/// Values one position of a market straight from its price-book entry, under `q`'s policy:
+/// exactly [`Pricing::value`] on the pricing the entry gives (the reading classified at the
+/// query's time, the funding indices as accrued at the refresh), without building that
+/// pricing (about 85 CU less per position).
+pub fn value_from_entry(e: &PriceEntry, q: &HealthQuery, p: &PositionState) -> Result<PositionHealth> {
+    let oracle = e.reading(q.now);
+    let (reference_price, adverse) = reference_price(&oracle, e.last_valid_price);
+    let weights = MarketWeights {
+        pnl_weight_ppm: e.pnl_weight_ppm,
+        transfer_floor_ppm: e.transfer_floor_ppm,
+        haircut_ppm: e.invalid_price_haircut_ppm,
+        leverage_scale_ppm: e.leverage_scale_ppm,
+    };
+    let index = if p.base >= 0 { e.long_index.get() } else { e.short_index.get() };
+    let halted = (q.policy == Policy::Strict).then(|| e.status().max(q.exchange_status) == MarketStatus::Paused);
+    value_position(p, (&OraclePrice { price: reference_price, ..oracle }, adverse), index, weights, e.curve_at(q.now), halted)
+}
+
+/// The valuation both sources share. `reading` carries the reference price (see
+/// [`reference_price`]) and whether it is valued adversely; `index` is the funding index
+/// of the position's side accrued to now; `strict_halted` is `Some(paused)` under the
+/// strict policy, where an open position needs a valid reading in a market that is not
+/// paused.
+#[inline(always)]
+fn value_position(
+    p: &PositionState,
+    (reading, adverse): (&OraclePrice, bool),
+    index: i128,
+    weights: MarketWeights,
+    maintenance: Maintenance,
+    strict_halted: Option<bool>,
+) -> Result<PositionHealth> {
+    if let Some(halted) = strict_halted {
+        if p.base != 0 {
+            reading.require_valid()?;
+            require!(!halted, ErrorCode::Paused);
+        }
+    }
+    let risk = PositionRisk {
+        base: p.base,
+        cost_basis: p.cost_basis,
+        pending_funding: pending_funding(p.base, index, p.snapshot).math()?,
+        unsettled_pnl: p.unsettled,
+        leverage: p.leverage,
+        price: reading.price,
+        conf: reading.conf,
+        tiers: maintenance.tiers,
+        ramp_from: maintenance.ramp_from,
+        pnl_weight_ppm: weights.pnl_weight_ppm,
+        transfer_floor_ppm: weights.transfer_floor_ppm,
+        leverage_scale_ppm: weights.leverage_scale_ppm,
+    };
+    // A flat slot holding only unsettled profit has no price exposure.
+    if p.base != 0 && reading.price == 0 {
+        return err!(ErrorCode::OracleNonPositive);
+    }
+    let h = if adverse && p.base != 0 { risk.adverse_health(weights.haircut_ppm) } else { risk.health() };
+    h.math()
 }
 
 /// One valued cross position of a [`CrossBook`].
@@ -354,9 +382,8 @@ impl CrossBook {
             let max_age = if q.policy == Policy::Strict { 0 } else { MAX_PRICE_BOOK_AGE_SLOTS };
             for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| valued(s)) {
                 let entry = book.fresh_entry(slot.market_index, q.slot, q.market_config_epoch, max_age)?;
-                let pricing = Pricing::of_entry(entry, q);
                 let state = PositionState::of_slot(slot);
-                let health = pricing.value(entry.curve_at(q.now), &state)?;
+                let health = value_from_entry(entry, q, &state)?;
                 others.add(&health).math()?;
                 entries.push(Entry { slot: i, state, market_index: entry.market_index, health, market_account: 0 });
             }
@@ -388,12 +415,25 @@ impl CrossBook {
         Ok(Self { entries, pricings, others, named, now: q.now, source })
     }
 
-    /// For a view, which changes nothing: the book and the cross domain as scanned. With
-    /// no named market and the account borrowed unchanged throughout, the domain is the
-    /// scan's sum plus the collateral; the slots need no second walk (`domain`'s check).
-    pub fn scan_unchanged(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery) -> Result<(Self, DomainHealth)> {
-        let book = Self::scan(account, remaining, q, None)?;
-        let domain = book.others.with_collateral_change(i128::from(account.cross_collateral)).math()?;
+    /// The book and the cross domain as the account stands at the scan: the scan's sum,
+    /// the collateral, and the named market's slot valued from memory. The account stays
+    /// borrowed from the scan to the sum, so no slot can have changed in between and the
+    /// slots need no second walk against the book (what [`Self::domain`] checks after an
+    /// instruction has changed the account).
+    pub fn scan_with_domain(
+        account: &MarginAccount,
+        remaining: &[AccountInfo],
+        q: &HealthQuery,
+        named: Option<&Named>,
+    ) -> Result<(Self, DomainHealth)> {
+        let book = Self::scan(account, remaining, q, named)?;
+        let mut domain = book.others.with_collateral_change(i128::from(account.cross_collateral)).math()?;
+        // At most one slot per market (the account's invariant).
+        if let Some(view) = &book.named {
+            if let Some(slot) = account.slot_of(view.market_index()).map(|i| &account.cross_positions[i]).filter(|s| s.in_health()) {
+                domain.add(&view.value(&PositionState::of_slot(slot))?).math()?;
+            }
+        }
         Ok((book, domain))
     }
 
@@ -543,7 +583,7 @@ pub struct CrossHealth {
 
 /// The cross domain's totals in one call (a [`CrossBook`] read once, its sum reused).
 pub fn cross_domain(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<&Named>) -> Result<DomainHealth> {
-    CrossBook::scan(account, remaining, q, named)?.domain(account)
+    Ok(CrossBook::scan_with_domain(account, remaining, q, named)?.1)
 }
 
 /// Health of the cross domain and of each position, in one call.

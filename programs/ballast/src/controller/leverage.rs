@@ -162,8 +162,7 @@ fn set_cross(a: LeverageAccounts, i: usize, leverage: u16) -> Result<LeverageCha
     check_leverage(&a, a.account.cross_positions[i].base, leverage, leverage_before)?;
     require_allowed(a.status, Gate::Reduce)?;
     let named = Named { market: a.market, oracle: a.oracle };
-    let book = CrossBook::scan(a.account, a.remaining, &a.query, Some(&named))?;
-    let before = book.domain(a.account)?;
+    let (book, before) = CrossBook::scan_with_domain(a.account, a.remaining, &a.query, Some(&named))?;
     a.account.cross_positions[i].leverage = leverage;
     let after = book.domain(a.account)?;
     if leverage < leverage_before {

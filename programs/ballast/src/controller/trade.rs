@@ -13,7 +13,7 @@ use crate::controller::status::{require_allowed, Gate};
 use crate::controller::{fill, funding, isolated};
 use crate::error::ErrorCode;
 use crate::events::TradeExecuted;
-use crate::health::{isolated_health, snapshot, CrossBook, HealthQuery, MarketView, Named, Policy, PositionState};
+use crate::health::{cross_domain, isolated_health, snapshot, CrossBook, HealthQuery, MarketView, Named, Policy, PositionState};
 use crate::oracle::{read_oracle, OraclePrice};
 use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
@@ -120,13 +120,14 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
     let policy = if increasing { Policy::Strict } else { Policy::Lenient };
     let q = HealthQuery::new(ex, clock, policy);
     let view = MarketView::of(market, &oracle, &q)?;
-    let book = if mode == MarginMode::Cross {
-        Some(CrossBook::scan(acct, a.remaining, &q, Some(&Named { market, oracle: &oracle }))?)
+    let (book, cross_before) = if mode == MarginMode::Cross {
+        let (book, domain) = CrossBook::scan_with_domain(acct, a.remaining, &q, Some(&Named { market, oracle: &oracle }))?;
+        (Some(book), Some(domain))
     } else {
-        None
+        (None, None)
     };
-    let domain_before = match &book {
-        Some(b) => b.domain(acct)?,
+    let domain_before = match cross_before {
+        Some(d) => d,
         None if st.iso_exists => isolated_health(&*isolated::load_mut(iso_ai, &account_key, index)?, &view)?,
         None => DomainHealth::new(0),
     };
@@ -237,7 +238,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
             // (This market's own slot, if it holds unsettled profit, is valued from memory.)
             let q = HealthQuery { policy: Policy::Strict, ..q };
             let named = Named { market, oracle: &oracle };
-            let cross = CrossBook::scan(acct, a.remaining, &q, Some(&named))?.domain(acct)?;
+            let cross = cross_domain(acct, a.remaining, &q, Some(&named))?;
             require!(cross.meets_transfer_lock(buffer), ErrorCode::InsufficientCrossMargin);
         }
     } else {

@@ -52,8 +52,8 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Res
     };
     require_allowed(q.exchange_status, Gate::Transfer)?;
     let mut acct = a.margin_account.load_mut()?;
-    let mut book = CrossBook::scan(&acct, ctx.remaining_accounts, &q, None)?;
-    let transferable = book.domain(&acct)?.transferable(buffer);
+    let (mut book, before) = CrossBook::scan_with_domain(&acct, ctx.remaining_accounts, &q, None)?;
+    let transferable = before.transferable(buffer);
     require!(amount <= transferable, ErrorCode::InsufficientTransferable);
     let collateral_before = acct.cross_collateral;
     // The part above collateral is realised from positions with realisable profit.

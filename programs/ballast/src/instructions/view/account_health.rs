@@ -189,7 +189,7 @@ pub fn compute_account_health(
 
 #[inline(never)]
 fn cross_view(acct: &MarginAccount, cross_accounts: &[AccountInfo], q: &HealthQuery, buffer_ppm: u32) -> Result<DomainView> {
-    let (book, domain) = CrossBook::scan_unchanged(acct, cross_accounts, q)?;
+    let (book, domain) = CrossBook::scan_with_domain(acct, cross_accounts, q, None)?;
     let spare = domain.maintenance_equity - domain.maintenance;
     let mut positions = Vec::with_capacity(book.entries().len());
     // Each liquidation price on the curve of the market account the book read.
