@@ -447,7 +447,7 @@ impl CrossBook {
     pub fn curve(&self, e: &Entry, remaining: &[AccountInfo]) -> Result<MaintenanceTables> {
         let ai = remaining.get(e.market_account).ok_or(ErrorCode::CrossBookOutOfSync)?;
         match self.source {
-            Source::PriceBook => Ok(book_entry(&*load_checked::<PriceBook>(ai)?, e)?.maintenance_at(self.now)),
+            Source::PriceBook => Ok(MaintenanceTables::of(book_entry(&*load_checked::<PriceBook>(ai)?, e)?.curve_at(self.now))),
             Source::Accounts => {
                 let market = load_checked::<Market>(ai)?;
                 require!(market.market_index == e.market_index, ErrorCode::CrossBookOutOfSync);
@@ -483,8 +483,8 @@ impl CrossBook {
     /// the market must not be borrowed mutably).
     pub fn revalue(&mut self, account: &MarginAccount, slot: usize, remaining: &[AccountInfo]) -> Result<()> {
         let i = self.index_of(slot)?;
-        let curve = self.curve(&self.entries[i], remaining)?;
         let pricing = *self.pricings.get(i).ok_or(ErrorCode::PriceBookCannotRealise)?;
+        let curve = self.curve(&self.entries[i], remaining)?;
         let e = &mut self.entries[i];
         e.state = PositionState::of_slot(&account.cross_positions[slot]);
         e.health = pricing.value(curve.curve(), &e.state)?;
@@ -625,4 +625,109 @@ pub fn snapshot(d: &DomainHealth) -> DomainSnapshot {
 pub fn pnl_to_realise(amount: u64, collateral: i64) -> u64 {
     let short = i128::from(amount) - i128::from(collateral.max(0));
     u64::try_from(short.max(0)).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{LeverageTier, WrappedI128};
+
+    const NOW: i64 = 1_000_000;
+    const PRICE: u64 = 65_000_000_000_000;
+
+    fn tiers(t: &[(u64, u16)]) -> [LeverageTier; ballast_math::constants::MAX_TIERS] {
+        let mut out = [LeverageTier::default(); ballast_math::constants::MAX_TIERS];
+        for (o, &(notional_threshold, max_leverage)) in out.iter_mut().zip(t) {
+            *o = LeverageTier { notional_threshold, max_leverage, _padding: [0; 6] };
+        }
+        out
+    }
+
+    fn wrapped(v: i128) -> WrappedI128 {
+        let mut w = WrappedI128::default();
+        w.set(v);
+        w
+    }
+
+    fn market(status: MarketStatus, last_valid_price: u64, ramping: bool) -> Market {
+        let mut m: Market = bytemuck::Zeroable::zeroed();
+        m.market_index = 3;
+        m.status = status as u8;
+        m.tiers = tiers(&[(0, 20), (100_000_000_000, 10), (500_000_000_000, 5)]);
+        m.tier_count = 3;
+        m.max_oracle_age_secs = 60;
+        m.max_oracle_conf_ppm = 20_000;
+        m.max_fill_age_secs = 10;
+        m.pnl_weight_ppm = 800_000;
+        m.transfer_floor_ppm = 50_000;
+        m.invalid_price_haircut_ppm = 30_000;
+        m.cumulative_funding_long = wrapped(7_000_000_000);
+        m.cumulative_funding_short = wrapped(-3_000_000_000);
+        // Funding accrued to now: nothing left to accrue in memory.
+        m.last_funding_ts = NOW;
+        m.last_valid_price = last_valid_price;
+        if ramping {
+            m.ramp_from_tiers = tiers(&[(0, 50)]);
+            m.ramp_from_tier_count = 1;
+            (m.ramp_start_ts, m.ramp_end_ts) = (NOW - 100, NOW + 300);
+        }
+        m
+    }
+
+    /// A price-book entry gives exactly the valuation the market and oracle accounts give
+    /// (what `CrossBook::scan` reads from either source), in every case the valuation
+    /// branches on: policy, reading class, pause, side, a flat slot with unsettled
+    /// profit, pending funding, a maintenance ramp.
+    #[test]
+    fn a_book_entry_values_every_position_exactly_as_its_market_and_oracle_do() {
+        let readings = [
+            OraclePrice { price: PRICE, conf: 20_000_000_000, validity: OracleValidity::Valid, age: 2 },
+            OraclePrice { price: PRICE, conf: 20_000_000_000, validity: OracleValidity::Stale, age: 120 },
+            OraclePrice { price: PRICE, conf: 9_000_000_000_000, validity: OracleValidity::TooUncertain, age: 2 },
+            OraclePrice { price: 0, conf: 0, validity: OracleValidity::NonPositive, age: 2 },
+        ];
+        let positions = [
+            PositionState { base: 2_000_000_000, cost_basis: 120_000_000_000, leverage: 10, snapshot: 1_000_000_000, unsettled: 0 },
+            PositionState { base: -1_500_000_000, cost_basis: -99_000_000_000, leverage: 20, snapshot: 0, unsettled: 4_000_000 },
+            PositionState { base: 0, cost_basis: 0, leverage: 5, snapshot: 0, unsettled: 2_500_000 },
+            // Large enough for the third tier, where the ramp's blend matters most.
+            PositionState { base: 9_000_000_000, cost_basis: 560_000_000_000, leverage: 3, snapshot: 0, unsettled: 0 },
+        ];
+        let clock = Clock { slot: 77, unix_timestamp: NOW, ..Clock::default() };
+        let mut compared = 0;
+        for policy in [Policy::Strict, Policy::Lenient] {
+            for status in [MarketStatus::Active, MarketStatus::Paused] {
+                for last_valid in [0, PRICE - 1_000_000_000] {
+                    for ramping in [false, true] {
+                        let m = market(status, last_valid, ramping);
+                        let q = HealthQuery {
+                            decimals: 6,
+                            now: NOW,
+                            policy,
+                            exchange_status: MarketStatus::Active,
+                            slot: 77,
+                            market_config_epoch: 4,
+                        };
+                        for o in &readings {
+                            let halted = m.effective_status(q.exchange_status) == MarketStatus::Paused;
+                            let indices = funding::indices_at(&m, o.price, NOW, halted).unwrap();
+                            let e = PriceEntry::record(&m, o, indices, &clock, 4).unwrap();
+                            for p in &positions {
+                                let from_accounts = Pricing::of(&m, o, &q).and_then(|pr| pr.value(m.curve_at(NOW), p));
+                                let from_book = value_from_entry(&e, &q, p);
+                                assert_eq!(
+                                    format!("{from_book:?}"),
+                                    format!("{from_accounts:?}"),
+                                    "{policy:?} {status:?} last valid {last_valid} ramp {ramping} {o:?} {p:?}"
+                                );
+                                compared += usize::from(from_accounts.is_ok());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Both outcomes occur: valuations and refusals.
+        assert!(compared > 40 && compared < 256, "{compared} valuations compared");
+    }
 }

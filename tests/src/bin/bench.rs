@@ -603,7 +603,7 @@ async fn main() {
             6_000,
             3_000,
             "measured with compute-unit probes: Anchor's entry before the handler (about 2,400 CU: \
-             seven accounts, three of them zero-copy loaders, and the owner-or-delegate constraint) \
+             six accounts, three of them zero-copy loaders, and the owner-or-delegate constraint) \
              and its exit after it (about 1,200: each mutable zero-copy loader rewrites its \
              discriminator after comparing owner keys byte by byte, about 320 each), the account \
              loads (about 450), the oracle read (about 400), the isolated position's checks and the \

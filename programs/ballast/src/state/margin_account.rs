@@ -34,14 +34,14 @@ pub struct CrossPosition {
 crate::assert_size!(CrossPosition, 48);
 
 impl CrossPosition {
-    /// The slot takes part in the cross domain's health: an open position, or unsettled
-    /// profit. Its `[market, oracle]` pair is then a health account.
     /// Every byte zero (a free slot), tested a word at a time: the derived `==` compares
     /// field by field, the funding snapshot byte by byte.
     pub fn is_zeroed(&self) -> bool {
         bytemuck::cast_ref::<CrossPosition, [u64; 6]>(self).iter().all(|w| *w == 0)
     }
 
+    /// The slot takes part in the cross domain's health: an open position, or unsettled
+    /// profit. Its `[market, oracle]` pair is then a health account.
     pub fn in_health(&self) -> bool {
         self.in_use != 0 && (self.base != 0 || self.unsettled_pnl != 0)
     }
@@ -186,15 +186,15 @@ impl MarginAccount {
         self.cross_positions.iter().position(|p| p.in_use != 0 && p.market_index == market_index)
     }
 
-    /// A slot for a new cross position: a free one, else one that only keeps a flat
-    /// position's leverage setting (the setting is dropped; a slot holding unsettled
-    /// profit is never taken).
     /// Counts a position that opens or flips and returns its `open_id`.
     pub fn next_open_id(&mut self) -> u16 {
         self.position_opens = self.position_opens.wrapping_add(1);
         self.position_opens
     }
 
+    /// A slot for a new cross position: a free one, else one that only keeps a flat
+    /// position's leverage setting (the setting is dropped; a slot holding unsettled
+    /// profit is never taken).
     pub fn claim_slot(&mut self, market_index: u16) -> Result<usize> {
         let i = self
             .cross_positions

@@ -478,7 +478,7 @@ impl Market {
             return Ok(());
         }
         // One ramp at a time: the blend of two tables is not a table to ramp from.
-        require!(self.maintenance_at(now).ramp.is_none(), ErrorCode::InvalidRampParams);
+        require!(self.curve_at(now).ramp_from.is_none(), ErrorCode::InvalidRampParams);
         self.ramp_from_tiers = self.tiers;
         self.ramp_from_tier_count = self.tier_count;
         self.ramp_start_ts = now;
@@ -539,10 +539,14 @@ pub fn maintenance_curve<'a>(
 pub fn math_tiers(stored: &[LeverageTier; MAX_TIERS], count: u8) -> &[Tier] {
     let stored = &stored[..usize::from(count).min(MAX_TIERS)];
     // SAFETY: `Tier` is `repr(C)` with the same size, alignment, field offsets and field
-    // types as `LeverageTier` (asserted below at compile time), and its padding may hold
-    // any bytes; the slice is only read, for the borrow of `stored`.
+    // types as `LeverageTier` (all checked below at compile time), and its padding may
+    // hold any bytes; the slice is only read, for the borrow of `stored`.
     unsafe { core::slice::from_raw_parts(stored.as_ptr().cast::<Tier>(), stored.len()) }
 }
+
+// The fields' types: this fails to compile if either struct's field types change, or if
+// `Tier` gains a field.
+const _: fn(&LeverageTier) -> Tier = |t| Tier { notional_threshold: t.notional_threshold, max_leverage: t.max_leverage };
 
 const _: () = {
     use core::mem::{align_of, offset_of, size_of};
@@ -582,6 +586,18 @@ impl MaintenanceTables {
             (from, n, f)
         });
         Self { tiers, count, ramp }
+    }
+
+    /// A copy of a borrowed `curve` (each array past its table's length is filler: compare
+    /// copies through [`Self::curve`]).
+    pub fn of(curve: Maintenance) -> Self {
+        let padded = |t: &[Tier]| {
+            let mut out = [Tier { notional_threshold: 0, max_leverage: 1 }; MAX_TIERS];
+            out.iter_mut().zip(t).for_each(|(o, t)| *o = *t);
+            (out, t.len().min(MAX_TIERS))
+        };
+        let (tiers, count) = padded(curve.tiers);
+        Self { tiers, count, ramp: curve.ramp_from.map(|(from, f)| (padded(from).0, from.len().min(MAX_TIERS), f)) }
     }
 
     /// The tiers in force.
@@ -631,6 +647,7 @@ mod tests {
             let borrowed = maintenance_curve((&to, 2), (&from, 1), (100, 200), now);
             let owned = MaintenanceTables::copy((&to, 2), (&from, 1), (100, 200), now);
             assert_eq!(borrowed, owned.curve(), "at {now}");
+            assert_eq!(MaintenanceTables::of(borrowed).curve(), borrowed, "at {now}");
         }
         let none = maintenance_curve((&to, 2), (&from, 0), (100, 200), 150);
         assert_eq!(none.ramp_from, None);

@@ -15,7 +15,7 @@ use crate::constants::MAX_PRICE_BOOK_AGE_SLOTS;
 use crate::constants::MAX_PRICE_BOOK_MARKETS;
 use crate::error::ErrorCode;
 use crate::oracle::OraclePrice;
-use crate::state::{maintenance_curve, LeverageTier, MaintenanceTables, Market, MarketStatus, WrappedI128, ACCOUNT_VERSION};
+use crate::state::{maintenance_curve, LeverageTier, Market, MarketStatus, WrappedI128, ACCOUNT_VERSION};
 
 /// One market's copy. `refreshed_slot == 0`: never written.
 #[zero_copy]
@@ -177,16 +177,6 @@ impl PriceEntry {
 
     pub fn status(&self) -> MarketStatus {
         MarketStatus::from_u8(self.status).unwrap_or(MarketStatus::Paused)
-    }
-
-    /// [`Self::curve_at`], copied out of the account.
-    pub fn maintenance_at(&self, now: i64) -> MaintenanceTables {
-        MaintenanceTables::copy(
-            (&self.tiers, self.tier_count),
-            (&self.ramp_from_tiers, self.ramp_from_tier_count),
-            (self.ramp_start_ts, self.ramp_end_ts),
-            now,
-        )
     }
 
     /// The maintenance curve at `now` (as [`Market::curve_at`]), borrowing the entry's tables.
