@@ -46,13 +46,6 @@ pub enum Policy {
     Lenient,
 }
 
-/// A market (and its oracle reading) the instruction already holds.
-#[derive(Clone, Copy)]
-pub struct Named<'a> {
-    pub market: &'a Market,
-    pub oracle: &'a OraclePrice,
-}
-
 /// What a health computation reads prices for, and how strictly.
 #[derive(Clone, Copy)]
 pub struct HealthQuery {
@@ -164,6 +157,11 @@ impl MarketView {
     /// A view from pricing taken earlier in the instruction and `market`'s curve at `q`'s time.
     pub fn with(pricing: Pricing, market: &Market, q: &HealthQuery) -> Self {
         Self { pricing, maintenance: market.maintenance_at(q.now) }
+    }
+
+    /// The same view read under `policy` (prices, funding and curve do not depend on it).
+    pub fn with_policy(&self, policy: Policy) -> Self {
+        Self { pricing: Pricing { strict: policy == Policy::Strict, ..self.pricing }, ..*self }
     }
 
     /// Values one position (see [`Pricing::value`]).
@@ -365,10 +363,10 @@ pub struct CrossBook {
 
 impl CrossBook {
     /// Reads `remaining` (`[market, oracle]` per cross slot in health, in slot order,
-    /// skipping the `named` market; or the price book alone) and values each position
+    /// skipping the `named` market, whose view — read under `q`'s policy, with its funding
+    /// accrued — the instruction passes in; or the price book alone) and values each position
     /// under `q`'s policy. Nothing may be missing, extra, reordered or substituted.
-    pub fn scan(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<&Named>) -> Result<Self> {
-        let named = named.map(|n| MarketView::of(n.market, n.oracle, q)).transpose()?;
+    pub fn scan(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<MarketView>) -> Result<Self> {
         // Fixed capacity: the heap used does not grow with the number of positions.
         let mut entries = Vec::with_capacity(MAX_CROSS_POSITIONS);
         let mut pricings = Vec::new();
@@ -424,7 +422,7 @@ impl CrossBook {
         account: &MarginAccount,
         remaining: &[AccountInfo],
         q: &HealthQuery,
-        named: Option<&Named>,
+        named: Option<MarketView>,
     ) -> Result<(Self, DomainHealth)> {
         let book = Self::scan(account, remaining, q, named)?;
         let mut domain = book.others.with_collateral_change(i128::from(account.cross_collateral)).math()?;
@@ -582,18 +580,13 @@ pub struct CrossHealth {
 }
 
 /// The cross domain's totals in one call (a [`CrossBook`] read once, its sum reused).
-pub fn cross_domain(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<&Named>) -> Result<DomainHealth> {
-    Ok(CrossBook::scan_with_domain(account, remaining, q, named)?.1)
-}
-
-/// Health of the cross domain and of each position, in one call.
-pub fn cross_health(
+pub fn cross_domain(
     account: &MarginAccount,
     remaining: &[AccountInfo],
     q: &HealthQuery,
-    named: Option<&Named>,
-) -> Result<Box<CrossHealth>> {
-    CrossBook::scan(account, remaining, q, named)?.health(account)
+    named: Option<MarketView>,
+) -> Result<DomainHealth> {
+    Ok(CrossBook::scan_with_domain(account, remaining, q, named)?.1)
 }
 
 /// Health of one isolated position's domain, valued through `view`.
@@ -729,5 +722,36 @@ mod tests {
         }
         // Both outcomes occur: valuations and refusals.
         assert!(compared > 40 && compared < 256, "{compared} valuations compared");
+    }
+
+    /// A view read under one policy and switched to the other values (and refuses) every
+    /// position exactly as a view read under the other policy from the start.
+    #[test]
+    fn a_view_switched_to_another_policy_equals_one_read_under_it() {
+        let q =
+            |policy| HealthQuery { decimals: 6, now: NOW, policy, exchange_status: MarketStatus::Active, slot: 77, market_config_epoch: 4 };
+        let positions = [
+            PositionState { base: 2_000_000_000, cost_basis: 120_000_000_000, leverage: 10, snapshot: 1_000_000_000, unsettled: 0 },
+            PositionState { base: -1_500_000_000, cost_basis: -99_000_000_000, leverage: 20, snapshot: 0, unsettled: 4_000_000 },
+            PositionState { base: 0, cost_basis: 0, leverage: 5, snapshot: 0, unsettled: 2_500_000 },
+        ];
+        let mut refused = 0;
+        for status in [MarketStatus::Active, MarketStatus::Paused] {
+            let m = market(status, PRICE, true);
+            for validity in [OracleValidity::Valid, OracleValidity::Stale, OracleValidity::TooUncertain] {
+                let o = OraclePrice { price: PRICE, conf: 20_000_000_000, validity, age: 2 };
+                for (from, to) in [(Policy::Lenient, Policy::Strict), (Policy::Strict, Policy::Lenient)] {
+                    let switched = MarketView::of(&m, &o, &q(from)).unwrap().with_policy(to);
+                    let direct = MarketView::of(&m, &o, &q(to)).unwrap();
+                    for p in &positions {
+                        let (a, b) = (switched.value(p), direct.value(p));
+                        assert_eq!(format!("{a:?}"), format!("{b:?}"), "{status:?} {validity:?} {from:?}→{to:?} {p:?}");
+                        refused += usize::from(b.is_err());
+                    }
+                }
+            }
+        }
+        // The strict policy refuses some of them: the switch must carry it.
+        assert!(refused > 0);
     }
 }

@@ -608,8 +608,9 @@ async fn main() {
              discriminator after comparing owner keys byte by byte, about 320 each), the account \
              loads (about 450), the oracle read (about 400), the isolated position's checks and the \
              tier check (about 1,000), one valuation derived for the new setting (about 1,100), the \
-             cross domain the margin comes from when lowering (about 1,300), the invariants (about \
-             800) and the event (about 900). 6,000 needs accounts loaded without Anchor's exit \
+             cross domain the margin comes from when lowering (about 1,000: the slots walked, the \
+             book or pairs read, the market's own view reused), the invariants (about 700) and \
+             the event (about 900). 6,000 needs accounts loaded without Anchor's exit \
              (a checked loader of this program's own), a leaner event and cheaper invariants",
         ),
         (

@@ -22,7 +22,7 @@ use super::pool::Pool;
 use super::status::{require_allowed, Gate};
 use super::{isolated, transfer};
 use crate::error::ErrorCode;
-use crate::health::{cross_domain, isolated_health, pnl_to_realise, CrossBook, HealthQuery, MarketView, Named, Policy, PositionState};
+use crate::health::{cross_domain, isolated_health, pnl_to_realise, CrossBook, HealthQuery, MarketView, Policy, PositionState};
 use crate::oracle::OraclePrice;
 use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
@@ -110,9 +110,8 @@ fn set_isolated(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
         // cross this is a transfer out: fresh prices and the transfer lock (the audit's M-2).
         let shortfall = (at_new.initial - at_new.initial_equity).max(0).cast::<u64>()?;
         if shortfall > 0 {
-            let named = Named { market: a.market, oracle: a.oracle };
             let strict = HealthQuery { policy: Policy::Strict, ..a.query };
-            let cross = cross_domain(a.account, a.remaining, &strict, Some(&named))?;
+            let cross = cross_domain(a.account, a.remaining, &strict, Some(view.with_policy(Policy::Strict)))?;
             require!(
                 shortfall <= cross.transferable(buffer) && i128::from(shortfall) <= i128::from(a.account.cross_collateral),
                 ErrorCode::InsufficientCrossMargin
@@ -161,8 +160,8 @@ fn set_cross(a: LeverageAccounts, i: usize, leverage: u16) -> Result<LeverageCha
     let leverage_before = a.account.cross_positions[i].leverage;
     check_leverage(&a, a.account.cross_positions[i].base, leverage, leverage_before)?;
     require_allowed(a.status, Gate::Reduce)?;
-    let named = Named { market: a.market, oracle: a.oracle };
-    let (book, before) = CrossBook::scan_with_domain(a.account, a.remaining, &a.query, Some(&named))?;
+    let view = MarketView::of(a.market, a.oracle, &a.query)?;
+    let (book, before) = CrossBook::scan_with_domain(a.account, a.remaining, &a.query, Some(view))?;
     a.account.cross_positions[i].leverage = leverage;
     let after = book.domain(a.account)?;
     if leverage < leverage_before {

@@ -13,7 +13,7 @@ use crate::controller::status::{require_allowed, Gate};
 use crate::controller::{fill, funding, isolated};
 use crate::error::ErrorCode;
 use crate::events::TradeExecuted;
-use crate::health::{cross_domain, isolated_health, snapshot, CrossBook, HealthQuery, MarketView, Named, Policy, PositionState};
+use crate::health::{cross_domain, isolated_health, snapshot, CrossBook, HealthQuery, MarketView, Policy, PositionState};
 use crate::oracle::{read_oracle, OraclePrice};
 use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{Exchange, IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
@@ -121,7 +121,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
     let q = HealthQuery::new(ex, clock, policy);
     let view = MarketView::of(market, &oracle, &q)?;
     let (book, cross_before) = if mode == MarginMode::Cross {
-        let (book, domain) = CrossBook::scan_with_domain(acct, a.remaining, &q, Some(&Named { market, oracle: &oracle }))?;
+        let (book, domain) = CrossBook::scan_with_domain(acct, a.remaining, &q, Some(view))?;
         (Some(book), Some(domain))
     } else {
         (None, None)
@@ -237,8 +237,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
             // Margin came out of cross: cross keeps what a transfer out must leave.
             // (This market's own slot, if it holds unsettled profit, is valued from memory.)
             let q = HealthQuery { policy: Policy::Strict, ..q };
-            let named = Named { market, oracle: &oracle };
-            let cross = cross_domain(acct, a.remaining, &q, Some(&named))?;
+            let cross = cross_domain(acct, a.remaining, &q, Some(view.with_policy(Policy::Strict)))?;
             require!(cross.meets_transfer_lock(buffer), ErrorCode::InsufficientCrossMargin);
         }
     } else {

@@ -5,7 +5,7 @@ use ballast_math::liquidation::guard_tip;
 use crate::controller::funding;
 use crate::error::ErrorCode;
 use crate::events::MarginGuardExecuted;
-use crate::health::{cross_domain, isolated_health, HealthQuery, MarketView, Named, Policy};
+use crate::health::{cross_domain, isolated_health, HealthQuery, MarketView, Policy};
 use crate::oracle::read_oracle;
 use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{Exchange, IsolatedPosition, MarginAccount, Market, MarketStatus};
@@ -84,8 +84,7 @@ pub fn execute_margin_guard<'info>(ctx: Context<'info, ExecuteMarginGuard<'info>
     p.collateral = p.collateral.safe_add(top_up_i)?;
     p.guard.used_total = used;
     let strict = HealthQuery { policy: Policy::Strict, ..lenient };
-    let named = Named { market: &market, oracle: &oracle };
-    let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(&named))?;
+    let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(view.with_policy(Policy::Strict)))?;
     require!(cross.meets_transfer_lock(ex.liquidation_buffer_ppm), ErrorCode::InsufficientCrossMargin);
     let after = isolated_health(&p, &view)?;
     let ratio_after = after.maintenance_ratio_ppm().math()?.unwrap_or(i64::MAX);

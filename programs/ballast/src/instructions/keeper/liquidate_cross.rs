@@ -5,7 +5,7 @@ use crate::controller::funding;
 use crate::controller::liquidation::{liquidate, CrossDomain};
 use crate::error::ErrorCode;
 use crate::events::Liquidated;
-use crate::health::{snapshot, CrossBook, HealthQuery, Named, Policy};
+use crate::health::{snapshot, CrossBook, HealthQuery, MarketView, Policy};
 use crate::oracle::read_oracle;
 use crate::state::{Exchange, MarginAccount, Market, MarketStatus};
 use crate::token::pay_out;
@@ -64,9 +64,8 @@ pub fn liquidate_cross<'info>(ctx: Context<'info, LiquidateCross<'info>>, max_ba
     let self_liquidation = acct.is_trader(&keeper);
     // Every other cross position is read and valued once.
     let book = {
-        let named = Named { market: &market, oracle: &oracle };
         let q = HealthQuery::new(&ex, &clock, Policy::Lenient);
-        CrossBook::scan(&acct, ctx.remaining_accounts, &q, Some(&named))?
+        CrossBook::scan(&acct, ctx.remaining_accounts, &q, Some(MarketView::of(&market, &oracle, &q)?))?
     };
 
     let mut domain = CrossDomain { account: &mut acct, slot, book: &book, clock_slot: clock.slot };

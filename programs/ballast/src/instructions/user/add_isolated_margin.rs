@@ -4,7 +4,7 @@ use crate::controller::status::{require_allowed, Gate};
 use crate::controller::{funding, isolated};
 use crate::error::ErrorCode;
 use crate::events::MarginTransferred;
-use crate::health::{cross_domain, isolated_health, snapshot, HealthQuery, MarketView, Named, Policy};
+use crate::health::{cross_domain, isolated_health, snapshot, HealthQuery, MarketView, Policy};
 use crate::oracle::read_oracle;
 use crate::safe::SafeMath;
 use crate::state::MarketStatus;
@@ -43,8 +43,7 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     acct.add_collateral(-amt)?;
     p.collateral = p.collateral.safe_add(amt)?;
     let strict = HealthQuery { policy: Policy::Strict, ..lenient };
-    let named = Named { market: &market, oracle: &oracle };
-    let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(&named))?;
+    let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(view.with_policy(Policy::Strict)))?;
     require!(cross.meets_transfer_lock(ex.liquidation_buffer_ppm), ErrorCode::InsufficientCrossMargin);
     let after = isolated_health(&p, &view)?;
     p.last_active_slot = clock.slot;
