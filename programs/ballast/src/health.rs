@@ -367,6 +367,9 @@ impl CrossBook {
     /// accrued — the instruction passes in; or the price book alone) and values each position
     /// under `q`'s policy. Nothing may be missing, extra, reordered or substituted.
     pub fn scan(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<MarketView>) -> Result<Self> {
+        // A view read under another policy would value the named market's position by the
+        // wrong rules (a programming error: every caller derives it from `q`).
+        debug_assert!(named.is_none_or(|n| n.pricing.strict == (q.policy == Policy::Strict)), "named view under another policy");
         // Fixed capacity: the heap used does not grow with the number of positions.
         let mut entries = Vec::with_capacity(MAX_CROSS_POSITIONS);
         let mut pricings = Vec::new();
