@@ -5,6 +5,8 @@
 //! The seed stories run on a frictionless market (no fee, no spread, zero confidence) so
 //! that every amount is exact: 0.2 BTC at $50,000 = $10,000 notional.
 
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use ballast::error::ErrorCode;
 use ballast::state::{MarginMode, MarketParams};
 use ballast_tests::*;
@@ -380,4 +382,63 @@ async fn guide_closing_thirty_percent_of_a_losing_long_cuts_the_requirements_to_
     assert_eq!(after.positions[0].base, 7 * UNIT / 5);
     assert_eq!((after.initial_margin, after.maintenance_margin), (6_860 * USD, 1_715 * USD));
     assert_eq!((after.collateral, after.equity), (9_400 * USD as i64, 8_000 * USD as i64));
+}
+
+/// The three instructions that adjust a position check their program accounts themselves
+/// (`AdjustPosition::load`, not Anchor's loader): each refuses a foreign account, an account
+/// of another type, a read-only account and a signer who is neither owner nor delegate,
+/// with its own error, and changes nothing (the harness compares every account).
+#[tokio::test]
+async fn adjusting_instructions_refuse_foreign_mistyped_read_only_accounts_and_strangers() {
+    use anchor_lang::error::ErrorCode as Anchor;
+    const EXCHANGE: usize = 1;
+    const MARGIN: usize = 2;
+    const MARKET: usize = 3;
+    const ISOLATED: usize = 5;
+    let (mut h, alice) = ten_k_isolated(50_000, MarginMode::Isolated, 2_000 * USD).await;
+    let mallory = h.user("mallory", 0).await;
+    let other_market = h.add_push_market(3_000.0, frictionless(50_000)).await.address;
+    let oracle = h.markets[0].oracle;
+    let adjusting = [
+        h.set_leverage_ix(&alice, BTC, 5).await,
+        ix::add_isolated_margin(alice.pubkey(), alice.account, BTC, oracle, 100 * USD, &[]),
+        ix::remove_isolated_margin(alice.pubkey(), alice.account, BTC, oracle, 100 * USD),
+    ];
+    let replaced = |ixn: &Instruction, index: usize, key: Pubkey| {
+        let mut ixn = ixn.clone();
+        ixn.accounts[index].pubkey = key;
+        ixn
+    };
+    for ixn in &adjusting {
+        let k = &alice.key;
+        // A token-program-owned account where the margin account belongs.
+        h.expect_failure(&[replaced(ixn, MARGIN, alice.token)], &[k], anchor_code(Anchor::AccountOwnedByWrongProgram)).await;
+        // Program-owned accounts of the wrong type in each program slot.
+        h.expect_failure(&[replaced(ixn, MARGIN, other_market)], &[k], anchor_code(Anchor::AccountDiscriminatorMismatch)).await;
+        h.expect_failure(&[replaced(ixn, EXCHANGE, other_market)], &[k], anchor_code(Anchor::AccountDiscriminatorMismatch)).await;
+        h.expect_failure(&[replaced(ixn, MARKET, mallory.account)], &[k], anchor_code(Anchor::AccountDiscriminatorMismatch)).await;
+        // One account in two writable slots: refused as a duplicate when its first slot
+        // takes its type, by its type otherwise.
+        let exchange = ixn.accounts[EXCHANGE].pubkey;
+        let market = ixn.accounts[MARKET].pubkey;
+        let margin = ixn.accounts[MARGIN].pubkey;
+        for (slot, key) in
+            [(MARKET, exchange), (MARGIN, exchange), (MARGIN, market), (ISOLATED, exchange), (ISOLATED, market), (ISOLATED, margin)]
+        {
+            h.expect_failure(&[replaced(ixn, slot, key)], &[k], anchor_code(Anchor::ConstraintDuplicateMutableAccount)).await;
+        }
+        h.expect_failure(&[replaced(ixn, EXCHANGE, market)], &[k], anchor_code(Anchor::AccountDiscriminatorMismatch)).await;
+        // Each program account must be passed writable.
+        for index in [EXCHANGE, MARGIN, MARKET, ISOLATED] {
+            let mut read_only = ixn.clone();
+            read_only.accounts[index].is_writable = false;
+            h.expect_failure(&[read_only], &[k], anchor_code(Anchor::ConstraintMut)).await;
+        }
+        // Someone who is neither owner nor delegate, signing for Alice's account.
+        let mut by_mallory = ixn.clone();
+        by_mallory.accounts[0].pubkey = mallory.pubkey();
+        h.expect_failure(&[by_mallory], &[&mallory.key], code(ErrorCode::NotOwnerOrDelegate)).await;
+    }
+    // Untouched, the same instruction succeeds.
+    h.ok(&adjusting[1..2], &[&alice.key]).await;
 }

@@ -6,9 +6,11 @@ use crate::constants::ISOLATED_SEED;
 use crate::error::ErrorCode;
 use crate::state::{load_checked, load_checked_mut, same_key, IsolatedPosition, ACCOUNT_VERSION};
 
-/// True once the PDA holds an `IsolatedPosition` of this program.
+/// True once the PDA holds an `IsolatedPosition` of this program. An account whose data
+/// is borrowed already (another of the instruction's own accounts passed here) counts as
+/// existing, so that loading it reports the conflict instead of this check panicking.
 pub fn exists(ai: &AccountInfo) -> bool {
-    crate::state::same_key(ai.owner, &crate::ID) && ai.data_len() > 0
+    crate::state::same_key(ai.owner, &crate::ID) && ai.try_data_len().map_or(true, |len| len > 0)
 }
 
 /// Loads an existing isolated position and checks that it belongs to `margin_account` and `market_index`.
@@ -32,6 +34,23 @@ pub fn verify_address(ai: &AccountInfo, margin_account: &Pubkey, market_index: u
         pda_bump(ai, margin_account, market_index)?;
     }
     Ok(())
+}
+
+/// Checks that `ai` is `margin_account`'s isolated position account for `market_index`
+/// (as [`verify_address`] does) and borrows the position when the account exists.
+pub fn load_for<'a>(
+    ai: &'a AccountInfo,
+    margin_account: &Pubkey,
+    market_index: u16,
+    isolated_count: u8,
+) -> Result<Option<core::cell::RefMut<'a, IsolatedPosition>>> {
+    if exists(ai) {
+        return Ok(Some(load_mut(ai, margin_account, market_index)?));
+    }
+    if isolated_count > 0 {
+        pda_bump(ai, margin_account, market_index)?;
+    }
+    Ok(None)
 }
 
 /// The bump of the isolated position PDA, after checking that `ai` is that PDA.

@@ -20,22 +20,22 @@ use ballast_math::{BaseLots, Price};
 
 use super::pool::Pool;
 use super::status::{require_allowed, Gate};
-use super::{isolated, transfer};
+use super::transfer;
 use crate::error::ErrorCode;
 use crate::health::{cross_domain, isolated_health, pnl_to_realise, CrossBook, HealthQuery, MarketView, Policy, PositionState};
 use crate::oracle::OraclePrice;
 use crate::safe::{Cast, MathExt, SafeMath};
-use crate::state::{IsolatedMode, MarginAccount, MarginMode, Market, MarketStatus};
+use crate::state::{IsolatedMode, IsolatedPosition, MarginAccount, MarginMode, Market, MarketStatus};
 
 /// The accounts and readings a leverage change works on, loaded by the handler (the
 /// market's funding already accrued to `now`).
 pub struct LeverageAccounts<'a, 'info> {
     pub market: &'a mut Market,
     pub account: &'a mut MarginAccount,
-    pub account_key: Pubkey,
     pub oracle: &'a OraclePrice,
-    /// The isolated position PDA for the market (it may not exist).
-    pub isolated_position: &'a AccountInfo<'info>,
+    /// The market's isolated position of the account, when its account exists (its
+    /// address checked by the caller).
+    pub isolated: Option<&'a mut IsolatedPosition>,
     /// `[market, oracle]` per cross slot in health other than this market, in slot order.
     pub remaining: &'a [AccountInfo<'info>],
     pub status: MarketStatus,
@@ -60,16 +60,12 @@ pub struct LeverageChange {
 
 /// Sets `leverage` on whatever the market holds for the account: an open isolated or
 /// strict-isolated position, an open cross position, or a flat market's stored setting.
-pub fn set(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
-    let index = a.market.market_index;
-    isolated::verify_address(a.isolated_position, &a.account_key, index, a.account.isolated_count)?;
-    let iso_exists = isolated::exists(a.isolated_position);
-    let iso_open = iso_exists && isolated::load_mut(a.isolated_position, &a.account_key, index)?.base != 0;
-    let slot = a.account.slot_of(index);
-    let change = match slot {
-        _ if iso_open => set_isolated(a, leverage)?,
-        Some(i) if a.account.cross_positions[i].base != 0 => set_cross(a, i, leverage)?,
-        _ => set_flat(a, slot, iso_exists, leverage)?,
+pub fn set(mut a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
+    let slot = a.account.slot_of(a.market.market_index);
+    let change = match (a.isolated.take(), slot) {
+        (Some(p), _) if p.base != 0 => set_isolated(a, p, leverage)?,
+        (_, Some(i)) if a.account.cross_positions[i].base != 0 => set_cross(a, i, leverage)?,
+        (p, _) => set_flat(a, slot, p, leverage)?,
     };
     require!(change.before.maintenance == change.after.maintenance, ErrorCode::LeverageChangedMaintenance);
     Ok(change)
@@ -87,10 +83,8 @@ fn check_leverage(a: &LeverageAccounts, base: i64, leverage: u16, before: u16) -
     Ok(())
 }
 
-fn set_isolated(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
+fn set_isolated(a: LeverageAccounts, p: &mut IsolatedPosition, leverage: u16) -> Result<LeverageChange> {
     let buffer = a.liquidation_buffer_ppm;
-    let index = a.market.market_index;
-    let mut p = isolated::load_mut(a.isolated_position, &a.account_key, index)?;
     let mode = p.mode()?;
     let leverage_before = p.leverage;
     check_leverage(&a, p.base, leverage, leverage_before)?;
@@ -99,7 +93,7 @@ fn set_isolated(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
     let view = MarketView::of(a.market, a.oracle, &a.query)?;
     // Valued once: a leverage change moves only the initial margin, and the transfers
     // below move only collateral (unless profit is realised).
-    let position = view.value(&PositionState::of_isolated(&p))?;
+    let position = view.value(&PositionState::of_isolated(p))?;
     let before = one_position_domain(p.collateral, &position)?;
     p.leverage = leverage;
     let at_new = one_position_domain(p.collateral, &position.with_leverage(leverage).math()?)?;
@@ -142,7 +136,7 @@ fn set_isolated(a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
         margin_moved = -r;
     }
     let after = if realised {
-        isolated_health(&p, &view)?
+        isolated_health(p, &view)?
     } else {
         at_new.with_collateral_change(i128::from(p.collateral) - i128::from(collateral_at_new)).math()?
     };
@@ -171,20 +165,19 @@ fn set_cross(a: LeverageAccounts, i: usize, leverage: u16) -> Result<LeverageCha
 }
 
 /// Flat: store the setting where the market's records are, or in a new flat slot.
-fn set_flat(a: LeverageAccounts, slot: Option<usize>, iso_exists: bool, leverage: u16) -> Result<LeverageChange> {
+fn set_flat(a: LeverageAccounts, slot: Option<usize>, isolated: Option<&mut IsolatedPosition>, leverage: u16) -> Result<LeverageChange> {
     // A flat setting takes no risk: the trade that opens with it checks the scaled cap.
     check_leverage(&a, 0, leverage, u16::MAX)?;
     require_allowed(a.status, Gate::Reduce)?;
-    let index = a.market.market_index;
+    let iso_exists = isolated.is_some();
     let mut leverage_before = 0;
-    if iso_exists {
-        let mut p = isolated::load_mut(a.isolated_position, &a.account_key, index)?;
+    if let Some(p) = isolated {
         leverage_before = p.leverage;
         p.leverage = leverage;
     }
     let i = match slot {
         Some(i) => Some(i),
-        None if !iso_exists => Some(a.account.claim_slot(index)?),
+        None if !iso_exists => Some(a.account.claim_slot(a.market.market_index)?),
         None => None,
     };
     if let Some(i) = i {

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::controller::funding;
 use crate::controller::status::{require_allowed, Gate};
-use crate::controller::{funding, isolated};
 use crate::error::ErrorCode;
 use crate::events::MarginTransferred;
 use crate::health::{cross_domain, isolated_health, snapshot, HealthQuery, MarketView, Policy};
@@ -10,7 +10,7 @@ use crate::safe::SafeMath;
 use crate::state::MarketStatus;
 use crate::token::require_valid_amount;
 
-use super::set_leverage::AdjustPosition;
+use super::set_leverage::{AdjustPosition, Adjusting};
 
 /// Moves `amount` of cross collateral into an open isolated or strict-isolated position.
 /// Protective for the position, so it is allowed in every status and on any reading of
@@ -20,20 +20,13 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
-    let a = &ctx.accounts;
-    let account_key = a.margin_account.key();
-    let ex = a.exchange.load()?;
-    let mut market = a.market.load_mut()?;
-    let mut acct = a.margin_account.load_mut()?;
+    let Adjusting { exchange: ex, mut market, account: mut acct, account_key, isolated } = ctx.accounts.load()?;
     let status = market.effective_status(ex.status());
     require_allowed(status, Gate::Protective)?;
     let decimals = ex.collateral_decimals;
-    let oracle = read_oracle(&market, &a.oracle, decimals, now)?;
+    let oracle = read_oracle(&market, &ctx.accounts.oracle, decimals, now)?;
     funding::accrue(&mut market, &oracle, now, status == MarketStatus::Paused)?;
-    let iso_ai = a.isolated_position.to_account_info();
-    isolated::verify_address(&iso_ai, &account_key, market.market_index, acct.isolated_count)?;
-    require!(isolated::exists(&iso_ai), ErrorCode::NoOpenPosition);
-    let mut p = isolated::load_mut(&iso_ai, &account_key, market.market_index)?;
+    let mut p = isolated.ok_or(ErrorCode::NoOpenPosition)?;
     require!(p.base != 0, ErrorCode::NoOpenPosition);
     let amt = i64::try_from(amount).map_err(|_| ErrorCode::AmountTooLarge)?;
     require!(amt <= acct.cross_collateral, ErrorCode::InsufficientCrossMargin);

@@ -1,9 +1,9 @@
 use anchor_lang::prelude::*;
 
-use super::set_leverage::AdjustPosition;
+use super::set_leverage::{AdjustPosition, Adjusting};
 use crate::controller::pool::Pool;
 use crate::controller::status::{require_allowed, Gate};
-use crate::controller::{funding, isolated, transfer};
+use crate::controller::{funding, transfer};
 use crate::error::ErrorCode;
 use crate::events::MarginTransferred;
 use crate::health::{isolated_health, pnl_to_realise, snapshot, HealthQuery, MarketView, Policy};
@@ -19,19 +19,12 @@ pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>,
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
-    let a = &ctx.accounts;
-    let account_key = a.margin_account.key();
-    let mut ex = a.exchange.load_mut()?;
-    let mut market = a.market.load_mut()?;
-    let mut acct = a.margin_account.load_mut()?;
+    let Adjusting { exchange: mut ex, mut market, account: mut acct, account_key, isolated } = ctx.accounts.load()?;
     let status = market.effective_status(ex.status());
     require_allowed(status, Gate::Transfer)?;
-    let oracle = read_oracle(&market, &a.oracle, ex.collateral_decimals, now)?;
+    let oracle = read_oracle(&market, &ctx.accounts.oracle, ex.collateral_decimals, now)?;
     funding::accrue(&mut market, &oracle, now, status == MarketStatus::Paused)?;
-    let iso_ai = a.isolated_position.to_account_info();
-    isolated::verify_address(&iso_ai, &account_key, market.market_index, acct.isolated_count)?;
-    require!(isolated::exists(&iso_ai), ErrorCode::NoOpenPosition);
-    let mut p = isolated::load_mut(&iso_ai, &account_key, market.market_index)?;
+    let mut p = isolated.ok_or(ErrorCode::NoOpenPosition)?;
     require!(p.base != 0, ErrorCode::NoOpenPosition);
     require!(p.mode()? != IsolatedMode::StrictIsolated, ErrorCode::StrictIsolatedLocked);
     let q = HealthQuery::new(&ex, &clock, Policy::Strict);
