@@ -367,52 +367,10 @@ impl CrossBook {
     /// accrued — the instruction passes in; or the price book alone) and values each position
     /// under `q`'s policy. Nothing may be missing, extra, reordered or substituted.
     pub fn scan(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<MarketView>) -> Result<Self> {
-        // A view read under another policy would value the named market's position by the
-        // wrong rules (a programming error: every caller derives it from `q`).
-        debug_assert!(named.is_none_or(|n| n.pricing.strict == (q.policy == Policy::Strict)), "named view under another policy");
         // Fixed capacity: the heap used does not grow with the number of positions.
         let mut entries = Vec::with_capacity(MAX_CROSS_POSITIONS);
         let mut pricings = Vec::new();
-        let valued = |slot: &&CrossPosition| slot.in_health() && named.is_none_or(|n| n.market_index() != slot.market_index);
-        // Σ of the valued positions, summed as they are valued.
-        let mut others = DomainHealth::new(0);
-        let source = if let [book_ai] = remaining {
-            let book = load_checked::<PriceBook>(book_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
-            // Value leaving a domain or new risk: only this slot's entries, so no reader can
-            // pick an older price once its oracle has moved on (docs/SECURITY.md).
-            let max_age = if q.policy == Policy::Strict { 0 } else { MAX_PRICE_BOOK_AGE_SLOTS };
-            for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| valued(s)) {
-                let entry = book.fresh_entry(slot.market_index, q.slot, q.market_config_epoch, max_age)?;
-                let state = PositionState::of_slot(slot);
-                let health = value_from_entry(entry, q, &state)?;
-                others.add(&health).math()?;
-                entries.push(Entry { slot: i, state, market_index: entry.market_index, health, market_account: 0 });
-            }
-            Source::PriceBook
-        } else {
-            let mut next = 0usize;
-            for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| valued(s)) {
-                let market_ai = remaining.get(next).ok_or(ErrorCode::MissingHealthAccounts)?;
-                let oracle_ai = remaining.get(next + 1).ok_or(ErrorCode::MissingHealthAccounts)?;
-                let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
-                require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
-                require!(crate::state::same_key(oracle_ai.key, &market.oracle), ErrorCode::HealthAccountMismatch);
-                let oracle = read_oracle(&market, oracle_ai, q.decimals, q.now)?;
-                let pricing = Pricing::of(&market, &oracle, q)?;
-                let state = PositionState::of_slot(slot);
-                let health = pricing.value(market.curve_at(q.now), &state)?;
-                others.add(&health).math()?;
-                entries.push(Entry { slot: i, state, market_index: market.market_index, health, market_account: next });
-                if pricings.capacity() == 0 {
-                    // Allocated at the first position only: most instructions read none.
-                    pricings.reserve_exact(MAX_CROSS_POSITIONS);
-                }
-                pricings.push(pricing);
-                next += 2;
-            }
-            require!(remaining.len() == next, ErrorCode::ExtraHealthAccounts);
-            Source::Accounts
-        };
+        let (others, source) = walk(account, remaining, q, named.as_ref(), Some((&mut entries, &mut pricings)))?;
         Ok(Self { entries, pricings, others, named, now: q.now, source })
     }
 
@@ -428,13 +386,7 @@ impl CrossBook {
         named: Option<MarketView>,
     ) -> Result<(Self, DomainHealth)> {
         let book = Self::scan(account, remaining, q, named)?;
-        let mut domain = book.others.with_collateral_change(i128::from(account.cross_collateral)).math()?;
-        // At most one slot per market (the account's invariant).
-        if let Some(view) = &book.named {
-            if let Some(slot) = account.slot_of(view.market_index()).map(|i| &account.cross_positions[i]).filter(|s| s.in_health()) {
-                domain.add(&view.value(&PositionState::of_slot(slot))?).math()?;
-            }
-        }
+        let domain = with_named(account, &book.others, book.named.as_ref())?;
         Ok((book, domain))
     }
 
@@ -587,9 +539,86 @@ pub fn cross_domain(
     account: &MarginAccount,
     remaining: &[AccountInfo],
     q: &HealthQuery,
-    named: Option<MarketView>,
+    named: Option<&MarketView>,
 ) -> Result<DomainHealth> {
-    Ok(CrossBook::scan_with_domain(account, remaining, q, named)?.1)
+    // The sum alone: no book is kept (building and moving one costs more than the walk
+    // when the account holds few cross positions).
+    let (others, _) = walk(account, remaining, q, named, None)?;
+    with_named(account, &others, named)
+}
+
+/// Reads `remaining` as [`CrossBook::scan`] describes and values each cross position in
+/// health other than the `named` market's, in slot order, under `q`'s policy; returns their
+/// sum and where the prices came from, and keeps each entry (and its pricing, when read
+/// from the accounts) in `keep` when given. Nothing may be missing, extra, reordered or
+/// substituted. One function for both uses (not generic): the valuation inlined into its
+/// only caller is measured about 150 CU cheaper per position.
+fn walk(
+    account: &MarginAccount,
+    remaining: &[AccountInfo],
+    q: &HealthQuery,
+    named: Option<&MarketView>,
+    mut keep: Option<(&mut Vec<Entry>, &mut Vec<Pricing>)>,
+) -> Result<(DomainHealth, Source)> {
+    // A view read under another policy would value the named market's position by the
+    // wrong rules (a programming error: every caller derives it from `q`).
+    debug_assert!(named.is_none_or(|n| n.pricing.strict == (q.policy == Policy::Strict)), "named view under another policy");
+    let valued = |slot: &&CrossPosition| slot.in_health() && named.is_none_or(|n| n.market_index() != slot.market_index);
+    // Σ of the valued positions, summed as they are valued.
+    let mut others = DomainHealth::new(0);
+    if let [book_ai] = remaining {
+        let book = load_checked::<PriceBook>(book_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
+        // Value leaving a domain or new risk: only this slot's entries, so no reader can
+        // pick an older price once its oracle has moved on (docs/SECURITY.md).
+        let max_age = if q.policy == Policy::Strict { 0 } else { MAX_PRICE_BOOK_AGE_SLOTS };
+        for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| valued(s)) {
+            let entry = book.fresh_entry(slot.market_index, q.slot, q.market_config_epoch, max_age)?;
+            let state = PositionState::of_slot(slot);
+            let health = value_from_entry(entry, q, &state)?;
+            others.add(&health).math()?;
+            if let Some((entries, _)) = keep.as_mut() {
+                entries.push(Entry { slot: i, state, market_index: entry.market_index, health, market_account: 0 });
+            }
+        }
+        return Ok((others, Source::PriceBook));
+    }
+    let mut next = 0usize;
+    for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| valued(s)) {
+        let market_ai = remaining.get(next).ok_or(ErrorCode::MissingHealthAccounts)?;
+        let oracle_ai = remaining.get(next + 1).ok_or(ErrorCode::MissingHealthAccounts)?;
+        let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
+        require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
+        require!(crate::state::same_key(oracle_ai.key, &market.oracle), ErrorCode::HealthAccountMismatch);
+        let oracle = read_oracle(&market, oracle_ai, q.decimals, q.now)?;
+        let pricing = Pricing::of(&market, &oracle, q)?;
+        let state = PositionState::of_slot(slot);
+        let health = pricing.value(market.curve_at(q.now), &state)?;
+        others.add(&health).math()?;
+        if let Some((entries, pricings)) = keep.as_mut() {
+            entries.push(Entry { slot: i, state, market_index: market.market_index, health, market_account: next });
+            if pricings.capacity() == 0 {
+                // Allocated at the first position only: most instructions read none.
+                pricings.reserve_exact(MAX_CROSS_POSITIONS);
+            }
+            pricings.push(pricing);
+        }
+        next += 2;
+    }
+    require!(remaining.len() == next, ErrorCode::ExtraHealthAccounts);
+    Ok((others, Source::Accounts))
+}
+
+/// The cross domain from the walked positions' sum `others`: the collateral added, and the
+/// named market's own slot valued through its view (at most one slot per market: the
+/// account's invariant).
+fn with_named(account: &MarginAccount, others: &DomainHealth, named: Option<&MarketView>) -> Result<DomainHealth> {
+    let mut domain = others.with_collateral_change(i128::from(account.cross_collateral)).math()?;
+    if let Some(view) = named {
+        if let Some(slot) = account.slot_of(view.market_index()).map(|i| &account.cross_positions[i]).filter(|s| s.in_health()) {
+            domain.add(&view.value(&PositionState::of_slot(slot))?).math()?;
+        }
+    }
+    Ok(domain)
 }
 
 /// Health of one isolated position's domain, valued through `view`.

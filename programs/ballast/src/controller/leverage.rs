@@ -105,7 +105,7 @@ fn set_isolated(a: LeverageAccounts, p: &mut IsolatedPosition, leverage: u16) ->
         let shortfall = (at_new.initial - at_new.initial_equity).max(0).cast::<u64>()?;
         if shortfall > 0 {
             let strict = HealthQuery { policy: Policy::Strict, ..a.query };
-            let cross = cross_domain(a.account, a.remaining, &strict, Some(view.with_policy(Policy::Strict)))?;
+            let cross = cross_domain(a.account, a.remaining, &strict, Some(&view.with_policy(Policy::Strict)))?;
             require!(
                 shortfall <= cross.transferable(buffer) && i128::from(shortfall) <= i128::from(a.account.cross_collateral),
                 ErrorCode::InsufficientCrossMargin

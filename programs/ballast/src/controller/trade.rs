@@ -237,7 +237,7 @@ pub fn execute(a: TradeAccounts, order: &TradeOrder, clock: &Clock) -> Result<(T
             // Margin came out of cross: cross keeps what a transfer out must leave.
             // (This market's own slot, if it holds unsettled profit, is valued from memory.)
             let q = HealthQuery { policy: Policy::Strict, ..q };
-            let cross = cross_domain(acct, a.remaining, &q, Some(view.with_policy(Policy::Strict)))?;
+            let cross = cross_domain(acct, a.remaining, &q, Some(&view.with_policy(Policy::Strict)))?;
             require!(cross.meets_transfer_lock(buffer), ErrorCode::InsufficientCrossMargin);
         }
     } else {

@@ -84,7 +84,7 @@ pub fn execute_margin_guard<'info>(ctx: Context<'info, ExecuteMarginGuard<'info>
     p.collateral = p.collateral.safe_add(top_up_i)?;
     p.guard.used_total = used;
     let strict = HealthQuery { policy: Policy::Strict, ..lenient };
-    let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(view.with_policy(Policy::Strict)))?;
+    let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(&view.with_policy(Policy::Strict)))?;
     require!(cross.meets_transfer_lock(ex.liquidation_buffer_ppm), ErrorCode::InsufficientCrossMargin);
     let after = isolated_health(&p, &view)?;
     let ratio_after = after.maintenance_ratio_ppm().math()?.unwrap_or(i64::MAX);

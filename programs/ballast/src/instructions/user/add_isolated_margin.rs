@@ -36,7 +36,7 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     acct.add_collateral(-amt)?;
     p.collateral = p.collateral.safe_add(amt)?;
     let strict = HealthQuery { policy: Policy::Strict, ..lenient };
-    let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(view.with_policy(Policy::Strict)))?;
+    let cross = cross_domain(&acct, ctx.remaining_accounts, &strict, Some(&view.with_policy(Policy::Strict)))?;
     require!(cross.meets_transfer_lock(ex.liquidation_buffer_ppm), ErrorCode::InsufficientCrossMargin);
     let after = isolated_health(&p, &view)?;
     p.last_active_slot = clock.slot;
