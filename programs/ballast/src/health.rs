@@ -356,6 +356,8 @@ pub struct CrossBook {
     /// The instruction's own market, copied at the scan (its funding is accrued first;
     /// nothing an instruction changes afterwards affects a valuation).
     named: Option<MarketView>,
+    /// The named market's slot in health at the scan.
+    named_slot: Option<usize>,
     /// The query's time (the maintenance curve of a revalued position is taken at it).
     now: i64,
     source: Source,
@@ -370,8 +372,8 @@ impl CrossBook {
         // Fixed capacity: the heap used does not grow with the number of positions.
         let mut entries = Vec::with_capacity(MAX_CROSS_POSITIONS);
         let mut pricings = Vec::new();
-        let (others, source) = walk(account, remaining, q, named.as_ref(), Some((&mut entries, &mut pricings)))?;
-        Ok(Self { entries, pricings, others, named, now: q.now, source })
+        let walked = walk(account, remaining, q, named.as_ref(), Some((&mut entries, &mut pricings)))?;
+        Ok(Self { entries, pricings, others: walked.others, named, named_slot: walked.named_slot, now: q.now, source: walked.source })
     }
 
     /// The book and the cross domain as the account stands at the scan: the scan's sum,
@@ -386,7 +388,7 @@ impl CrossBook {
         named: Option<MarketView>,
     ) -> Result<(Self, DomainHealth)> {
         let book = Self::scan(account, remaining, q, named)?;
-        let domain = with_named(account, &book.others, book.named.as_ref())?;
+        let domain = with_named(account, &book.others, book.named.as_ref().zip(book.named_slot))?;
         Ok((book, domain))
     }
 
@@ -543,14 +545,23 @@ pub fn cross_domain(
 ) -> Result<DomainHealth> {
     // The sum alone: no book is kept (building and moving one costs more than the walk
     // when the account holds few cross positions).
-    let (others, _) = walk(account, remaining, q, named, None)?;
-    with_named(account, &others, named)
+    let walked = walk(account, remaining, q, named, None)?;
+    with_named(account, &walked.others, named.zip(walked.named_slot))
+}
+
+/// What [`walk`] found.
+struct Walked {
+    /// Σ of the valued positions (collateral 0).
+    others: DomainHealth,
+    source: Source,
+    /// The named market's slot, when it is in health (at most one: the account's invariant).
+    named_slot: Option<usize>,
 }
 
 /// Reads `remaining` as [`CrossBook::scan`] describes and values each cross position in
 /// health other than the `named` market's, in slot order, under `q`'s policy; returns their
-/// sum and where the prices came from, and keeps each entry (and its pricing, when read
-/// from the accounts) in `keep` when given. Nothing may be missing, extra, reordered or
+/// sum, where the prices came from and the named market's slot in health, and keeps each
+/// entry (and its pricing, when read from the accounts) in `keep` when given. Nothing may be missing, extra, reordered or
 /// substituted. One function for both uses (not generic): the valuation inlined into its
 /// only caller is measured about 150 CU cheaper per position.
 fn walk(
@@ -559,11 +570,22 @@ fn walk(
     q: &HealthQuery,
     named: Option<&MarketView>,
     mut keep: Option<(&mut Vec<Entry>, &mut Vec<Pricing>)>,
-) -> Result<(DomainHealth, Source)> {
+) -> Result<Walked> {
     // A view read under another policy would value the named market's position by the
     // wrong rules (a programming error: every caller derives it from `q`).
     debug_assert!(named.is_none_or(|n| n.pricing.strict == (q.policy == Policy::Strict)), "named view under another policy");
-    let valued = |slot: &&CrossPosition| slot.in_health() && named.is_none_or(|n| n.market_index() != slot.market_index);
+    // The slots in health, the named market's set aside (found in the same pass).
+    let mut named_slot = None;
+    let mut valued = |(i, slot): &(usize, &CrossPosition)| {
+        if !slot.in_health() {
+            return false;
+        }
+        if named.is_some_and(|n| n.market_index() == slot.market_index) {
+            named_slot = Some(*i);
+            return false;
+        }
+        true
+    };
     // Σ of the valued positions, summed as they are valued.
     let mut others = DomainHealth::new(0);
     if let [book_ai] = remaining {
@@ -571,7 +593,7 @@ fn walk(
         // Value leaving a domain or new risk: only this slot's entries, so no reader can
         // pick an older price once its oracle has moved on (docs/SECURITY.md).
         let max_age = if q.policy == Policy::Strict { 0 } else { MAX_PRICE_BOOK_AGE_SLOTS };
-        for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| valued(s)) {
+        for (i, slot) in account.cross_positions.iter().enumerate().filter(&mut valued) {
             let entry = book.fresh_entry(slot.market_index, q.slot, q.market_config_epoch, max_age)?;
             let state = PositionState::of_slot(slot);
             let health = value_from_entry(entry, q, &state)?;
@@ -580,10 +602,10 @@ fn walk(
                 entries.push(Entry { slot: i, state, market_index: entry.market_index, health, market_account: 0 });
             }
         }
-        return Ok((others, Source::PriceBook));
+        return Ok(Walked { others, source: Source::PriceBook, named_slot });
     }
     let mut next = 0usize;
-    for (i, slot) in account.cross_positions.iter().enumerate().filter(|(_, s)| valued(s)) {
+    for (i, slot) in account.cross_positions.iter().enumerate().filter(&mut valued) {
         let market_ai = remaining.get(next).ok_or(ErrorCode::MissingHealthAccounts)?;
         let oracle_ai = remaining.get(next + 1).ok_or(ErrorCode::MissingHealthAccounts)?;
         let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
@@ -605,18 +627,15 @@ fn walk(
         next += 2;
     }
     require!(remaining.len() == next, ErrorCode::ExtraHealthAccounts);
-    Ok((others, Source::Accounts))
+    Ok(Walked { others, source: Source::Accounts, named_slot })
 }
 
 /// The cross domain from the walked positions' sum `others`: the collateral added, and the
-/// named market's own slot valued through its view (at most one slot per market: the
-/// account's invariant).
-fn with_named(account: &MarginAccount, others: &DomainHealth, named: Option<&MarketView>) -> Result<DomainHealth> {
+/// named market's slot in health, when there is one, valued through the market's view.
+fn with_named(account: &MarginAccount, others: &DomainHealth, named: Option<(&MarketView, usize)>) -> Result<DomainHealth> {
     let mut domain = others.with_collateral_change(i128::from(account.cross_collateral)).math()?;
-    if let Some(view) = named {
-        if let Some(slot) = account.slot_of(view.market_index()).map(|i| &account.cross_positions[i]).filter(|s| s.in_health()) {
-            domain.add(&view.value(&PositionState::of_slot(slot))?).math()?;
-        }
+    if let Some((view, slot)) = named {
+        domain.add(&view.value(&PositionState::of_slot(&account.cross_positions[slot]))?).math()?;
     }
     Ok(domain)
 }

@@ -44,7 +44,7 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     p.invariant()?;
     acct.invariant()?;
     market.invariant()?;
-    emit!(MarginTransferred {
+    MarginTransferred {
         margin_account: account_key,
         market_index: market.market_index,
         amount: amt,
@@ -52,6 +52,7 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
         cross_collateral_after: acct.cross_collateral,
         isolated_before: snapshot(&before),
         isolated_after: snapshot(&after),
-    });
+    }
+    .log();
     Ok(())
 }

@@ -54,7 +54,7 @@ pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>,
     acct.invariant()?;
     market.invariant()?;
     ex.invariant()?;
-    emit!(MarginTransferred {
+    MarginTransferred {
         margin_account: account_key,
         market_index: market.market_index,
         amount: -amt,
@@ -62,6 +62,7 @@ pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>,
         cross_collateral_after: acct.cross_collateral,
         isolated_before: snapshot(&before),
         isolated_after: snapshot(&after),
-    });
+    }
+    .log();
     Ok(())
 }

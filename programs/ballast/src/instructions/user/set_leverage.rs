@@ -111,7 +111,7 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
     acct.invariant()?;
     market.invariant()?;
     ex.invariant()?;
-    emit!(LeverageUpdated {
+    LeverageUpdated {
         margin_account: account_key,
         market_index: market.market_index,
         mode: change.mode.as_u8(),
@@ -120,7 +120,8 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
         margin_moved: change.margin_moved,
         domain_before: snapshot(&change.before),
         domain_after: snapshot(&change.after),
-    });
+    }
+    .log();
     Ok(())
 }
 
