@@ -28,6 +28,52 @@ declare_id!("AQF7dZyFJ36VypUvMs2uXBYoanDhw14CngqrwjgfhDPQ");
 pub mod ballast {
     use super::*;
 
+    // ----- trading -----
+    // First: Anchor's dispatcher compares the instruction's discriminator with each
+    // instruction's in declaration order (about 7 CU per comparison), so the instructions
+    // traders send most are tried first.
+
+    /// Owner or delegate: trades `base_delta` lots (positive buys) against the pool at the
+    /// oracle price moved by confidence and spread against the trader, bounded by
+    /// `limit_price`, in `mode`. `leverage` sets an opening position's leverage (0 keeps the
+    /// setting). `isolated_position` is always passed (it may not exist yet).
+    ///
+    /// Remaining accounts: `[market, oracle]` for every cross slot in health (open, or holding
+    /// unsettled profit) other than `market`, in slot order.
+    pub fn trade<'info>(
+        ctx: Context<'info, Trade<'info>>,
+        base_delta: i64,
+        limit_price: u64,
+        mode: MarginMode,
+        leverage: u16,
+    ) -> Result<()> {
+        instructions::trade(ctx, base_delta, limit_price, mode, leverage)
+    }
+
+    /// Owner or delegate: changes a position's (or a flat market's) leverage setting. Lowering
+    /// an isolated position pulls margin from cross; raising one releases its transferable
+    /// margin to cross; a strict-isolated raise is refused. Maintenance never depends on it.
+    ///
+    /// Remaining accounts: `[market, oracle]` for every cross slot in health (open, or holding
+    /// unsettled profit) other than `market`, in slot order.
+    pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage: u16) -> Result<()> {
+        instructions::set_leverage(ctx, leverage)
+    }
+
+    /// Owner or delegate: moves `amount` of cross collateral into the isolated position.
+    ///
+    /// Remaining accounts: `[market, oracle]` for every cross slot in health (open, or holding
+    /// unsettled profit) other than `market`, in slot order.
+    pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
+        instructions::add_isolated_margin(ctx, amount)
+    }
+
+    /// Owner or delegate: moves up to the isolated position's transferable margin back to
+    /// cross (refused for strict-isolated). No remaining accounts.
+    pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
+        instructions::remove_isolated_margin(ctx, amount)
+    }
+
     // ----- admin -----
 
     /// Admin: creates the exchange singleton (PDA `["exchange"]`) and its collateral vault
@@ -159,30 +205,6 @@ pub mod ballast {
         instructions::withdraw(ctx, amount)
     }
 
-    /// Owner or delegate: changes a position's (or a flat market's) leverage setting. Lowering
-    /// an isolated position pulls margin from cross; raising one releases its transferable
-    /// margin to cross; a strict-isolated raise is refused. Maintenance never depends on it.
-    ///
-    /// Remaining accounts: `[market, oracle]` for every cross slot in health (open, or holding
-    /// unsettled profit) other than `market`, in slot order.
-    pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage: u16) -> Result<()> {
-        instructions::set_leverage(ctx, leverage)
-    }
-
-    /// Owner or delegate: moves `amount` of cross collateral into the isolated position.
-    ///
-    /// Remaining accounts: `[market, oracle]` for every cross slot in health (open, or holding
-    /// unsettled profit) other than `market`, in slot order.
-    pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
-        instructions::add_isolated_margin(ctx, amount)
-    }
-
-    /// Owner or delegate: moves up to the isolated position's transferable margin back to
-    /// cross (refused for strict-isolated). No remaining accounts.
-    pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
-        instructions::remove_isolated_margin(ctx, amount)
-    }
-
     /// Owner or delegate: stores a reduce-only trigger order (stop-loss, take-profit,
     /// partial close) on an open position; creates the account's trigger book (PDA
     /// `["triggers", margin_account]`, at most 8 orders) on first use.
@@ -276,23 +298,6 @@ pub mod ballast {
     /// unsettled profit) other than `market`, in slot order (cross orders).
     pub fn execute_trigger_order<'info>(ctx: Context<'info, ExecuteTriggerOrder<'info>>, id: u32) -> Result<()> {
         instructions::execute_trigger_order(ctx, id)
-    }
-
-    /// Owner or delegate: trades `base_delta` lots (positive buys) against the pool at the
-    /// oracle price moved by confidence and spread against the trader, bounded by
-    /// `limit_price`, in `mode`. `leverage` sets an opening position's leverage (0 keeps the
-    /// setting). `isolated_position` is always passed (it may not exist yet).
-    ///
-    /// Remaining accounts: `[market, oracle]` for every cross slot in health (open, or holding
-    /// unsettled profit) other than `market`, in slot order.
-    pub fn trade<'info>(
-        ctx: Context<'info, Trade<'info>>,
-        base_delta: i64,
-        limit_price: u64,
-        mode: MarginMode,
-        leverage: u16,
-    ) -> Result<()> {
-        instructions::trade(ctx, base_delta, limit_price, mode, leverage)
     }
 
     // ----- price book (last: the dispatcher tries instructions in order) -----
