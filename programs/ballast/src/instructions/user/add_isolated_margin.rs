@@ -45,7 +45,7 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     acct.invariant()?;
     market.invariant()?;
     MarginTransferred {
-        margin_account: account_key,
+        margin_account: *account_key,
         market_index: market.market_index,
         amount: amt,
         pnl_realised: 0,

@@ -55,7 +55,7 @@ pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>,
     market.invariant()?;
     ex.invariant()?;
     MarginTransferred {
-        margin_account: account_key,
+        margin_account: *account_key,
         market_index: market.market_index,
         amount: -amt,
         pnl_realised: realise,

@@ -56,7 +56,7 @@ pub struct Adjusting<'a> {
     pub market: RefMut<'a, Market>,
     pub account: RefMut<'a, MarginAccount>,
     /// The margin account's address.
-    pub account_key: Pubkey,
+    pub account_key: &'a Pubkey,
     /// The market's isolated position of the account, when its account exists.
     pub isolated: Option<RefMut<'a, IsolatedPosition>>,
 }
@@ -70,9 +70,9 @@ impl AdjustPosition<'_> {
         let market = load_checked_mut::<Market>(&self.market).map_err(passed_twice)?;
         let account = load_checked_mut::<MarginAccount>(&self.margin_account).map_err(passed_twice)?;
         require!(account.is_trader(self.authority.key), ErrorCode::NotOwnerOrDelegate);
-        let account_key = *self.margin_account.key;
+        let account_key = self.margin_account.key;
         let isolated =
-            isolated::load_for(&self.isolated_position, &account_key, market.market_index, account.isolated_count).map_err(passed_twice)?;
+            isolated::load_for(&self.isolated_position, account_key, market.market_index, account.isolated_count).map_err(passed_twice)?;
         Ok(Adjusting { exchange, market, account, account_key, isolated })
     }
 }
@@ -112,7 +112,7 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
     market.invariant()?;
     ex.invariant()?;
     LeverageUpdated {
-        margin_account: account_key,
+        margin_account: *account_key,
         market_index: market.market_index,
         mode: change.mode.as_u8(),
         leverage_before: change.leverage_before,
