@@ -602,17 +602,20 @@ async fn main() {
             row("set_leverage isolated").max(row("set_leverage strict-isolated")),
             6_000,
             3_000,
-            "measured with compute-unit probes: Anchor's entry before the handler (about 2,400 CU: \
-             six accounts, three of them zero-copy loaders, and the owner-or-delegate constraint) \
-             and its exit after it (about 1,200: each mutable zero-copy loader rewrites its \
-             discriminator after comparing owner keys byte by byte, about 320 each), the account \
-             loads (about 450), the oracle read (about 400), the isolated position's checks and the \
-             tier check (about 1,000), one valuation derived for the new setting (about 1,100), the \
-             cross domain the margin comes from when lowering (about 1,000: the slots walked, the \
-             book or pairs read, the market's own view reused), the invariants (about 700) and \
-             the event (about 900). 6,000 needs accounts loaded without Anchor's exit \
-             (a checked loader of this program's own), a leaner event and cheaper invariants",
-        ),
+            "Anchor's dispatch and account parsing alone cost 1,811 CU for this instruction's six \
+             accounts (measured with a handler that returns at once; Anchor's own benchmark \
+             publishes about 270 CU per account), which leaves about 4,190 for the handler; it \
+             uses about 5,100, measured with compute-unit probes: the clock (about 160), the \
+             account checks (about 520), the oracle read and funding accrual (about 450), the \
+             status and tier checks (about 450), one valuation (about 1,020: the market's view \
+             260, the position 760), the domains before and at the new setting (about 200), the \
+             cross domain the margin comes from when lowering (about 800: sixteen slots walked \
+             360, collateral and the market's own slot 130, the transferable amount 280), the \
+             invariants (about 570, of which the margin account's sixteen slots 370) and the \
+             event (about 640, of which the log syscall 330). Anchor's loaders' exit and the \
+             instruction-name log are gone, the dispatcher tries this instruction second, the \
+             event is written without borsh's writer and the cross domain without a book; 6,000 \
+             would need each remaining step cut by a fifth"        ),
         (
             "account_health per cross position (simulated view, through the price book)",
             view_marginal,
