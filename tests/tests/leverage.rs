@@ -386,8 +386,9 @@ async fn guide_closing_thirty_percent_of_a_losing_long_cuts_the_requirements_to_
 
 /// The three instructions that adjust a position check their program accounts themselves
 /// (`AdjustPosition::load`, not Anchor's loader): each refuses a foreign account, an account
-/// of another type, a read-only account and a signer who is neither owner nor delegate,
-/// with its own error, and changes nothing (the harness compares every account).
+/// of another type, a read-only account, one account in two slots, an isolated position
+/// address that is not the PDA and a signer who is neither owner nor delegate, with its own
+/// error, and changes nothing (the harness compares every account).
 #[tokio::test]
 async fn adjusting_instructions_refuse_foreign_mistyped_read_only_accounts_and_strangers() {
     use anchor_lang::error::ErrorCode as Anchor;
@@ -434,6 +435,10 @@ async fn adjusting_instructions_refuse_foreign_mistyped_read_only_accounts_and_s
             read_only.accounts[index].is_writable = false;
             h.expect_failure(&[read_only], &[k], anchor_code(Anchor::ConstraintMut)).await;
         }
+        // An empty account that is not the isolated position's PDA, while Alice has isolated
+        // positions: it would hide her position in this market.
+        let elsewhere = Pubkey::new_unique();
+        h.expect_failure(&[replaced(ixn, ISOLATED, elsewhere)], &[k], anchor_code(Anchor::ConstraintSeeds)).await;
         // Someone who is neither owner nor delegate, signing for Alice's account.
         let mut by_mallory = ixn.clone();
         by_mallory.accounts[0].pubkey = mallory.pubkey();

@@ -377,7 +377,7 @@ pub struct AuthorityAccepted {
 /// An event's log record in a fixed buffer: its discriminator, then its fields in borsh's
 /// encoding (declaration order, little-endian), logged with `sol_log_data` exactly as
 /// `emit!` logs it. `emit!` builds the same bytes through borsh's derived writer into a
-/// growing vector, about 500 CU more per event; the instructions gated on compute
+/// growing vector, about 200 to 300 CU more per event; the instructions gated on compute
 /// (`set_leverage`, the margin moves) log through this, and a test holds each record equal
 /// to `Event::data`.
 struct Record<const N: usize> {
@@ -402,10 +402,11 @@ impl<const N: usize> Record<N> {
 
     #[inline(always)]
     fn domain(&mut self, d: &DomainSnapshot) -> &mut Self {
-        self.put(&d.collateral.to_le_bytes())
-            .put(&d.equity.to_le_bytes())
-            .put(&d.initial_margin.to_le_bytes())
-            .put(&d.maintenance_margin.to_le_bytes())
+        let DomainSnapshot { collateral, equity, initial_margin, maintenance_margin } = d;
+        self.put(&collateral.to_le_bytes())
+            .put(&equity.to_le_bytes())
+            .put(&initial_margin.to_le_bytes())
+            .put(&maintenance_margin.to_le_bytes())
     }
 
     fn log(&self) {
@@ -420,15 +421,17 @@ impl LeverageUpdated {
     const RECORD_BYTES: usize = 8 + 32 + 2 + 1 + 2 + 2 + 8 + 2 * DOMAIN_BYTES;
 
     fn record(&self) -> Record<{ Self::RECORD_BYTES }> {
+        // Every field named: a field added to the event does not compile until it is written.
+        let Self { margin_account, market_index, mode, leverage_before, leverage_after, margin_moved, domain_before, domain_after } = self;
         let mut r = Record::new(Self::DISCRIMINATOR);
-        r.put(self.margin_account.as_ref())
-            .put(&self.market_index.to_le_bytes())
-            .put(&[self.mode])
-            .put(&self.leverage_before.to_le_bytes())
-            .put(&self.leverage_after.to_le_bytes())
-            .put(&self.margin_moved.to_le_bytes())
-            .domain(&self.domain_before)
-            .domain(&self.domain_after);
+        r.put(margin_account.as_ref())
+            .put(&market_index.to_le_bytes())
+            .put(&[*mode])
+            .put(&leverage_before.to_le_bytes())
+            .put(&leverage_after.to_le_bytes())
+            .put(&margin_moved.to_le_bytes())
+            .domain(domain_before)
+            .domain(domain_after);
         r
     }
 
@@ -442,14 +445,15 @@ impl MarginTransferred {
     const RECORD_BYTES: usize = 8 + 32 + 2 + 8 + 8 + 8 + 2 * DOMAIN_BYTES;
 
     fn record(&self) -> Record<{ Self::RECORD_BYTES }> {
+        let Self { margin_account, market_index, amount, pnl_realised, cross_collateral_after, isolated_before, isolated_after } = self;
         let mut r = Record::new(Self::DISCRIMINATOR);
-        r.put(self.margin_account.as_ref())
-            .put(&self.market_index.to_le_bytes())
-            .put(&self.amount.to_le_bytes())
-            .put(&self.pnl_realised.to_le_bytes())
-            .put(&self.cross_collateral_after.to_le_bytes())
-            .domain(&self.isolated_before)
-            .domain(&self.isolated_after);
+        r.put(margin_account.as_ref())
+            .put(&market_index.to_le_bytes())
+            .put(&amount.to_le_bytes())
+            .put(&pnl_realised.to_le_bytes())
+            .put(&cross_collateral_after.to_le_bytes())
+            .domain(isolated_before)
+            .domain(isolated_after);
         r
     }
 

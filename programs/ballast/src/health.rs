@@ -356,8 +356,6 @@ pub struct CrossBook {
     /// The instruction's own market, copied at the scan (its funding is accrued first;
     /// nothing an instruction changes afterwards affects a valuation).
     named: Option<MarketView>,
-    /// The named market's slot in health at the scan.
-    named_slot: Option<usize>,
     /// The query's time (the maintenance curve of a revalued position is taken at it).
     now: i64,
     source: Source,
@@ -369,11 +367,21 @@ impl CrossBook {
     /// accrued — the instruction passes in; or the price book alone) and values each position
     /// under `q`'s policy. Nothing may be missing, extra, reordered or substituted.
     pub fn scan(account: &MarginAccount, remaining: &[AccountInfo], q: &HealthQuery, named: Option<MarketView>) -> Result<Self> {
+        Ok(Self::scan_walked(account, remaining, q, named)?.0)
+    }
+
+    /// [`Self::scan`], with the named market's slot in health that the walk found.
+    fn scan_walked(
+        account: &MarginAccount,
+        remaining: &[AccountInfo],
+        q: &HealthQuery,
+        named: Option<MarketView>,
+    ) -> Result<(Self, Option<usize>)> {
         // Fixed capacity: the heap used does not grow with the number of positions.
         let mut entries = Vec::with_capacity(MAX_CROSS_POSITIONS);
         let mut pricings = Vec::new();
         let walked = walk(account, remaining, q, named.as_ref(), Some((&mut entries, &mut pricings)))?;
-        Ok(Self { entries, pricings, others: walked.others, named, named_slot: walked.named_slot, now: q.now, source: walked.source })
+        Ok((Self { entries, pricings, others: walked.others, named, now: q.now, source: walked.source }, walked.named_slot))
     }
 
     /// The book and the cross domain as the account stands at the scan: the scan's sum,
@@ -387,8 +395,8 @@ impl CrossBook {
         q: &HealthQuery,
         named: Option<MarketView>,
     ) -> Result<(Self, DomainHealth)> {
-        let book = Self::scan(account, remaining, q, named)?;
-        let domain = with_named(account, &book.others, book.named.as_ref().zip(book.named_slot))?;
+        let (book, named_slot) = Self::scan_walked(account, remaining, q, named)?;
+        let domain = with_named(account, &book.others, book.named.as_ref().zip(named_slot))?;
         Ok((book, domain))
     }
 
@@ -561,9 +569,9 @@ struct Walked {
 /// Reads `remaining` as [`CrossBook::scan`] describes and values each cross position in
 /// health other than the `named` market's, in slot order, under `q`'s policy; returns their
 /// sum, where the prices came from and the named market's slot in health, and keeps each
-/// entry (and its pricing, when read from the accounts) in `keep` when given. Nothing may be missing, extra, reordered or
-/// substituted. One function for both uses (not generic): the valuation inlined into its
-/// only caller is measured about 150 CU cheaper per position.
+/// entry (and its pricing, when read from the accounts) in `keep` when given. Nothing may
+/// be missing, extra, reordered or substituted. One function for both uses (not generic):
+/// the valuation inlined into its only caller is measured about 150 CU cheaper per position.
 fn walk(
     account: &MarginAccount,
     remaining: &[AccountInfo],

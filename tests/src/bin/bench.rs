@@ -615,7 +615,8 @@ async fn main() {
              event (about 640, of which the log syscall 330). Anchor's loaders' exit and the \
              instruction-name log are gone, the dispatcher tries this instruction second, the \
              event is written without borsh's writer and the cross domain without a book; 6,000 \
-             would need each remaining step cut by a fifth"        ),
+             would need each remaining step cut by a fifth",
+        ),
         (
             "account_health per cross position (simulated view, through the price book)",
             view_marginal,

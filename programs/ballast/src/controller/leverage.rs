@@ -33,9 +33,6 @@ pub struct LeverageAccounts<'a, 'info> {
     pub market: &'a mut Market,
     pub account: &'a mut MarginAccount,
     pub oracle: &'a OraclePrice,
-    /// The market's isolated position of the account, when its account exists (its
-    /// address checked by the caller).
-    pub isolated: Option<&'a mut IsolatedPosition>,
     /// `[market, oracle]` per cross slot in health other than this market, in slot order.
     pub remaining: &'a [AccountInfo<'info>],
     pub status: MarketStatus,
@@ -60,9 +57,11 @@ pub struct LeverageChange {
 
 /// Sets `leverage` on whatever the market holds for the account: an open isolated or
 /// strict-isolated position, an open cross position, or a flat market's stored setting.
-pub fn set(mut a: LeverageAccounts, leverage: u16) -> Result<LeverageChange> {
+/// `isolated` is the market's isolated position of the account when its account exists
+/// (its address checked by the caller).
+pub fn set(a: LeverageAccounts, isolated: Option<&mut IsolatedPosition>, leverage: u16) -> Result<LeverageChange> {
     let slot = a.account.slot_of(a.market.market_index);
-    let change = match (a.isolated.take(), slot) {
+    let change = match (isolated, slot) {
         (Some(p), _) if p.base != 0 => set_isolated(a, p, leverage)?,
         (_, Some(i)) if a.account.cross_positions[i].base != 0 => set_cross(a, i, leverage)?,
         (p, _) => set_flat(a, slot, p, leverage)?,

@@ -17,10 +17,10 @@ use super::set_leverage::{AdjustPosition, Adjusting};
 /// its own oracle; for cross it is a transfer out, so every cross price must be valid, no
 /// cross market paused, and cross must keep what a transfer out must leave (the audit's M-2).
 pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
+    let Adjusting { exchange: ex, mut market, margin_account: mut acct, margin_account_key, isolated } = ctx.accounts.load()?;
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
-    let Adjusting { exchange: ex, mut market, account: mut acct, account_key, isolated } = ctx.accounts.load()?;
     let status = market.effective_status(ex.status());
     require_allowed(status, Gate::Protective)?;
     let decimals = ex.collateral_decimals;
@@ -45,7 +45,7 @@ pub fn add_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, am
     acct.invariant()?;
     market.invariant()?;
     MarginTransferred {
-        margin_account: *account_key,
+        margin_account: *margin_account_key,
         market_index: market.market_index,
         amount: amt,
         pnl_realised: 0,

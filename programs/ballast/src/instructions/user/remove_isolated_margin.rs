@@ -16,10 +16,10 @@ use crate::token::require_valid_amount;
 /// strict-isolated positions. Needs a valid price; full-weight profit that funds the part
 /// above the position's collateral is realised through the pool first, at a fresh price.
 pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>, amount: u64) -> Result<()> {
+    let Adjusting { exchange: mut ex, mut market, margin_account: mut acct, margin_account_key, isolated } = ctx.accounts.load()?;
     require_valid_amount(amount)?;
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
-    let Adjusting { exchange: mut ex, mut market, account: mut acct, account_key, isolated } = ctx.accounts.load()?;
     let status = market.effective_status(ex.status());
     require_allowed(status, Gate::Transfer)?;
     let oracle = read_oracle(&market, &ctx.accounts.oracle, ex.collateral_decimals, now)?;
@@ -55,7 +55,7 @@ pub fn remove_isolated_margin<'info>(ctx: Context<'info, AdjustPosition<'info>>,
     market.invariant()?;
     ex.invariant()?;
     MarginTransferred {
-        margin_account: *account_key,
+        margin_account: *margin_account_key,
         market_index: market.market_index,
         amount: -amt,
         pnl_realised: realise,

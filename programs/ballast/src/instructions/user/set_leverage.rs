@@ -54,9 +54,9 @@ pub struct AdjustPosition<'info> {
 pub struct Adjusting<'a> {
     pub exchange: RefMut<'a, Exchange>,
     pub market: RefMut<'a, Market>,
-    pub account: RefMut<'a, MarginAccount>,
+    pub margin_account: RefMut<'a, MarginAccount>,
     /// The margin account's address.
-    pub account_key: &'a Pubkey,
+    pub margin_account_key: &'a Pubkey,
     /// The market's isolated position of the account, when its account exists.
     pub isolated: Option<RefMut<'a, IsolatedPosition>>,
 }
@@ -64,16 +64,17 @@ pub struct Adjusting<'a> {
 impl AdjustPosition<'_> {
     /// Checks and borrows the program's accounts: each owned by this program, carrying its
     /// type's discriminator and writable; the signer is the margin account's owner or
-    /// delegate; the isolated position account is the account's PDA for this market.
+    /// delegate; the isolated position account is the account's PDA for this market. The
+    /// first step of each handler, called once (see [`passed_twice`]).
     pub fn load(&self) -> Result<Adjusting<'_>> {
         let exchange = load_checked_mut::<Exchange>(&self.exchange)?;
         let market = load_checked_mut::<Market>(&self.market).map_err(passed_twice)?;
-        let account = load_checked_mut::<MarginAccount>(&self.margin_account).map_err(passed_twice)?;
-        require!(account.is_trader(self.authority.key), ErrorCode::NotOwnerOrDelegate);
-        let account_key = self.margin_account.key;
-        let isolated =
-            isolated::load_for(&self.isolated_position, account_key, market.market_index, account.isolated_count).map_err(passed_twice)?;
-        Ok(Adjusting { exchange, market, account, account_key, isolated })
+        let margin_account = load_checked_mut::<MarginAccount>(&self.margin_account).map_err(passed_twice)?;
+        require!(margin_account.is_trader(self.authority.key), ErrorCode::NotOwnerOrDelegate);
+        let margin_account_key = self.margin_account.key;
+        let isolated = isolated::load_for(&self.isolated_position, margin_account_key, market.market_index, margin_account.isolated_count)
+            .map_err(passed_twice)?;
+        Ok(Adjusting { exchange, market, margin_account, margin_account_key, isolated })
     }
 }
 
@@ -82,10 +83,10 @@ impl AdjustPosition<'_> {
 /// isolated position pulls margin from cross; raising one releases its transferable
 /// margin; maintenance never depends on the setting.
 pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage: u16) -> Result<()> {
+    let Adjusting { exchange: mut ex, mut market, margin_account: mut acct, margin_account_key, mut isolated } = ctx.accounts.load()?;
     require!((1..=MAX_LEVERAGE).contains(&leverage), ErrorCode::InvalidLeverage);
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
-    let Adjusting { exchange: mut ex, mut market, account: mut acct, account_key, mut isolated } = ctx.accounts.load()?;
     let status = market.effective_status(ex.status());
     let oracle = read_oracle(&market, &ctx.accounts.oracle, ex.collateral_decimals, now)?;
     funding::accrue(&mut market, &oracle, now, status == MarketStatus::Paused)?;
@@ -95,7 +96,6 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
             market: &mut market,
             account: &mut acct,
             oracle: &oracle,
-            isolated: isolated.as_deref_mut(),
             remaining: ctx.remaining_accounts,
             status,
             query: HealthQuery::new(&ex, &clock, Policy::Lenient),
@@ -103,6 +103,7 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
             pool: &mut pool,
             clock_slot: clock.slot,
         },
+        isolated.as_deref_mut(),
         leverage,
     )?;
     pool.store(&mut ex);
@@ -112,7 +113,7 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
     market.invariant()?;
     ex.invariant()?;
     LeverageUpdated {
-        margin_account: *account_key,
+        margin_account: *margin_account_key,
         market_index: market.market_index,
         mode: change.mode.as_u8(),
         leverage_before: change.leverage_before,
@@ -125,9 +126,11 @@ pub fn set_leverage<'info>(ctx: Context<'info, AdjustPosition<'info>>, leverage:
     Ok(())
 }
 
-/// Inside [`AdjustPosition::load`] an account can already be borrowed only by that load
-/// itself, so a borrow conflict means one account passed in two writable slots (of which the
-/// first had the right type): refused as Anchor refuses a duplicate mutable account (2040).
+/// Inside [`AdjustPosition::load`] (called once per instruction) an account can already be
+/// borrowed only by that load itself, so a borrow conflict means one account passed in two
+/// writable slots, of which the one `load` checks first (in the order exchange, market,
+/// margin account, isolated position) had the right type: refused as Anchor refuses a
+/// duplicate mutable account (2040).
 fn passed_twice(e: Error) -> Error {
     match &e {
         Error::ProgramError(p) if p.program_error == ProgramError::AccountBorrowFailed => {
