@@ -544,7 +544,7 @@ pub struct CrossHealth {
     pub positions: [Option<PositionHealth>; MAX_CROSS_POSITIONS],
 }
 
-/// The cross domain's totals in one call (a [`CrossBook`] read once, its sum reused).
+/// The cross domain's totals in one call: the positions walked and summed once, no book kept.
 pub fn cross_domain(
     account: &MarginAccount,
     remaining: &[AccountInfo],
