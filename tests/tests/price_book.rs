@@ -281,6 +281,32 @@ async fn refresh_prices_checks_each_pair_and_the_book() {
     h.ok(&[ix::refresh_prices(&[(btc, btc_oracle), (btc, btc_oracle)])], &[]).await;
 }
 
+/// The program's entrypoint reads up to 64 accounts into an array and more into a heap
+/// vector (programs/ballast/src/entrypoint.rs; on the bytecode, where it runs). Either way
+/// the instruction sees every account, duplicates resolved: a pair listed again and again
+/// refreshes, and a wrong pair in the last place is found.
+#[tokio::test]
+async fn instructions_read_every_account_on_both_sides_of_the_entrypoints_64_account_array() {
+    let (mut h, _alice) = three_cross_positions().await;
+    let pairs: Vec<(Pubkey, Pubkey)> = h.markets.iter().map(|m| (m.address, m.oracle)).collect();
+    let repeated = |n: usize| -> Vec<(Pubkey, Pubkey)> { pairs.iter().copied().cycle().take(n).collect() };
+    // The exchange and the book, then the pairs: 31 pairs make 64 accounts, 32 make 66.
+    for n in [31, 32] {
+        let ixn = ix::refresh_prices(&repeated(n));
+        assert_eq!(ixn.accounts.len(), 2 + 2 * n);
+        let before = h.load::<PriceBook>(ix::price_book_pda()).await.entries;
+        h.ok(&[ixn], &[]).await;
+        let after = h.load::<PriceBook>(ix::price_book_pda()).await.entries;
+        for i in 0..pairs.len() {
+            assert!(after[i].refreshed_slot > before[i].refreshed_slot, "{n} pairs: market {i} refreshed");
+        }
+        let mut wrong_last = repeated(n);
+        let last = wrong_last.len() - 1;
+        wrong_last[last].1 = h.markets[(last + 1) % pairs.len()].oracle;
+        h.expect_failure(&[ix::refresh_prices(&wrong_last)], &[], code(ErrorCode::WrongOracle)).await;
+    }
+}
+
 #[test]
 fn entries_are_found_by_market_index_and_only_while_fresh() {
     use bytemuck::Zeroable;

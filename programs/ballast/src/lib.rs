@@ -10,6 +10,8 @@ use anchor_lang::prelude::*;
 
 pub mod constants;
 pub mod controller;
+#[cfg(all(target_os = "solana", feature = "lean-entrypoint", not(feature = "cpi")))]
+mod entrypoint;
 pub mod error;
 pub mod events;
 pub mod health;
