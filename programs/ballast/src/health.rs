@@ -618,7 +618,7 @@ fn walk(
         let oracle_ai = remaining.get(next + 1).ok_or(ErrorCode::MissingHealthAccounts)?;
         let market = load_checked::<Market>(market_ai).map_err(|_| error!(ErrorCode::HealthAccountMismatch))?;
         require!(market.market_index == slot.market_index, ErrorCode::HealthAccountMismatch);
-        require!(crate::state::same_key(oracle_ai.key, &market.oracle), ErrorCode::HealthAccountMismatch);
+        require!(*oracle_ai.key == market.oracle, ErrorCode::HealthAccountMismatch);
         let oracle = read_oracle(&market, oracle_ai, q.decimals, q.now)?;
         let pricing = Pricing::of(&market, &oracle, q)?;
         let state = PositionState::of_slot(slot);

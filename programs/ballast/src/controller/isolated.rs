@@ -4,19 +4,19 @@ use anchor_lang::prelude::*;
 
 use crate::constants::ISOLATED_SEED;
 use crate::error::ErrorCode;
-use crate::state::{load_checked, load_checked_mut, same_key, IsolatedPosition, ACCOUNT_VERSION};
+use crate::state::{load_checked, load_checked_mut, IsolatedPosition, ACCOUNT_VERSION};
 
 /// True once the PDA holds an `IsolatedPosition` of this program. An account whose data
 /// is borrowed already (another of the instruction's own accounts passed here) counts as
 /// existing, so that loading it reports the conflict instead of this check panicking.
 pub fn exists(ai: &AccountInfo) -> bool {
-    crate::state::same_key(ai.owner, &crate::ID) && ai.try_data_len().map_or(true, |len| len > 0)
+    *ai.owner == crate::ID && ai.try_data_len().map_or(true, |len| len > 0)
 }
 
 /// Loads an existing isolated position and checks that it belongs to `margin_account` and `market_index`.
 pub fn load_mut<'a>(ai: &'a AccountInfo, margin_account: &Pubkey, market_index: u16) -> Result<core::cell::RefMut<'a, IsolatedPosition>> {
     let p = load_checked_mut::<IsolatedPosition>(ai)?;
-    require!(same_key(&p.margin_account, margin_account) && p.market_index == market_index, ErrorCode::WrongIsolatedPosition);
+    require!(p.margin_account == *margin_account && p.market_index == market_index, ErrorCode::WrongIsolatedPosition);
     Ok(p)
 }
 
@@ -29,7 +29,7 @@ pub fn load_mut<'a>(ai: &'a AccountInfo, margin_account: &Pubkey, market_index: 
 pub fn verify_address(ai: &AccountInfo, margin_account: &Pubkey, market_index: u16, isolated_count: u8) -> Result<()> {
     if exists(ai) {
         let p = load_checked::<IsolatedPosition>(ai)?;
-        require!(same_key(&p.margin_account, margin_account) && p.market_index == market_index, ErrorCode::WrongIsolatedPosition);
+        require!(p.margin_account == *margin_account && p.market_index == market_index, ErrorCode::WrongIsolatedPosition);
     } else if isolated_count > 0 {
         pda_bump(ai, margin_account, market_index)?;
     }

@@ -5,7 +5,7 @@ use ballast_math::tiers::maintenance_rate_ppm;
 use crate::error::ErrorCode;
 use crate::oracle::read_oracle;
 use crate::safe::{Cast, MathExt, SafeMath};
-use crate::state::{load_checked, same_key, Exchange, Market};
+use crate::state::{load_checked, Exchange, Market};
 
 /// The pool's cash and what it owes beyond it (`Exchange::pool_balance` and
 /// `pool_deficit`): at most one of the two is non-zero.
@@ -121,7 +121,7 @@ pub fn for_each_market(
     for (index, pair) in remaining.chunks(2).enumerate() {
         let market = load_checked::<Market>(&pair[0]).map_err(|_| error!(ErrorCode::ReserveAccountsMismatch))?;
         require!(usize::from(market.market_index) == index, ErrorCode::ReserveAccountsMismatch);
-        require!(same_key(pair[1].key, &market.oracle), ErrorCode::ReserveAccountsMismatch);
+        require!(*pair[1].key == market.oracle, ErrorCode::ReserveAccountsMismatch);
         let oracle = read_oracle(&market, &pair[1], decimals, now)?;
         oracle.require_valid()?;
         f(&market, oracle.price)?;

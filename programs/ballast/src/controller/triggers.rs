@@ -13,8 +13,8 @@ use crate::error::ErrorCode;
 use crate::events::TradeExecuted;
 use crate::safe::{Cast, MathExt, SafeMath};
 use crate::state::{
-    load_checked, load_checked_mut, same_key, IsolatedPosition, MarginAccount, MarginMode, TriggerBook, TriggerCondition, TriggerOrder,
-    TriggerSize, ACCOUNT_VERSION,
+    load_checked, load_checked_mut, IsolatedPosition, MarginAccount, MarginMode, TriggerBook, TriggerCondition, TriggerOrder, TriggerSize,
+    ACCOUNT_VERSION,
 };
 
 /// The order's size stored as (kind, value): 1 lots, 2 fraction ppm.
@@ -137,7 +137,7 @@ pub fn open_book<'a, 'info>(
     system_program: &AccountInfo<'info>,
     account_key: &Pubkey,
 ) -> Result<RefMut<'a, TriggerBook>> {
-    if !same_key(book.owner, &crate::ID) {
+    if *book.owner != crate::ID {
         let (pda, bump) = Pubkey::find_program_address(&[TRIGGER_SEED, account_key.as_ref()], &crate::ID);
         require_keys_eq!(book.key(), pda, ErrorCode::WrongTriggerBook);
         let seeds: &[&[u8]] = &[TRIGGER_SEED, account_key.as_ref(), &[bump]];
@@ -148,6 +148,6 @@ pub fn open_book<'a, 'info>(
         b.margin_account = *account_key;
     }
     let b = load_checked_mut::<TriggerBook>(book)?;
-    require!(same_key(&b.margin_account, account_key), ErrorCode::WrongTriggerBook);
+    require!(b.margin_account == *account_key, ErrorCode::WrongTriggerBook);
     Ok(b)
 }

@@ -74,7 +74,7 @@ pub fn read_raw(kind: OracleKind, feed_id: &[u8; 32], account: &AccountInfo) -> 
 
 /// Reads and classifies the market's oracle. `account` must be the market's oracle.
 pub fn read_oracle(market: &Market, account: &AccountInfo, quote_decimals: u8, now: i64) -> Result<OraclePrice> {
-    require!(crate::state::same_key(account.key, &market.oracle), ErrorCode::WrongOracle);
+    require!(*account.key == market.oracle, ErrorCode::WrongOracle);
     let kind = OracleKind::from_u8(market.oracle_kind).ok_or(ErrorCode::MarketStateInvalid)?;
     let raw = read_raw(kind, &market.feed_id, account)?;
     let validity = classify(raw.price, raw.conf, raw.publish_time, now, market.max_oracle_age_secs, market.max_oracle_conf_ppm);

@@ -91,7 +91,7 @@ impl MarginAccount {
 
     /// Owner or delegate: may trade and adjust.
     pub fn is_trader(&self, signer: &Pubkey) -> bool {
-        super::same_key(signer, &self.owner) || (self.has_delegate() && super::same_key(signer, &self.delegate))
+        *signer == self.owner || (self.has_delegate() && *signer == self.delegate)
     }
 
     pub fn open_cross_positions(&self) -> impl Iterator<Item = &CrossPosition> {

@@ -56,20 +56,6 @@ impl core::fmt::Debug for WrappedI128 {
 use anchor_lang::prelude::*;
 use core::cell::Ref;
 
-/// Byte-slice equality through the `sol_memcmp_` syscall (about 10 CU). `==` on byte
-/// arrays compiles to a byte-by-byte loop on SBF (about 4 CU per byte: ~130 CU for a key).
-#[inline]
-pub fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
-    // SAFETY: both slices are at least `a.len()` bytes long (lengths compared first).
-    a.len() == b.len() && unsafe { anchor_lang::solana_program::program_memory::sol_memcmp(a, b, a.len()) } == 0
-}
-
-/// Public-key equality at syscall cost (see [`bytes_eq`]).
-#[inline]
-pub fn same_key(a: &Pubkey, b: &Pubkey) -> bool {
-    bytes_eq(a.as_ref(), b.as_ref())
-}
-
 /// Borrows a zero-copy account of type `T` from any `AccountInfo` after checking that
 /// this program owns it and that it carries `T`'s discriminator (what `AccountLoader`
 /// checks, without tying the borrow to the instruction's lifetime).
@@ -77,13 +63,13 @@ pub fn load_checked<'a, T>(ai: &'a AccountInfo) -> Result<Ref<'a, T>>
 where
     T: anchor_lang::ZeroCopy + anchor_lang::Owner + anchor_lang::Discriminator,
 {
-    if !same_key(ai.owner, &T::owner()) {
+    if *ai.owner != T::owner() {
         return Err(anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram.into());
     }
     let data = ai.try_borrow_data()?;
     let disc = T::DISCRIMINATOR;
     let end = disc.len() + core::mem::size_of::<T>();
-    if data.len() < end || !bytes_eq(&data[..disc.len()], disc) {
+    if data.len() < end || data[..disc.len()] != *disc {
         return Err(anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch.into());
     }
     Ok(Ref::map(data, |d| bytemuck::from_bytes(&d[disc.len()..end])))
@@ -94,7 +80,7 @@ pub fn load_checked_mut<'a, T>(ai: &'a AccountInfo) -> Result<core::cell::RefMut
 where
     T: anchor_lang::ZeroCopy + anchor_lang::Owner + anchor_lang::Discriminator,
 {
-    if !same_key(ai.owner, &T::owner()) {
+    if *ai.owner != T::owner() {
         return Err(anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram.into());
     }
     if !ai.is_writable {
@@ -103,7 +89,7 @@ where
     let data = ai.try_borrow_mut_data()?;
     let disc = T::DISCRIMINATOR;
     let end = disc.len() + core::mem::size_of::<T>();
-    if data.len() < end || !bytes_eq(&data[..disc.len()], disc) {
+    if data.len() < end || data[..disc.len()] != *disc {
         return Err(anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch.into());
     }
     Ok(core::cell::RefMut::map(data, |d| bytemuck::from_bytes_mut(&mut d[disc.len()..end])))

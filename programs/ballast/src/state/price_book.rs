@@ -103,8 +103,7 @@ impl PriceBook {
 /// Whether `ai` is the price book (this program's account carrying its discriminator;
 /// only `init_price_book` creates one, at its PDA).
 pub fn is_price_book(ai: &AccountInfo) -> bool {
-    crate::state::same_key(ai.owner, &crate::ID)
-        && ai.try_borrow_data().is_ok_and(|d| d.len() >= 8 && crate::state::bytes_eq(&d[..8], PriceBook::DISCRIMINATOR))
+    *ai.owner == crate::ID && ai.try_borrow_data().is_ok_and(|d| d.len() >= 8 && d[..8] == *PriceBook::DISCRIMINATOR)
 }
 
 impl PriceEntry {
