@@ -607,8 +607,8 @@ async fn main() {
             3_000,
             "the entrypoint with Anchor's dispatch and account parsing cost about 790 CU for this \
              instruction's six accounts; the handler, measured with compute-unit probes: the \
-             account checks (about 450), the clock (about 160), the oracle read and funding \
-             accrual (about 440), the status and tier checks (about 480), one valuation (about \
+             account checks (about 320), the clock (about 160), the oracle read and funding \
+             accrual (about 410), the status and tier checks (about 480), one valuation (about \
              1,020: the market's view 260, the position 760), the domains before and at the new \
              setting (about 150), the cross domain the margin comes from when lowering (about \
              620: sixteen slots walked, collateral and the market's own slot, the transferable \
