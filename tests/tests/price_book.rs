@@ -282,9 +282,11 @@ async fn refresh_prices_checks_each_pair_and_the_book() {
 }
 
 /// The program's entrypoint reads up to 64 accounts into an array and more into a heap
-/// vector (programs/ballast/src/entrypoint.rs; on the bytecode, where it runs). Either way
-/// the instruction sees every account, duplicates resolved: a pair listed again and again
-/// refreshes, and a wrong pair in the last place is found.
+/// vector (programs/ballast/src/entrypoint.rs). Either way the instruction sees every
+/// account, duplicates resolved: a pair listed again and again refreshes, and a wrong pair
+/// in the last place is found. The entrypoint exists only in the bytecode, so this tests it
+/// in the bytecode run (CI's "bytecode scenarios"); natively it checks the repeated pairs
+/// alone.
 #[tokio::test]
 async fn instructions_read_every_account_on_both_sides_of_the_entrypoints_64_account_array() {
     let (mut h, _alice) = three_cross_positions().await;

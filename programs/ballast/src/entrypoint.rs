@@ -3,14 +3,16 @@
 //! Anchor's entrypoint (the SDK's `entrypoint!`) reads the runtime's input into a heap
 //! vector of `AccountInfo` and drops it after the instruction. This one reads up to
 //! [`STACK_ACCOUNTS`] accounts into an array on the stack with the SDK's own reader
-//! (`deserialize_into`) and never drops it, which saves about 30 CU per account of every
-//! instruction (benches/compute_units.md). An instruction with more accounts (possible only
-//! with an account listed more than once) is read into a vector as before. Both paths hand
-//! the same slice to Anchor's `entry`, so dispatch, account checks and errors are unchanged.
+//! (`deserialize_into`) and never drops it, which saves about 30 to 45 CU per account of
+//! every instruction (benches/compute_units.md). An instruction with more accounts (while a
+//! transaction locks at most 64 distinct accounts, only with an account listed more than
+//! once) is read into a vector as before. Both paths hand the same slice to Anchor's
+//! `entry`, so dispatch, account checks and errors are unchanged.
 //!
 //! Compiled only for the chain with the `lean-entrypoint` feature (on by default), which also
-//! turns Anchor's entrypoint off (`no-entrypoint`). A program that calls Ballast by CPI
-//! depends on it with the `cpi` feature, which leaves this entrypoint out too.
+//! turns Anchor's entrypoint off (`no-entrypoint`). A program that calls Ballast on chain
+//! depends on it with the `cpi` feature (Anchor's convention), which leaves this entrypoint
+//! out too, or without default features.
 
 use core::mem::MaybeUninit;
 
@@ -40,9 +42,20 @@ pub unsafe extern "C" fn entrypoint(input: *mut u8) -> u64 {
         code(run(program_id, accounts, data))
     } else {
         // SAFETY: runtime input.
-        let (program_id, accounts, data) = unsafe { deserialize(input) };
-        code(run(program_id, &accounts, data))
+        unsafe { from_heap(input) }
     }
+}
+
+/// More than [`STACK_ACCOUNTS`] accounts: read into a heap vector, as Anchor's entrypoint
+/// does, in a frame of its own (the entrypoint's is mostly the array).
+///
+/// # Safety
+/// As [`entrypoint`].
+#[inline(never)]
+unsafe fn from_heap(input: *mut u8) -> u64 {
+    // SAFETY: runtime input (the caller's contract).
+    let (program_id, accounts, data) = unsafe { deserialize(input) };
+    code(run(program_id, &accounts, data))
 }
 
 /// Anchor's `entry`, in a frame of its own: the account array fills most of the

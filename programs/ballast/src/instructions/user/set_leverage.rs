@@ -18,9 +18,8 @@ use crate::state::{load_checked_mut, Exchange, IsolatedPosition, MarginAccount, 
 ///
 /// The three program accounts are taken unchecked here and checked once, together, by
 /// [`AdjustPosition::load`]: the same checks an `AccountLoader` makes (owner, discriminator,
-/// writable), at syscall cost, and without Anchor's exit, which compares owner keys byte by
-/// byte and rewrites each discriminator (about 470 CU per account in all; docs/ARCHITECTURE.md,
-/// "Checked loads").
+/// writable), without Anchor's exit, which compares owner keys again and rewrites each
+/// discriminator (docs/ARCHITECTURE.md, "Checked loads").
 #[derive(Accounts)]
 pub struct AdjustPosition<'info> {
     /// Owner or delegate: margin only moves between the account's own domains.
